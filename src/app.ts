@@ -1,0 +1,178 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { registerAuditRoutes } from './audit/audit.routes.ts';
+import { registerAuthRoutes } from './auth/auth.routes.ts';
+import { registerUsersRoutes } from './auth/users.routes.ts';
+import { registerCasesRoutes } from './cases/cases.routes.ts';
+import { errorPage } from './channels/web/web.pages.ts';
+import { registerWebRoutes } from './channels/web/web.routes.ts';
+import type { Core } from './core.ts';
+import { AppError, type AppErrorCode } from './errors.ts';
+import { hasKey, negotiateLanguage } from './i18n/i18n.ts';
+
+export interface AppOptions {
+  intakePerMinute: number;
+  /** Secure cookies: on unless explicitly serving plain HTTP to a non-localhost address in tests. */
+  secureCookies: boolean;
+}
+
+const PUBLIC_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/** Maps Fastify's own client errors (body too large, bad JSON, wrong content type) to our codes. */
+function fastifyErrorCode(e: FastifyError): AppErrorCode | null {
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'payload_too_large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported_media_type';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_VALIDATION':
+      return 'bad_request';
+    default:
+      if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return 'bad_request';
+      if (e instanceof SyntaxError) return 'bad_request';
+      return null;
+  }
+}
+
+function isApi(req: FastifyRequest): boolean {
+  return req.url.startsWith('/api/');
+}
+
+export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: core.log as FastifyBaseLogger,
+    // Default request logging writes client addresses; we log our own minimal line instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+    bodyLimit: 64 * 1024,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('session', null);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Whiteflag operator API',
+        version: '1',
+        description:
+          'JSON API for operators. Authenticate with POST /api/auth/login (sets an HttpOnly, SameSite=Strict cookie); send the returned csrfToken as the x-csrf-token header on every non-GET request. Errors are {"error":{"code","message"}} with stable codes.',
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: false });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('content-security-policy', req.url.startsWith('/api/docs') ? DOCS_CSP : PUBLIC_CSP);
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    reply.header('cross-origin-resource-policy', 'same-origin');
+    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  // One line per request: method, route pattern (never the raw URL), status, time. No address, no UA.
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  // Cross-site form posts are refused early (a site elsewhere making a visitor's browser post to us).
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') {
+      throw new AppError('forbidden', 'Cross-site request refused');
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    let appErr: AppError;
+    if (err instanceof AppError) appErr = err;
+    else if (hasZodFastifySchemaValidationErrors(err)) {
+      appErr = new AppError('validation_failed', 'Request does not match the schema', {
+        issues: err.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+      });
+    } else {
+      const code = fastifyErrorCode(err);
+      if (code)
+        appErr = new AppError(code, code === 'bad_request' ? 'The request could not be parsed' : err.message);
+      else {
+        req.log.error({ err: { type: err.name, message: err.message, stack: err.stack } }, 'unhandled error');
+        appErr = new AppError('internal', 'Internal error');
+      }
+    }
+    return sendError(req, reply, appErr);
+  });
+
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, new AppError('not_found', 'Not found')));
+
+  function sendError(req: FastifyRequest, reply: FastifyReply, e: AppError) {
+    const retryAfter = e.details?.retryAfter;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+    if (isApi(req) || req.url.startsWith('/api')) {
+      return reply
+        .code(e.status)
+        .send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
+    }
+    const lang = negotiateLanguage(
+      (req.query as Record<string, unknown> | undefined)?.lang,
+      req.headers['accept-language'],
+    );
+    const key = `error.${e.code}`;
+    return reply
+      .code(e.status)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(lang, hasKey(key) ? key : e.status >= 500 ? 'error.internal' : 'error.bad_request'));
+  }
+
+  registerWebRoutes(app, {
+    intake: core.intake,
+    formTokens: core.formTokens,
+    clock: core.clock,
+    intakePerMinute: opts.intakePerMinute,
+  });
+  registerAuthRoutes(app, { sessions: core.sessions, users: core.users, secureCookies: opts.secureCookies });
+  registerUsersRoutes(app, { sessions: core.sessions, users: core.users });
+  registerCasesRoutes(app, { sessions: core.sessions, cases: core.cases });
+  registerAuditRoutes(app, { sessions: core.sessions, audit: core.audit });
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+
+  return app;
+}

@@ -1,0 +1,60 @@
+import type { Role } from './roles.ts';
+
+/**
+ * Who may do what, in one place. Least privilege (threat model): an operator sees the queue's
+ * metadata and the requests that are unassigned or assigned to them, not the whole archive;
+ * registrars and liaisons work on the POW registry and never read surrender requests.
+ */
+export type Permission =
+  | 'queue.read'
+  | 'request.read'
+  | 'request.read_any'
+  | 'request.reply'
+  | 'request.status'
+  | 'user.read'
+  | 'user.manage'
+  | 'key.grant'
+  | 'audit.read';
+
+const MATRIX: Record<Role, readonly Permission[]> = {
+  operator: ['queue.read', 'request.read', 'request.reply', 'request.status'],
+  supervisor: [
+    'queue.read',
+    'request.read',
+    'request.read_any',
+    'request.reply',
+    'request.status',
+    'user.read',
+  ],
+  registrar: [],
+  liaison: [],
+  admin: [
+    'queue.read',
+    'request.read',
+    'request.read_any',
+    'request.reply',
+    'request.status',
+    'user.read',
+    'user.manage',
+    'key.grant',
+    'audit.read',
+  ],
+};
+
+export function can(role: Role, permission: Permission): boolean {
+  return MATRIX[role].includes(permission);
+}
+
+/** Need-to-know on one request: assigned to this user, or unassigned, unless the role reads any. */
+export function canAccessRequest(
+  user: { id: string; role: Role },
+  thread: { assigneeId: string | null },
+): boolean {
+  if (!can(user.role, 'request.read')) return false;
+  if (can(user.role, 'request.read_any')) return true;
+  return thread.assigneeId === null || thread.assigneeId === user.id;
+}
+
+export function permissionsOf(role: Role): readonly Permission[] {
+  return MATRIX[role];
+}

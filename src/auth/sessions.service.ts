@@ -1,0 +1,189 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { Clock } from '../clock.ts';
+import { sessionWrapKey, unwrapWithKey, wrapWithKey } from '../crypto/sealed.ts';
+import type { Vault } from '../crypto/vault.ts';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import type { RateLimiter } from '../lib/rate-limit.ts';
+import { verifyPassword } from './password.ts';
+import { isRole, type Role } from './roles.ts';
+import { matchTotpStep } from './totp.ts';
+import type { UsersService } from './users.service.ts';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  role: Role;
+  mustChangePassword: boolean;
+  hasOrgKey: boolean;
+}
+
+export interface Session {
+  id: Buffer;
+  user: SessionUser;
+  /** Opens the organisation key held (encrypted under the cookie token) in this session. */
+  orgKey(): Buffer | null;
+  csrfMatches(token: string | undefined): boolean;
+}
+
+export interface LoginResult {
+  token: string;
+  csrfToken: string;
+  user: SessionUser;
+  expiresAt: Date;
+}
+
+export interface SessionsDeps {
+  db: Db;
+  vault: Vault;
+  audit: AuditLog;
+  clock: Clock;
+  users: UsersService;
+  loginThrottle: RateLimiter;
+  session: { idleMs: number; maxMs: number };
+}
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
+
+export function createSessionsService(deps: SessionsDeps) {
+  const { db, vault, audit, clock, users, loginThrottle } = deps;
+
+  /**
+   * Password + TOTP in one step. Every failure — unknown e-mail, wrong password, wrong or replayed
+   * code, disabled account — gives the same error after the same work, so the response says nothing
+   * about which accounts exist. Throttling is keyed by the e-mail's blind index, known or not.
+   */
+  async function login(email: string, password: string, totp: string): Promise<LoginResult> {
+    const throttleKey = users.emailIndex(email).toString('base64');
+    if (!loginThrottle.take(throttleKey)) {
+      throw new AppError('too_many_attempts', 'Too many login attempts; wait and try again', {
+        retryAfter: loginThrottle.retryAfter(throttleKey),
+      });
+    }
+    const u = await users.findByEmail(email);
+    const passwordOk = await verifyPassword(u?.password_hash ?? null, password);
+    const now = clock.now();
+    const fail = async (reason: string): Promise<never> => {
+      await audit.append({
+        actorType: 'operator',
+        actorId: u?.id ?? null,
+        action: 'auth.login_failed',
+        details: { reason },
+      });
+      audit.chainSoon();
+      throw new AppError('invalid_credentials', 'E-mail, password or code is wrong');
+    };
+    if (!u || !passwordOk) return fail(u ? 'password' : 'unknown');
+    if (u.disabled_at) return fail('disabled');
+    const step = matchTotpStep(vault.decrypt(u.totp_secret_enc, 'users.totp'), totp, now);
+    if (step === null) return fail('totp');
+    const claimed = await db
+      .updateTable('users')
+      .set({ totp_last_step: step })
+      .where('id', '=', u.id)
+      .where('totp_last_step', '<', String(step))
+      .executeTakeFirst();
+    if (claimed.numUpdatedRows === 0n) return fail('totp_replay');
+
+    loginThrottle.reset(throttleKey);
+    const token = randomBytes(32);
+    const csrf = randomBytes(32);
+    const orgKey = u.org_key_sealed ? await users.unlockOrgKey(u.id, password) : null;
+    const expiresAt = new Date(now.getTime() + deps.session.maxMs);
+    // A fresh token at every login (no fixation); the organisation key is kept only encrypted under a
+    // key derived from the token, which lives in the operator's cookie and nowhere on the server.
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: sha256(token),
+          user_id: u.id,
+          csrf_hash: sha256(csrf),
+          org_key_enc: orgKey ? wrapWithKey(sessionWrapKey(token), orgKey, 'session-org-key') : null,
+          created_at: now,
+          last_seen_at: now,
+          expires_at: expiresAt,
+        })
+        .execute();
+      await audit.append(
+        { actorType: 'operator', actorId: u.id, action: 'auth.login', subjectType: 'user', subjectId: u.id },
+        trx,
+      );
+    });
+    orgKey?.fill(0);
+    audit.chainSoon();
+    return {
+      token: token.toString('base64url'),
+      csrfToken: csrf.toString('base64url'),
+      expiresAt,
+      user: {
+        id: u.id,
+        email: vault.decrypt(u.email_enc, 'users.email'),
+        role: u.role as Role,
+        mustChangePassword: u.must_change_password,
+        hasOrgKey: u.org_key_sealed !== null,
+      },
+    };
+  }
+
+  /** Resolves a cookie token to a live session, enforcing idle and absolute timeouts. */
+  async function authenticate(tokenText: string | undefined): Promise<Session | null> {
+    if (!tokenText || tokenText.length > 100) return null;
+    const token = Buffer.from(tokenText, 'base64url');
+    if (token.length !== 32) return null;
+    const id = sha256(token);
+    const now = clock.now();
+    const row = await db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select([
+        'sessions.csrf_hash',
+        'sessions.org_key_enc',
+        'sessions.last_seen_at',
+        'sessions.expires_at',
+        'users.id as user_id',
+        'users.email_enc',
+        'users.role',
+        'users.must_change_password',
+        'users.disabled_at',
+        'users.org_key_sealed',
+      ])
+      .where('sessions.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return null;
+    const idleExpired = new Date(row.last_seen_at).getTime() + deps.session.idleMs <= now.getTime();
+    if (row.disabled_at || new Date(row.expires_at) <= now || idleExpired || !isRole(row.role)) {
+      await db.deleteFrom('sessions').where('id', '=', id).execute();
+      return null;
+    }
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+    const orgKeyEnc = row.org_key_enc;
+    return {
+      id,
+      user: {
+        id: row.user_id,
+        email: vault.decrypt(row.email_enc, 'users.email'),
+        role: row.role,
+        mustChangePassword: row.must_change_password,
+        hasOrgKey: row.org_key_sealed !== null,
+      },
+      orgKey: () => (orgKeyEnc ? unwrapWithKey(sessionWrapKey(token), orgKeyEnc, 'session-org-key') : null),
+      csrfMatches: (t) => {
+        if (!t || t.length > 100) return false;
+        const h = sha256(Buffer.from(t, 'base64url'));
+        return timingSafeEqual(h, row.csrf_hash);
+      },
+    };
+  }
+
+  async function logout(session: Session): Promise<void> {
+    await db.deleteFrom('sessions').where('id', '=', session.id).execute();
+    await audit.append({ actorType: 'operator', actorId: session.user.id, action: 'auth.logout' });
+    audit.chainSoon();
+  }
+
+  return { login, authenticate, logout };
+}
+
+export type SessionsService = ReturnType<typeof createSessionsService>;

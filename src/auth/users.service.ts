@@ -1,0 +1,348 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { Clock } from '../clock.ts';
+import {
+  type Sealer,
+  unwrapWithKey,
+  unwrapWithPassword,
+  wrapWithKey,
+  wrapWithPassword,
+} from '../crypto/sealed.ts';
+import type { Vault } from '../crypto/vault.ts';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import { generateOneTimePassword, hashPassword, PASSWORD_MAX, PASSWORD_MIN } from './password.ts';
+import type { Role } from './roles.ts';
+import { generateTotpSecret, totpUri } from './totp.ts';
+
+export interface UsersDeps {
+  db: Db;
+  vault: Vault;
+  sealer: Sealer;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+export interface Actor {
+  type: 'operator' | 'cli';
+  id: string | null;
+}
+
+export interface CreatedUser {
+  id: string;
+  email: string;
+  role: Role;
+  /** Set when the password was generated: shown once. */
+  oneTimePassword: string | undefined;
+  totpUri: string;
+  /** Set for the bootstrap user only: the offline recovery key for the organisation key, shown once. */
+  recoveryKey: string | undefined;
+  hasOrgKey: boolean;
+}
+
+export interface UserSummary {
+  id: string;
+  email: string;
+  role: Role;
+  hasOrgKey: boolean;
+  disabled: boolean;
+  mustChangePassword: boolean;
+  createdAt: string;
+}
+
+const BOOTSTRAP_LOCK = 727003;
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function checkPasswordStrength(password: string): void {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    throw new AppError('validation_failed', `Password must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`, {
+      field: 'password',
+    });
+  }
+}
+
+/** Recovery key as 8 groups of 8 hex digits, to print and lock away. */
+function formatRecoveryKey(key: Buffer): string {
+  return key.toString('hex').replace(/(.{8})(?=.)/g, '$1-');
+}
+
+export function parseRecoveryKey(text: string): Buffer {
+  const hex = text.replace(/[\s-]/g, '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex))
+    throw new AppError('validation_failed', 'Recovery key must be 64 hex digits');
+  return Buffer.from(hex, 'hex');
+}
+
+export function createUsersService(deps: UsersDeps) {
+  const { db, vault, sealer, audit, clock } = deps;
+
+  function emailIndex(email: string): Buffer {
+    return vault.blindIndex('user-email', normalizeEmail(email));
+  }
+
+  async function createUser(
+    input: { email: string; role: Role; password?: string | undefined },
+    actor: Actor,
+    grantFromOrgKey?: Uint8Array,
+  ): Promise<CreatedUser> {
+    const email = normalizeEmail(input.email);
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) {
+      throw new AppError('validation_failed', 'Invalid e-mail address', { field: 'email' });
+    }
+    const oneTimePassword = input.password === undefined ? generateOneTimePassword() : undefined;
+    const password = input.password ?? (oneTimePassword as string);
+    checkPasswordStrength(password);
+
+    const userKeys = sealer.generateKeyPair();
+    const { salt, wrapped } = await wrapWithPassword(userKeys.secretKey, password);
+    const passwordHash = await hashPassword(password);
+    const totpSecret = generateTotpSecret();
+    const id = randomUUID();
+    const now = clock.now();
+
+    const result = await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`.execute(trx);
+      const existing = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('email_index', '=', emailIndex(email))
+        .executeTakeFirst();
+      if (existing) throw new AppError('conflict', 'A user with this e-mail already exists');
+      const org = await trx.selectFrom('org_keys').select('public_key').executeTakeFirst();
+      let orgKeySealed: Buffer | null = null;
+      let recoveryKey: string | undefined;
+      if (!org) {
+        // Bootstrap: the first user gets the organisation key; it is also wrapped once under an offline
+        // recovery key so that losing every operator password does not lose every conversation.
+        const orgKeys = sealer.generateKeyPair();
+        const recovery = randomBytes(32);
+        await trx
+          .insertInto('org_keys')
+          .values({
+            public_key: Buffer.from(orgKeys.publicKey),
+            recovery_wrapped_secret: wrapWithKey(recovery, orgKeys.secretKey, 'org-recovery'),
+            created_at: now,
+          })
+          .execute();
+        orgKeySealed = sealer.seal(userKeys.publicKey, orgKeys.secretKey);
+        recoveryKey = formatRecoveryKey(recovery);
+      } else if (grantFromOrgKey) {
+        orgKeySealed = sealer.seal(userKeys.publicKey, grantFromOrgKey);
+      }
+      await trx
+        .insertInto('users')
+        .values({
+          id,
+          email_index: emailIndex(email),
+          email_enc: vault.encrypt(email, 'users.email'),
+          role: input.role,
+          password_hash: passwordHash,
+          kek_salt: salt,
+          public_key: Buffer.from(userKeys.publicKey),
+          wrapped_secret_key: wrapped,
+          org_key_sealed: orgKeySealed,
+          totp_secret_enc: vault.encrypt(totpSecret, 'users.totp'),
+          must_change_password: oneTimePassword !== undefined,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await audit.append(
+        {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'user.create',
+          subjectType: 'user',
+          subjectId: id,
+          details: { role: input.role, bootstrap: recoveryKey !== undefined, orgKey: orgKeySealed !== null },
+        },
+        trx,
+      );
+      return { recoveryKey, hasOrgKey: orgKeySealed !== null };
+    });
+    audit.chainSoon();
+    return {
+      id,
+      email,
+      role: input.role,
+      oneTimePassword,
+      totpUri: totpUri(totpSecret, email),
+      recoveryKey: result.recoveryKey,
+      hasOrgKey: result.hasOrgKey,
+    };
+  }
+
+  /** Opens the organisation private key with a user's password (login, CLI grants). */
+  async function unlockOrgKey(userId: string, password: string): Promise<Buffer | null> {
+    const u = await db
+      .selectFrom('users')
+      .select(['wrapped_secret_key', 'kek_salt', 'public_key', 'org_key_sealed'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!u?.org_key_sealed) return null;
+    const userSecret = await unwrapWithPassword(u.wrapped_secret_key, password, u.kek_salt);
+    try {
+      return sealer.open({ publicKey: u.public_key, secretKey: userSecret }, u.org_key_sealed);
+    } finally {
+      userSecret.fill(0);
+    }
+  }
+
+  async function grantOrgKey(targetUserId: string, orgSecretKey: Uint8Array, actor: Actor): Promise<void> {
+    const org = await db.selectFrom('org_keys').select('public_key').executeTakeFirst();
+    if (!org || !Buffer.from(sealer.publicKeyOf(orgSecretKey)).equals(org.public_key)) {
+      throw new AppError('key_not_granted', 'The organisation key offered does not match');
+    }
+    const target = await db
+      .selectFrom('users')
+      .select(['public_key', 'disabled_at'])
+      .where('id', '=', targetUserId)
+      .executeTakeFirst();
+    if (!target) throw new AppError('not_found', 'No such user');
+    if (target.disabled_at) throw new AppError('conflict', 'User is disabled');
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ org_key_sealed: sealer.seal(target.public_key, orgSecretKey), updated_at: clock.now() })
+        .where('id', '=', targetUserId)
+        .execute();
+      await audit.append(
+        {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'key.grant',
+          subjectType: 'user',
+          subjectId: targetUserId,
+        },
+        trx,
+      );
+    });
+    audit.chainSoon();
+  }
+
+  /** Recovery: opens the organisation key with the offline recovery key. */
+  async function openWithRecoveryKey(recoveryKey: Buffer): Promise<Buffer> {
+    const org = await db.selectFrom('org_keys').select('recovery_wrapped_secret').executeTakeFirst();
+    if (!org) throw new AppError('not_found', 'No organisation key yet');
+    try {
+      return unwrapWithKey(recoveryKey, org.recovery_wrapped_secret, 'org-recovery');
+    } catch {
+      throw new AppError('invalid_credentials', 'Recovery key does not open the organisation key');
+    }
+  }
+
+  async function changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+    checkPasswordStrength(newPassword);
+    const u = await db
+      .selectFrom('users')
+      .select(['wrapped_secret_key', 'kek_salt'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!u) throw new AppError('not_found');
+    let secret: Buffer;
+    try {
+      secret = await unwrapWithPassword(u.wrapped_secret_key, currentPassword, u.kek_salt);
+    } catch {
+      throw new AppError('invalid_credentials', 'Current password is wrong');
+    }
+    const { salt, wrapped } = await wrapWithPassword(secret, newPassword);
+    secret.fill(0);
+    const passwordHash = await hashPassword(newPassword);
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({
+          password_hash: passwordHash,
+          kek_salt: salt,
+          wrapped_secret_key: wrapped,
+          must_change_password: false,
+          updated_at: clock.now(),
+        })
+        .where('id', '=', userId)
+        .execute();
+      // Every session of this user ends: a changed password means "someone else may have had it".
+      await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      await audit.append(
+        {
+          actorType: 'operator',
+          actorId: userId,
+          action: 'user.password_change',
+          subjectType: 'user',
+          subjectId: userId,
+        },
+        trx,
+      );
+    });
+    audit.chainSoon();
+  }
+
+  async function setDisabled(userId: string, disabled: boolean, actor: Actor): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('users')
+        .set({ disabled_at: disabled ? clock.now() : null, updated_at: clock.now() })
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      if (r.numUpdatedRows === 0n) throw new AppError('not_found', 'No such user');
+      if (disabled) await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      await audit.append(
+        {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: disabled ? 'user.disable' : 'user.enable',
+          subjectType: 'user',
+          subjectId: userId,
+        },
+        trx,
+      );
+    });
+    audit.chainSoon();
+  }
+
+  async function listUsers(): Promise<UserSummary[]> {
+    const rows = await db
+      .selectFrom('users')
+      .select([
+        'id',
+        'email_enc',
+        'role',
+        'org_key_sealed',
+        'disabled_at',
+        'must_change_password',
+        'created_at',
+      ])
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      email: vault.decrypt(r.email_enc, 'users.email'),
+      role: r.role as Role,
+      hasOrgKey: r.org_key_sealed !== null,
+      disabled: r.disabled_at !== null,
+      mustChangePassword: r.must_change_password,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  async function findByEmail(email: string) {
+    return db.selectFrom('users').selectAll().where('email_index', '=', emailIndex(email)).executeTakeFirst();
+  }
+
+  return {
+    createUser,
+    unlockOrgKey,
+    grantOrgKey,
+    openWithRecoveryKey,
+    changePassword,
+    setDisabled,
+    listUsers,
+    findByEmail,
+    emailIndex,
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;

@@ -1,0 +1,207 @@
+import { CALLER_CATEGORIES, type CallerCategory } from '../../cases/categories.ts';
+import { formatReceiptCode } from '../../crypto/receipt.ts';
+import { LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey, t } from '../../i18n/i18n.ts';
+import { LIMITS } from '../../intake/message-content.ts';
+import { html, type SafeHtml } from '../../lib/html.ts';
+
+/**
+ * Server-rendered public pages: plain HTML forms, no JavaScript, no third-party resources, so they
+ * work in Tor Browser at the "Safest" level. Language travels in links and hidden fields, not cookies.
+ */
+export interface FormValues {
+  category?: string;
+  message?: string;
+  name?: string;
+  contact?: string;
+}
+export type FieldErrors = Partial<Record<'category' | 'message' | 'name' | 'contact' | 'code', MessageKey>>;
+
+export function layout(lang: Language, path: string, body: SafeHtml): string {
+  return `<!doctype html>${html`<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${t(lang, 'site.title')}</title>
+<link rel="stylesheet" href="/static/site.css">
+</head>
+<body>
+<a class="skip" href="#main">${t(lang, 'site.skip')}</a>
+<header>
+  <a class="brand" href="/?lang=${lang}">Whiteflag</a>
+  <nav aria-label="${t(lang, 'site.languages')}">
+    ${LANGUAGES.map((l) =>
+      l === lang
+        ? html`<span class="lang current" lang="${l}">${LANGUAGE_NAMES[l]}</span>`
+        : html`<a class="lang" lang="${l}" hreflang="${l}" href="${path}?lang=${l}">${LANGUAGE_NAMES[l]}</a>`,
+    )}
+  </nav>
+</header>
+<main id="main">${body}</main>
+</body>
+</html>`}`;
+}
+
+function fieldError(lang: Language, id: string, key: MessageKey | undefined): SafeHtml {
+  return key ? html`<p class="error" id="${id}-error">${t(lang, key)}</p>` : html``;
+}
+
+function describedBy(id: string, hint: boolean, err: MessageKey | undefined): string {
+  return [hint ? `${id}-hint` : '', err ? `${id}-error` : ''].filter(Boolean).join(' ');
+}
+
+export function homePage(
+  lang: Language,
+  formToken: string,
+  values: FormValues = {},
+  errors: FieldErrors = {},
+  notice?: MessageKey,
+): string {
+  const hasErrors = Object.keys(errors).length > 0 || notice !== undefined;
+  return layout(
+    lang,
+    '/',
+    html`
+<h1>${t(lang, 'home.heading')}</h1>
+<p>${t(lang, 'home.intro')}</p>
+<p class="safety">${t(lang, 'home.safety')}</p>
+<p><a href="/follow-up?lang=${lang}">${t(lang, 'home.followup.link')}</a></p>
+<section aria-labelledby="form-heading">
+<h2 id="form-heading">${t(lang, 'form.heading')}</h2>
+${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.validation_failed')}</div>` : ''}
+<form method="post" action="/requests" accept-charset="utf-8">
+  <input type="hidden" name="token" value="${formToken}">
+  <input type="hidden" name="lang" value="${lang}">
+  <fieldset${errors.category ? html` aria-describedby="category-error"` : ''}>
+    <legend>${t(lang, 'form.category')}</legend>
+    ${fieldError(lang, 'category', errors.category)}
+    ${CALLER_CATEGORIES.map(
+      (c: CallerCategory) =>
+        html`<label class="choice"><input type="radio" name="category" value="${c}"${
+          values.category === c ? html` checked` : ''
+        } required> ${t(lang, `form.category.${c}` as MessageKey)}</label>`,
+    )}
+  </fieldset>
+  <label for="message">${t(lang, 'form.message')}</label>
+  <p class="hint" id="message-hint">${t(lang, 'form.message.hint')}</p>
+  ${fieldError(lang, 'message', errors.message)}
+  <textarea id="message" name="message" rows="8" maxlength="${LIMITS.body}" required aria-describedby="${describedBy('message', true, errors.message)}">${values.message ?? ''}</textarea>
+  <label for="name">${t(lang, 'form.name')}</label>
+  ${fieldError(lang, 'name', errors.name)}
+  <input id="name" name="name" type="text" maxlength="${LIMITS.name}" autocomplete="off" value="${values.name ?? ''}">
+  <label for="contact">${t(lang, 'form.contact')}</label>
+  <p class="hint" id="contact-hint">${t(lang, 'form.contact.hint')}</p>
+  ${fieldError(lang, 'contact', errors.contact)}
+  <input id="contact" name="contact" type="text" maxlength="${LIMITS.contact}" autocomplete="off" value="${values.contact ?? ''}" aria-describedby="${describedBy('contact', true, errors.contact)}">
+  <button type="submit">${t(lang, 'form.submit')}</button>
+</form>
+</section>`,
+  );
+}
+
+export function receiptPage(lang: Language, code: string): string {
+  return layout(
+    lang,
+    '/follow-up',
+    html`
+<h1>${t(lang, 'receipt.heading')}</h1>
+<p>${t(lang, 'receipt.code')}:</p>
+<p class="receipt" id="receipt-code">${formatReceiptCode(code)}</p>
+<p class="safety">${t(lang, 'receipt.advice')}</p>
+<p><a href="/follow-up?lang=${lang}">${t(lang, 'receipt.next')}</a></p>`,
+  );
+}
+
+export function followUpFormPage(lang: Language, error?: MessageKey): string {
+  return layout(
+    lang,
+    '/follow-up',
+    html`
+<h1>${t(lang, 'followup.heading')}</h1>
+${error ? html`<div class="alert" role="alert">${t(lang, error)}</div>` : ''}
+<form method="post" action="/follow-up" accept-charset="utf-8" autocomplete="off">
+  <input type="hidden" name="lang" value="${lang}">
+  <label for="code">${t(lang, 'followup.code')}</label>
+  <input id="code" name="code" type="text" inputmode="numeric" autocomplete="off" spellcheck="false" maxlength="64" required>
+  <button type="submit">${t(lang, 'followup.submit')}</button>
+</form>`,
+  );
+}
+
+export function threadPage(
+  lang: Language,
+  code: string,
+  messages: Array<{ direction: 'in' | 'out'; body: string; at: Date }>,
+  opts: { notice?: MessageKey; error?: MessageKey; draft?: string } = {},
+): string {
+  const hasReply = messages.some((m) => m.direction === 'out');
+  return layout(
+    lang,
+    '/follow-up',
+    html`
+<h1>${t(lang, 'followup.thread')}</h1>
+${opts.notice ? html`<div class="notice" role="status">${t(lang, opts.notice)}</div>` : ''}
+<ol class="thread">
+  ${messages.map(
+    (m) => html`<li class="msg ${m.direction === 'in' ? 'mine' : 'theirs'}">
+    <p class="meta">${t(lang, m.direction === 'in' ? 'followup.you' : 'followup.hotline')} · <time datetime="${m.at.toISOString()}">${m.at.toISOString().slice(0, 16).replace('T', ' ')} UTC</time></p>
+    <p class="body">${m.body}</p></li>`,
+  )}
+</ol>
+${hasReply ? '' : html`<p class="hint">${t(lang, 'followup.noreply')}</p>`}
+<h2>${t(lang, 'followup.reply')}</h2>
+${opts.error ? html`<div class="alert" role="alert">${t(lang, opts.error)}</div>` : ''}
+<form method="post" action="/follow-up/reply" accept-charset="utf-8" autocomplete="off">
+  <input type="hidden" name="lang" value="${lang}">
+  <input type="hidden" name="code" value="${code}">
+  <label for="message">${t(lang, 'form.message')}</label>
+  <textarea id="message" name="message" rows="6" maxlength="${LIMITS.body}" required>${opts.draft ?? ''}</textarea>
+  <button type="submit">${t(lang, 'followup.send')}</button>
+</form>
+<p><a href="/?lang=${lang}">${t(lang, 'followup.close')}</a></p>`,
+  );
+}
+
+export function errorPage(lang: Language, key: MessageKey): string {
+  return layout(
+    lang,
+    '/',
+    html`
+<h1>${t(lang, 'error.heading')}</h1>
+<div class="alert" role="alert">${t(lang, key)}</div>
+<p><a href="/?lang=${lang}">${t(lang, 'error.back')}</a></p>`,
+  );
+}
+
+export const SITE_CSS = `
+*{box-sizing:border-box}
+body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1b1b1b;background:#fafaf7}
+header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;background:#fff;border-bottom:1px solid #ddd}
+.brand{font-weight:700;color:#1b1b1b;text-decoration:none}
+nav .lang{margin-left:.75rem}
+.lang.current{font-weight:700}
+main{max-width:44rem;margin:0 auto;padding:1rem}
+h1{font-size:1.7rem;line-height:1.2}
+a{color:#0b4fa1}
+.skip{position:absolute;left:-999px}
+.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
+.safety{background:#fff7d6;border-left:4px solid #d9a400;padding:.6rem .8rem}
+form{display:flex;flex-direction:column;gap:.35rem}
+fieldset{border:1px solid #ccc;padding:.5rem .8rem}
+label{font-weight:600;margin-top:.6rem}
+label.choice{font-weight:400;display:block;margin:.25rem 0}
+input[type=text],textarea{font:inherit;padding:.5rem;border:1px solid #888;border-radius:4px;width:100%}
+textarea{resize:vertical}
+button{font:inherit;margin-top:1rem;padding:.7rem 1.2rem;background:#0b4fa1;color:#fff;border:0;border-radius:4px;cursor:pointer;align-self:flex-start}
+button:focus,input:focus,textarea:focus,a:focus{outline:3px solid #d9a400;outline-offset:2px}
+.hint{color:#555;margin:0;font-size:.95rem}
+.error{color:#a40000;margin:0;font-weight:600}
+.alert{background:#fde8e8;border:1px solid #a40000;padding:.6rem .8rem}
+.notice{background:#e6f4ea;border:1px solid #1e7b34;padding:.6rem .8rem}
+.receipt{font:700 1.6rem/1.4 ui-monospace,Menlo,Consolas,monospace;letter-spacing:.05em;background:#fff;border:2px dashed #0b4fa1;padding:.8rem;word-spacing:.3em}
+.thread{list-style:none;padding:0}
+.msg{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5rem .8rem;margin:.5rem 0}
+.msg.theirs{border-left:4px solid #0b4fa1}
+.msg .meta{color:#555;font-size:.85rem;margin:0}
+.msg .body{white-space:pre-wrap;margin:.25rem 0 0}
+`;

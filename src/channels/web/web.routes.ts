@@ -1,0 +1,197 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CALLER_CATEGORIES } from '../../cases/categories.ts';
+import type { Clock } from '../../clock.ts';
+import { normalizeReceiptCode } from '../../crypto/receipt.ts';
+import { AppError } from '../../errors.ts';
+import { isLanguage, type Language, type MessageKey, negotiateLanguage } from '../../i18n/i18n.ts';
+import type { IntakeService } from '../../intake/intake.service.ts';
+import { LIMITS } from '../../intake/message-content.ts';
+import { createRateLimiter } from '../../lib/rate-limit.ts';
+import type { FormTokens } from './form-token.ts';
+import {
+  type FieldErrors,
+  type FormValues,
+  followUpFormPage,
+  homePage,
+  receiptPage,
+  SITE_CSS,
+  threadPage,
+} from './web.pages.ts';
+
+export interface WebRoutesDeps {
+  intake: IntakeService;
+  formTokens: FormTokens;
+  clock: Clock;
+  intakePerMinute: number;
+}
+
+const optionalText = (max: number) =>
+  z
+    .string()
+    .max(max * 4)
+    .optional()
+    .transform((s) => (s ?? '').trim());
+
+const ZIntakeForm = z.object({
+  token: z.string().max(64).optional(),
+  lang: z.string().max(8).optional(),
+  category: z.string().max(40).optional(),
+  message: optionalText(LIMITS.body),
+  name: optionalText(LIMITS.name),
+  contact: optionalText(LIMITS.contact),
+});
+
+const ZFollowUpForm = z.object({
+  lang: z.string().max(8).optional(),
+  code: z.string().max(128).optional(),
+  message: optionalText(LIMITS.body),
+});
+
+/** Form fields arrive as strings; a repeated field (array) or a JSON body is not a browser form. */
+function parseForm<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw new AppError('bad_request', 'Malformed form');
+  return r.data;
+}
+
+function langOf(req: FastifyRequest, bodyLang?: string): Language {
+  if (isLanguage(bodyLang)) return bodyLang;
+  return negotiateLanguage(
+    (req.query as Record<string, unknown> | undefined)?.lang,
+    req.headers['accept-language'],
+  );
+}
+
+function sendHtml(reply: FastifyReply, status: number, body: string) {
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
+}
+
+export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): void {
+  const { intake, formTokens, clock } = deps;
+  // A global budget for new requests: the form keeps answering under a flood, and never per IP
+  // (every Tor user shares a few exit addresses).
+  const intakeBudget = createRateLimiter({
+    capacity: Math.max(10, Math.ceil(deps.intakePerMinute / 6)),
+    refillPerSecond: deps.intakePerMinute / 60,
+    clock,
+  });
+  // Per-receipt budget: a code can be used a few dozen times an hour, not hammered.
+  const receiptBudget = createRateLimiter({ capacity: 30, refillPerSecond: 30 / 3600, clock });
+  const failedLookups = createRateLimiter({ capacity: 300, refillPerSecond: 5, clock });
+
+  app.get('/static/site.css', async (_req, reply) => {
+    return reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(SITE_CSS);
+  });
+
+  app.get('/', async (req, reply) => {
+    return sendHtml(reply, 200, homePage(langOf(req), formTokens.issue()));
+  });
+
+  app.post('/requests', async (req, reply) => {
+    const form = parseForm(ZIntakeForm, req.body);
+    const lang = langOf(req, form.lang);
+    const values: FormValues = {
+      category: form.category,
+      message: form.message,
+      name: form.name,
+      contact: form.contact,
+    };
+    const errors: FieldErrors = {};
+    const category = CALLER_CATEGORIES.find((c) => c === form.category);
+    if (!category) errors.category = 'error.category.required';
+    if (form.message.length === 0) errors.message = 'error.message.required';
+    else if (form.message.length > LIMITS.body) errors.message = 'error.message.too_long';
+    if (form.name.length > LIMITS.name) errors.name = 'error.field.too_long';
+    if (form.contact.length > LIMITS.contact) errors.contact = 'error.field.too_long';
+    const rerender = (status: number, notice?: MessageKey) =>
+      sendHtml(reply, status, homePage(lang, formTokens.issue(), values, errors, notice));
+    if (Object.keys(errors).length > 0 || !category) return rerender(400);
+    const nonce = formTokens.verify(form.token);
+    if (!nonce) return rerender(400, 'error.invalid_form_token');
+    if (!intakeBudget.take('global')) {
+      reply.header('retry-after', String(intakeBudget.retryAfter('global')));
+      return rerender(429, 'error.rate_limited');
+    }
+    let created: Awaited<ReturnType<IntakeService['createRequest']>>;
+    try {
+      created = await intake.createRequest(
+        {
+          channel: 'web',
+          category,
+          language: lang,
+          content: {
+            body: form.message,
+            ...(form.name ? { name: form.name } : {}),
+            ...(form.contact ? { contact: form.contact } : {}),
+          },
+        },
+        { withReceipt: true, formNonce: nonce },
+      );
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'invalid_form_token')
+        return rerender(400, 'error.invalid_form_token');
+      throw e;
+    }
+    return sendHtml(reply, 200, receiptPage(lang, created.receiptCode as string));
+  });
+
+  app.get('/follow-up', async (req, reply) => sendHtml(reply, 200, followUpFormPage(langOf(req))));
+
+  /** Resolves a typed code to its thread, spending the per-code budget; renders errors itself. */
+  async function withThread(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    then: (code: string, lang: Language) => Promise<unknown>,
+  ) {
+    const form = parseForm(ZFollowUpForm, req.body);
+    const lang = langOf(req, form.lang);
+    const code = normalizeReceiptCode(form.code ?? '');
+    if (!code) {
+      if (!failedLookups.take('global'))
+        return sendHtml(reply, 429, followUpFormPage(lang, 'error.rate_limited'));
+      return sendHtml(reply, 404, followUpFormPage(lang, 'error.receipt_not_found'));
+    }
+    const budgetKey = intake.receiptLookup(code).toString('base64');
+    if (!receiptBudget.take(budgetKey)) {
+      reply.header('retry-after', String(receiptBudget.retryAfter(budgetKey)));
+      return sendHtml(reply, 429, followUpFormPage(lang, 'error.too_many_attempts'));
+    }
+    return then(code, lang);
+  }
+
+  app.post('/follow-up', async (req, reply) =>
+    withThread(req, reply, async (code, lang) => {
+      const thread = await intake.readByReceipt(code);
+      if (!thread) {
+        if (!failedLookups.take('global'))
+          return sendHtml(reply, 429, followUpFormPage(lang, 'error.rate_limited'));
+        return sendHtml(reply, 404, followUpFormPage(lang, 'error.receipt_not_found'));
+      }
+      return sendHtml(reply, 200, threadPage(lang, code, thread.messages));
+    }),
+  );
+
+  app.post('/follow-up/reply', async (req, reply) =>
+    withThread(req, reply, async (code, lang) => {
+      const form = parseForm(ZFollowUpForm, req.body);
+      const thread = await intake.readByReceipt(code);
+      if (!thread) return sendHtml(reply, 404, followUpFormPage(lang, 'error.receipt_not_found'));
+      if (form.message.length === 0 || form.message.length > LIMITS.body) {
+        const error: MessageKey =
+          form.message.length === 0 ? 'error.message.required' : 'error.message.too_long';
+        return sendHtml(reply, 400, threadPage(lang, code, thread.messages, { error, draft: form.message }));
+      }
+      await intake.appendRequesterMessage(thread.threadId, { body: form.message });
+      const after = await intake.readByReceipt(code);
+      return sendHtml(
+        reply,
+        200,
+        threadPage(lang, code, after?.messages ?? thread.messages, { notice: 'followup.sent' }),
+      );
+    }),
+  );
+}

@@ -1,0 +1,351 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createOperator,
+  createTestContext,
+  form,
+  hiddenField,
+  login,
+  submitWebRequest,
+  type TestContext,
+} from '../../../test/helpers.ts';
+
+let ctx: TestContext;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  await createOperator(ctx, 'admin');
+});
+afterAll(async () => ctx.close());
+
+describe('public pages', () => {
+  it('serves the home page in Russian by default, with a working form and no scripts', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.body).toContain('<html lang="ru">');
+    expect(res.body).toContain('Напишите нам');
+    expect(res.body).toContain('action="/requests"');
+    expect(res.body).not.toMatch(/<script/i);
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('switches language with ?lang= and honours Accept-Language', async () => {
+    const uk = await ctx.app.inject({ method: 'GET', url: '/?lang=uk' });
+    expect(uk.body).toContain('<html lang="uk">');
+    expect(uk.body).toContain('Напишіть нам');
+    const en = await ctx.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { 'accept-language': 'de;q=0.9, en;q=0.8' },
+    });
+    expect(en.body).toContain('Write to us');
+    const bogus = await ctx.app.inject({ method: 'GET', url: '/?lang=xx' });
+    expect(bogus.body).toContain('<html lang="ru">');
+  });
+
+  it('serves its stylesheet from itself (nothing from third parties)', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/static/site.css' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/css');
+    const home = await ctx.app.inject({ method: 'GET', url: '/' });
+    expect(home.body).not.toMatch(/https?:\/\//);
+  });
+});
+
+describe('web intake', () => {
+  it('accepts a request and shows a 28-digit receipt code once', async () => {
+    const { receipt, res } = await submitWebRequest(ctx, { message: 'Я на передовой, хочу сдаться' });
+    expect(receipt.replace(/ /g, '')).toMatch(/^\d{28}$/);
+    expect(res.body).toContain('Ваше обращение отправлено');
+    const rows = await ctx.core.db
+      .selectFrom('request_threads')
+      .select(['category', 'language', 'urgency', 'status'])
+      .execute();
+    expect(rows).toContainEqual({
+      category: 'serviceman_war_zone',
+      language: 'ru',
+      urgency: 3,
+      status: 'new',
+    });
+  });
+
+  it('re-renders the form with what was typed and a clear error when fields are missing', async () => {
+    const page = await ctx.app.inject({ method: 'GET', url: '/?lang=en' });
+    const token = hiddenField(page.body, 'token');
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      ...form({ token, lang: 'en', message: '', name: 'Ivan <b>', contact: '@ivan' }),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('Please write a message.');
+    expect(res.body).toContain('Please choose who you are.');
+    expect(res.body).toContain('value="Ivan &lt;b&gt;"');
+    expect(res.body).toContain('value="@ivan"');
+  });
+
+  it('rejects a message over 5,000 characters in the requester language', async () => {
+    const page = await ctx.app.inject({ method: 'GET', url: '/' });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      ...form({
+        token: hiddenField(page.body, 'token'),
+        lang: 'ru',
+        category: 'relative',
+        message: 'я'.repeat(5001),
+      }),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('Сообщение слишком длинное');
+  });
+
+  it('refuses a post without a valid form token, and a replayed token', async () => {
+    const missing = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      ...form({ lang: 'ru', category: 'other', message: 'x' }),
+    });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.body).toContain('Срок действия формы истёк');
+    const forged = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      ...form({ token: 'A'.repeat(51), lang: 'ru', category: 'other', message: 'x' }),
+    });
+    expect(forged.statusCode).toBe(400);
+
+    const page = await ctx.app.inject({ method: 'GET', url: '/' });
+    const token = hiddenField(page.body, 'token');
+    const body = { token, lang: 'ru', category: 'other', message: 'once only' };
+    const first = await ctx.app.inject({ method: 'POST', url: '/requests', ...form(body) });
+    expect(first.statusCode).toBe(200);
+    const before = await ctx.core.db
+      .selectFrom('request_threads')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    const replay = await ctx.app.inject({ method: 'POST', url: '/requests', ...form(body) });
+    expect(replay.statusCode).toBe(400);
+    const after = await ctx.core.db
+      .selectFrom('request_threads')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
+  it('expires form tokens after two hours', async () => {
+    const page = await ctx.app.inject({ method: 'GET', url: '/' });
+    ctx.clock.advance(2 * 3_600_000 + 1000);
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      ...form({ token: hiddenField(page.body, 'token'), lang: 'ru', category: 'other', message: 'late' }),
+    });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('refuses cross-site posts', async () => {
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+      payload: 'message=x',
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.headers['content-type']).toContain('text/html');
+  });
+
+  it('answers hostile bodies with 4xx pages, never 500', async () => {
+    const big = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `message=${'a'.repeat(70_000)}`,
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.body).toContain('слишком велики');
+    const xml = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
+    expect(xml.statusCode).toBe(415);
+    const repeated = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'message=a&message=b&category=other',
+    });
+    expect(repeated.statusCode).toBe(400);
+    const badEncoding = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      payload: Buffer.from([0x6d, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65, 0x3d, 0xff, 0xfe, 0x25, 0x45, 0x30]),
+    });
+    expect(badEncoding.statusCode).toBe(400);
+    const json = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests',
+      headers: { 'content-type': 'application/json' },
+      payload: '{bad',
+    });
+    expect(json.statusCode).toBe(400);
+  });
+
+  it('shows a localized 404 page for unknown paths', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/nope?lang=uk' });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).toContain('Такої сторінки немає');
+  });
+});
+
+describe('follow-up with the receipt code', () => {
+  it('shows the conversation, an operator reply, and accepts a new message', async () => {
+    const { receipt } = await submitWebRequest(ctx, { message: 'Первое сообщение', lang: 'ru' });
+    const open = await ctx.app.inject({
+      method: 'POST',
+      url: '/follow-up',
+      ...form({ code: receipt, lang: 'ru' }),
+    });
+    expect(open.statusCode).toBe(200);
+    expect(open.body).toContain('Первое сообщение');
+    expect(open.body).toContain('Ответа пока нет');
+
+    // The code may be typed with dashes, no spaces, or full-width digits.
+    const typed = receipt.replace(/ /g, '-');
+    expect(
+      (await ctx.app.inject({ method: 'POST', url: '/follow-up', ...form({ code: typed }) })).statusCode,
+    ).toBe(200);
+
+    const reply = await ctx.app.inject({
+      method: 'POST',
+      url: '/follow-up/reply',
+      ...form({ code: receipt, lang: 'ru', message: 'Второе' }),
+    });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.body).toContain('Ваше сообщение отправлено');
+    expect(reply.body).toContain('Второе');
+    const found = await ctx.core.intake.findByReceipt(receipt);
+    const thread = await ctx.core.db
+      .selectFrom('request_threads')
+      .selectAll()
+      .where('id', '=', found?.id ?? '')
+      .executeTakeFirstOrThrow();
+    expect(thread.message_count).toBeGreaterThanOrEqual(2);
+    expect(thread.awaiting_reply).toBe(true);
+  });
+
+  it('says clearly when no conversation matches, without a 500', async () => {
+    const wrong = await ctx.app.inject({
+      method: 'POST',
+      url: '/follow-up',
+      ...form({ code: '1234 5678 1234 5678 1234 5678 1234', lang: 'en' }),
+    });
+    expect(wrong.statusCode).toBe(404);
+    expect(wrong.body).toContain('No conversation matches this code');
+    const garbage = await ctx.app.inject({
+      method: 'POST',
+      url: '/follow-up',
+      ...form({ code: "' OR 1=1 --", lang: 'en' }),
+    });
+    expect(garbage.statusCode).toBe(404);
+    const empty = await ctx.app.inject({ method: 'POST', url: '/follow-up/reply', ...form({ lang: 'en' }) });
+    expect(empty.statusCode).toBe(404);
+  });
+
+  it('keeps the draft and explains when a follow-up message is empty', async () => {
+    const { receipt } = await submitWebRequest(ctx, { lang: 'en', message: 'hello' });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/follow-up/reply',
+      ...form({ code: receipt, lang: 'en', message: '   ' }),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('Please write a message.');
+  });
+
+  it('limits how often one receipt code can be used', async () => {
+    const { receipt } = await submitWebRequest(ctx, { lang: 'en' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      statuses.push(
+        (await ctx.app.inject({ method: 'POST', url: '/follow-up', ...form({ code: receipt, lang: 'en' }) }))
+          .statusCode,
+      );
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(30)).toEqual([429, 429]);
+  });
+
+  it('shows the operator reply to the requester', async () => {
+    const { receipt } = await submitWebRequest(ctx, { lang: 'uk', message: 'Питання про полон' });
+    const thread = await ctx.core.intake.findByReceipt(receipt);
+    if (!thread) throw new Error('receipt does not find its thread');
+    const op = await createOperator(ctx, 'operator');
+    const s = await login(ctx, op);
+    const r = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${thread.id}/replies`,
+      headers: s.headers,
+      payload: { body: 'Ми вам допоможемо' },
+    });
+    expect(r.statusCode).toBe(201);
+    const page = await ctx.app.inject({
+      method: 'POST',
+      url: '/follow-up',
+      ...form({ code: receipt, lang: 'uk' }),
+    });
+    expect(page.body).toContain('Ми вам допоможемо');
+    expect(page.body).toContain('Лінія допомоги');
+  });
+});
+
+describe('flood budget', () => {
+  it('answers 429 with Retry-After when the global intake budget is spent, and the site keeps answering', async () => {
+    const small = await createTestContext({ intakePerMinute: 6 });
+    try {
+      await createOperator(small, 'admin');
+      const codes: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const page = await small.app.inject({ method: 'GET', url: '/' });
+        const res = await small.app.inject({
+          method: 'POST',
+          url: '/requests',
+          ...form({
+            token: hiddenField(page.body, 'token'),
+            lang: 'ru',
+            category: 'other',
+            message: `m${i}`,
+          }),
+        });
+        codes.push(res.statusCode);
+        if (res.statusCode === 429) expect(res.headers['retry-after']).toBeDefined();
+      }
+      expect(codes.filter((c) => c === 200)).toHaveLength(10);
+      expect(codes.filter((c) => c === 429)).toHaveLength(2);
+      expect((await small.app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('refuses intake with a clear error before the first admin exists', async () => {
+    const empty = await createTestContext();
+    try {
+      const page = await empty.app.inject({ method: 'GET', url: '/' });
+      const res = await empty.app.inject({
+        method: 'POST',
+        url: '/requests',
+        ...form({ token: hiddenField(page.body, 'token'), lang: 'ru', category: 'other', message: 'x' }),
+      });
+      expect(res.statusCode).toBe(503);
+      expect(await empty.core.db.selectFrom('request_threads').selectAll().execute()).toHaveLength(0);
+    } finally {
+      await empty.close();
+    }
+  });
+});

@@ -1,0 +1,258 @@
+import { parseArgs } from 'node:util';
+import { isRole } from './auth/roles.ts';
+import { parseRecoveryKey } from './auth/users.service.ts';
+import { systemClock } from './clock.ts';
+import { loadConfig } from './config.ts';
+import { createCore } from './core.ts';
+import { generateKeyMaterial, keyIdOf, keyringToFile, readKeyFile, writeKeyFile } from './crypto/keyring.ts';
+import { rewrapAll } from './crypto/rotate.ts';
+import { AppError } from './errors.ts';
+import { createLogger } from './log.ts';
+import { openRuntime } from './runtime.ts';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+  user add --email E --role R [--password-stdin] [--grant-by ADMIN_EMAIL]
+      Create an operator (roles: operator, supervisor, registrar, liaison, admin). Prints a one-time
+      password (unless --password-stdin) and the TOTP enrolment URI. The first user created becomes the
+      bootstrap admin, receives the organisation key and gets the offline recovery key, printed once.
+      With --grant-by, that admin's password is read from stdin to give the new user the organisation key.
+  user grant-key --email E --admin ADMIN_EMAIL   (admin password on stdin)
+  user recover --email E                         (recovery key on stdin: grants the organisation key)
+  user disable --email E | user enable --email E
+  user list
+  keys rotate        New master key; re-wrap every data key; retire the old key (key file mode)
+  keys rewrap        Re-wrap data keys not under the active key (after changing WHITEFLAG_MASTER_KEY)
+  keys generate      Print fresh key material for WHITEFLAG_MASTER_KEY / WHITEFLAG_INDEX_KEY
+  audit verify       Check the audit log's hash chain; exit 1 and name the entries if broken
+  migrate            Apply database migrations
+`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [group, command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      email: { type: 'string' },
+      role: { type: 'string' },
+      admin: { type: 'string' },
+      'grant-by': { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+
+  if (group === 'keys' && command === 'generate') {
+    out(`WHITEFLAG_MASTER_KEY=${generateKeyMaterial()}`);
+    out(`WHITEFLAG_INDEX_KEY=${generateKeyMaterial()}`);
+    return 0;
+  }
+  const known = [
+    'user add',
+    'user grant-key',
+    'user recover',
+    'user disable',
+    'user enable',
+    'user list',
+    'keys rotate',
+    'keys rewrap',
+    'audit verify',
+    'migrate undefined',
+  ];
+  if (!known.includes(`${group} ${command}`)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+
+  const config = loadConfig();
+  // The CLI logs only warnings to stderr so that its stdout is clean to read and pipe.
+  const log = createLogger(process.env.WHITEFLAG_LOG_LEVEL ?? 'warn', undefined);
+  const runtime = await openRuntime(config, log);
+  try {
+    const core = await createCore({
+      db: runtime.handle.db,
+      keyring: runtime.keyring,
+      clock: systemClock,
+      log,
+      settings: { session: config.session },
+    });
+    const actor = { type: 'cli' as const, id: null };
+    const needEmail = () => {
+      if (!values.email) throw new AppError('validation_failed', '--email is required');
+      return values.email;
+    };
+    const userByEmail = async (email: string) => {
+      const u = await core.users.findByEmail(email);
+      if (!u) throw new AppError('not_found', `No user ${email}`);
+      return u;
+    };
+    const orgKeyOfAdmin = async (adminEmail: string) => {
+      const admin = await userByEmail(adminEmail);
+      const password = await readStdin();
+      const { verifyPassword } = await import('./auth/password.ts');
+      if (!(await verifyPassword(admin.password_hash, password)))
+        throw new AppError('invalid_credentials', 'Wrong admin password');
+      const key = await core.users.unlockOrgKey(admin.id, password);
+      if (!key) throw new AppError('key_not_granted', `${adminEmail} does not hold the organisation key`);
+      return key;
+    };
+
+    switch (`${group} ${command}`) {
+      case 'user add': {
+        const email = needEmail();
+        if (!values.role || !isRole(values.role))
+          throw new AppError(
+            'validation_failed',
+            '--role must be one of operator, supervisor, registrar, liaison, admin',
+          );
+        let password: string | undefined;
+        let grant: Buffer | undefined;
+        if (values['password-stdin'] && values['grant-by']) {
+          throw new AppError(
+            'validation_failed',
+            '--password-stdin and --grant-by both read stdin; use user grant-key afterwards',
+          );
+        }
+        if (values['password-stdin']) password = await readStdin();
+        if (values['grant-by']) grant = await orgKeyOfAdmin(values['grant-by']);
+        const u = await core.users.createUser({ email, role: values.role, password }, actor, grant);
+        grant?.fill(0);
+        out(`Created ${u.role} ${u.email} (${u.id})`);
+        if (u.oneTimePassword) out(`One-time password (change it at first login): ${u.oneTimePassword}`);
+        out(`TOTP enrolment URI (scan as a QR code in an authenticator app): ${u.totpUri}`);
+        out(
+          u.hasOrgKey
+            ? 'Organisation key: granted'
+            : 'Organisation key: not granted (sees queue metadata only until an admin grants it)',
+        );
+        if (u.recoveryKey) {
+          out();
+          out(
+            'RECOVERY KEY — shown once. Print it and lock it away offline; it recovers every conversation if all',
+          );
+          out(
+            'operator passwords are lost. Anyone holding it (with the database) can read every conversation.',
+          );
+          out(`  ${u.recoveryKey}`);
+        }
+        break;
+      }
+      case 'user grant-key': {
+        const target = await userByEmail(needEmail());
+        if (!values.admin) throw new AppError('validation_failed', '--admin is required');
+        const key = await orgKeyOfAdmin(values.admin);
+        await core.users.grantOrgKey(target.id, key, actor);
+        key.fill(0);
+        out(`Organisation key granted to ${needEmail()}`);
+        break;
+      }
+      case 'user recover': {
+        const target = await userByEmail(needEmail());
+        const key = await core.users.openWithRecoveryKey(parseRecoveryKey(await readStdin()));
+        await core.users.grantOrgKey(target.id, key, actor);
+        key.fill(0);
+        out(`Organisation key recovered and granted to ${needEmail()}`);
+        break;
+      }
+      case 'user disable':
+      case 'user enable': {
+        const u = await userByEmail(needEmail());
+        await core.users.setDisabled(u.id, command === 'disable', actor);
+        out(`${command === 'disable' ? 'Disabled' : 'Enabled'} ${needEmail()}`);
+        break;
+      }
+      case 'user list': {
+        for (const u of await core.users.listUsers()) {
+          out(
+            `${u.id}  ${u.role.padEnd(10)}  ${u.email}${u.disabled ? '  (disabled)' : ''}${u.hasOrgKey ? '' : '  (no org key)'}`,
+          );
+        }
+        break;
+      }
+      case 'keys rotate': {
+        if (runtime.keyring.source !== 'file' || !runtime.keyring.file) {
+          throw new AppError(
+            'validation_failed',
+            'Keys come from the environment: run `keys generate`, set the new WHITEFLAG_MASTER_KEY with the old one in WHITEFLAG_MASTER_KEY_PREVIOUS, restart, then `keys rewrap`',
+          );
+        }
+        const file = runtime.keyring.file;
+        const ring = await readKeyFile(file);
+        const fresh = Buffer.from(generateKeyMaterial(), 'base64');
+        const newId = keyIdOf(fresh);
+        ring.masterKeys.set(newId, fresh);
+        ring.activeMasterKeyId = newId;
+        // 1. The new key becomes active in the file; running servers pick it up when they meet its id.
+        await writeKeyFile(file, keyringToFile(ring));
+        const { createVault } = await import('./crypto/vault.ts');
+        const vault = createVault(ring);
+        // 2. Every data key is re-wrapped under it.
+        const n = await rewrapAll(core.db, vault, (d) => process.stderr.write(`\rre-wrapped ${d}`));
+        process.stderr.write('\n');
+        // 3. The old keys are retired: a copy of an old key file no longer opens anything.
+        const retired = [...ring.masterKeys.keys()].filter((id) => id !== newId);
+        for (const id of retired) ring.masterKeys.delete(id);
+        await writeKeyFile(file, keyringToFile(ring));
+        await core.audit.append({
+          actorType: 'cli',
+          action: 'keys.rotate',
+          details: { newKey: newId, retired, rewrapped: n },
+        });
+        await core.audit.chain();
+        out(
+          `Master key rotated to ${newId}; ${n} data keys re-wrapped; retired ${retired.join(', ') || 'none'}.`,
+        );
+        out('Back up the key file again now.');
+        break;
+      }
+      case 'keys rewrap': {
+        const n = await rewrapAll(core.db, core.vault);
+        await core.audit.append({
+          actorType: 'cli',
+          action: 'keys.rewrap',
+          details: { rewrapped: n, active: core.vault.activeMasterKeyId() },
+        });
+        await core.audit.chain();
+        out(`${n} data keys re-wrapped under ${core.vault.activeMasterKeyId()}`);
+        break;
+      }
+      case 'audit verify': {
+        const r = await core.audit.verify();
+        if (r.ok) {
+          out(`Audit log OK: ${r.checked} entries, chain intact.`);
+        } else {
+          out(`Audit log BROKEN: ${r.problems.length} problem(s) in ${r.checked} entries:`);
+          for (const p of r.problems) out(`  entry id=${p.id} seq=${p.seq ?? '-'}: ${p.problem}`);
+          return 1;
+        }
+        break;
+      }
+      case 'migrate undefined':
+        out('Migrations applied.');
+        break;
+    }
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`whiteflag: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(e instanceof AppError && e.status < 500 ? 2 : 1);
+  },
+);

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const ZEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  WHITEFLAG_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  WHITEFLAG_MASTER_KEY: z.string().optional(),
+  WHITEFLAG_MASTER_KEY_PREVIOUS: z.string().optional(),
+  WHITEFLAG_INDEX_KEY: z.string().optional(),
+  WHITEFLAG_KEY_FILE: z.string().optional(),
+  WHITEFLAG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WHITEFLAG_PUBLIC_ORIGIN: z.string().url().optional(),
+  WHITEFLAG_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  WHITEFLAG_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(10),
+  WHITEFLAG_INTAKE_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  WHITEFLAG_DB_POOL: z.coerce.number().int().min(1).max(200).default(20),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  http: { host: string; port: number; publicOrigin: string | undefined };
+  dataDir: string;
+  database: { url: string | undefined; poolSize: number };
+  keys: {
+    file: string;
+    masterKey: string | undefined;
+    previousMasterKeys: string[];
+    indexKey: string | undefined;
+  };
+  log: { level: string };
+  session: { idleMs: number; maxMs: number };
+  intake: { perMinute: number };
+}
+
+/** Parses the environment once at start-up; a bad value stops the process with a clear message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ZEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.WHITEFLAG_DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, publicOrigin: e.WHITEFLAG_PUBLIC_ORIGIN },
+    dataDir,
+    database: { url: e.DATABASE_URL, poolSize: e.WHITEFLAG_DB_POOL },
+    keys: {
+      file: path.resolve(e.WHITEFLAG_KEY_FILE ?? path.join(dataDir, 'keys', 'keyring.json')),
+      masterKey: e.WHITEFLAG_MASTER_KEY,
+      previousMasterKeys: (e.WHITEFLAG_MASTER_KEY_PREVIOUS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      indexKey: e.WHITEFLAG_INDEX_KEY,
+    },
+    log: { level: e.WHITEFLAG_LOG_LEVEL },
+    session: {
+      idleMs: e.WHITEFLAG_SESSION_IDLE_MINUTES * 60_000,
+      maxMs: e.WHITEFLAG_SESSION_MAX_HOURS * 3_600_000,
+    },
+    intake: { perMinute: e.WHITEFLAG_INTAKE_PER_MINUTE },
+  };
+}

@@ -1,0 +1,94 @@
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { hashRaw } from '@node-rs/argon2';
+import { aeadDecrypt, aeadEncrypt } from './aead.ts';
+import type { Sodium } from './sodium.ts';
+
+/**
+ * Sealed tier (as in GlobaLeaks): message bodies, self-identification and notes are sealed to a
+ * per-thread X25519 public key. The server appends to a thread without being able to read it. The
+ * thread's private key is wrapped (a) sealed to the organisation public key and (b) for a web
+ * requester, under a key derived from the receipt code. The organisation private key exists only
+ * sealed to each operator's own key pair, whose private half is wrapped under a key derived from the
+ * operator's password (Argon2id), plus once under the offline recovery key. The master key unlocks
+ * none of these.
+ */
+export interface KeyPair {
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+/** Argon2id for deriving a wrapping key from a password: OWASP's first choice, ≥ 64 MiB. */
+export const PASSWORD_KDF = { memoryCost: 65_536, timeCost: 3, parallelism: 1, outputLen: 32 } as const;
+
+export function createSealer(sodium: Sodium) {
+  return {
+    generateKeyPair(): KeyPair {
+      const kp = sodium.crypto_box_keypair();
+      return { publicKey: kp.publicKey, secretKey: kp.privateKey };
+    },
+
+    seal(publicKey: Uint8Array, plaintext: string | Uint8Array): Buffer {
+      return Buffer.from(sodium.crypto_box_seal(plaintext, publicKey));
+    },
+
+    /** Throws if the key pair does not match or the box was altered. */
+    open(keyPair: KeyPair, sealed: Uint8Array): Buffer {
+      return Buffer.from(sodium.crypto_box_seal_open(sealed, keyPair.publicKey, keyPair.secretKey));
+    },
+
+    publicKeyOf(secretKey: Uint8Array): Uint8Array {
+      return sodium.crypto_scalarmult_base(secretKey);
+    },
+  };
+}
+
+export type Sealer = ReturnType<typeof createSealer>;
+
+export async function derivePasswordKey(password: string, salt: Uint8Array): Promise<Buffer> {
+  return hashRaw(password, { ...PASSWORD_KDF, salt });
+}
+
+export async function wrapWithPassword(
+  secret: Uint8Array,
+  password: string,
+): Promise<{ salt: Buffer; wrapped: Buffer }> {
+  const salt = randomBytes(16);
+  const kek = await derivePasswordKey(password, salt);
+  const wrapped = aeadEncrypt(kek, secret, 'user-secret-key');
+  kek.fill(0);
+  return { salt, wrapped };
+}
+
+export async function unwrapWithPassword(
+  wrapped: Uint8Array,
+  password: string,
+  salt: Uint8Array,
+): Promise<Buffer> {
+  const kek = await derivePasswordKey(password, salt);
+  try {
+    return aeadDecrypt(kek, wrapped, 'user-secret-key');
+  } finally {
+    kek.fill(0);
+  }
+}
+
+/**
+ * Derivation from a receipt code. The code carries ≥ 93 bits from a CSPRNG, so a fast KDF (HKDF) is
+ * enough against offline guessing, and keeps the per-request cost of a form-post flood low.
+ */
+export function receiptWrapKey(code: string, salt: Uint8Array): Buffer {
+  return Buffer.from(hkdfSync('sha256', code, salt, 'whiteflag/receipt-wrap/v1', 32));
+}
+
+/** The org key in a session is encrypted under a key derived from the cookie token, which the DB never holds. */
+export function sessionWrapKey(token: Uint8Array): Buffer {
+  return Buffer.from(hkdfSync('sha256', token, Buffer.alloc(0), 'whiteflag/session-org-key/v1', 32));
+}
+
+export function wrapWithKey(key: Uint8Array, secret: Uint8Array, context: string): Buffer {
+  return aeadEncrypt(key, secret, context);
+}
+
+export function unwrapWithKey(key: Uint8Array, wrapped: Uint8Array, context: string): Buffer {
+  return aeadDecrypt(key, wrapped, context);
+}

@@ -1,0 +1,86 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { aeadDecrypt, aeadEncrypt } from './aead.ts';
+import { type Keyring, readKeyFileSync } from './keyring.ts';
+
+/**
+ * Server tier: fields the server must read unattended (channel addresses, TOTP secrets, outbox
+ * payloads). Each value gets its own random data key; the data key is wrapped by the active master key.
+ * Rotating the master key re-wraps data keys only (`rewrap`), never the payload.
+ *
+ * Blob format: `wf1.<master key id>.<wrapped data key>.<payload>` (base64url parts). The `context`
+ * (e.g. `users.email`) is bound into both AEADs so a ciphertext cannot be moved to another column.
+ */
+export interface Vault {
+  encrypt(plaintext: string, context: string): string;
+  decrypt(blob: string, context: string): string;
+  /** Returns the blob re-wrapped under the active master key, or null if it already is. */
+  rewrap(blob: string, context: string): string | null;
+  /** Keyed HMAC for equality look-ups without storing the value (dedupe of channel identities, e-mails). */
+  blindIndex(domain: string, value: string): Buffer;
+  activeMasterKeyId(): string;
+}
+
+const PREFIX = 'wf1';
+
+export function createVault(keyring: Keyring): Vault {
+  let ring = keyring;
+
+  function masterKey(id: string): Buffer {
+    let key = ring.masterKeys.get(id);
+    if (!key && ring.source === 'file' && ring.file) {
+      // Another process (the CLI's `keys rotate`) may have added a key since we started.
+      ring = readKeyFileSync(ring.file) ?? ring;
+      key = ring.masterKeys.get(id);
+    }
+    if (!key) throw new Error(`unknown master key ${id}`);
+    return key;
+  }
+
+  function parse(blob: string): { keyId: string; wrapped: Buffer; payload: Buffer } {
+    const parts = blob.split('.');
+    if (parts.length !== 4 || parts[0] !== PREFIX) throw new Error('not a vault blob');
+    return {
+      keyId: parts[1] as string,
+      wrapped: Buffer.from(parts[2] as string, 'base64url'),
+      payload: Buffer.from(parts[3] as string, 'base64url'),
+    };
+  }
+
+  function wrapDataKey(dek: Buffer, context: string): string {
+    const id = ring.activeMasterKeyId;
+    const wrapped = aeadEncrypt(masterKey(id), dek, `dek:${context}`);
+    return `${PREFIX}.${id}.${wrapped.toString('base64url')}`;
+  }
+
+  return {
+    encrypt(plaintext, context) {
+      const dek = randomBytes(32);
+      const payload = aeadEncrypt(dek, Buffer.from(plaintext, 'utf8'), context);
+      const head = wrapDataKey(dek, context);
+      dek.fill(0);
+      return `${head}.${payload.toString('base64url')}`;
+    },
+    decrypt(blob, context) {
+      const { keyId, wrapped, payload } = parse(blob);
+      const dek = aeadDecrypt(masterKey(keyId), wrapped, `dek:${context}`);
+      const out = aeadDecrypt(dek, payload, context).toString('utf8');
+      dek.fill(0);
+      return out;
+    },
+    rewrap(blob, context) {
+      const { keyId, wrapped, payload } = parse(blob);
+      if (keyId === ring.activeMasterKeyId) return null;
+      const dek = aeadDecrypt(masterKey(keyId), wrapped, `dek:${context}`);
+      const out = `${wrapDataKey(dek, context)}.${payload.toString('base64url')}`;
+      dek.fill(0);
+      return out;
+    },
+    blindIndex(domain, value) {
+      return createHmac('sha256', ring.indexKey)
+        .update(`whiteflag/blind-index/${domain}\0`)
+        .update(value)
+        .digest();
+    },
+    activeMasterKeyId: () => ring.activeMasterKeyId,
+  };
+}

@@ -1,0 +1,6 @@
+import * as m0001 from './0001-initial.ts';
+
+/** Ordered list of migrations. Append only: a shipped migration is never edited. */
+export const migrations: ReadonlyArray<{ name: string; up: string }> = [
+  { name: '0001-initial', up: m0001.up },
+];

@@ -1,0 +1,104 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface OrgKeysTable {
+  id: Generated<number>;
+  public_key: Buffer;
+  recovery_wrapped_secret: Buffer;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: string;
+  email_index: Buffer;
+  email_enc: string;
+  role: string;
+  password_hash: string;
+  kek_salt: Buffer;
+  public_key: Buffer;
+  wrapped_secret_key: Buffer;
+  org_key_sealed: Buffer | null;
+  totp_secret_enc: string;
+  totp_last_step: ColumnType<string, number | string | undefined, number | string>;
+  must_change_password: boolean;
+  failed_logins: Generated<number>;
+  locked_until: Timestamp | null;
+  disabled_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: Buffer;
+  user_id: string;
+  csrf_hash: Buffer;
+  org_key_enc: Buffer | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface RequestThreadsTable {
+  id: string;
+  ref: string;
+  channel: string;
+  category: string;
+  language: string;
+  urgency: number;
+  status: string;
+  public_key: Buffer;
+  sk_for_org: Buffer;
+  sk_for_receipt: Buffer | null;
+  receipt_salt: Buffer | null;
+  receipt_lookup: Buffer | null;
+  identity_index: Buffer | null;
+  identity_enc: string | null;
+  assignee_id: string | null;
+  protocol_version: string | null;
+  message_count: Generated<number>;
+  awaiting_reply: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_requester_at: Timestamp;
+  last_operator_at: Timestamp | null;
+  closed_at: Timestamp | null;
+}
+
+export interface ThreadMessagesTable {
+  id: Generated<string>;
+  thread_id: string;
+  direction: 'in' | 'out' | 'note' | 'system';
+  author_id: string | null;
+  sealed: Buffer;
+  created_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  seq: string | null;
+  at: Timestamp;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  prev_hash: Buffer | null;
+  hash: Buffer | null;
+}
+
+export interface FormNoncesTable {
+  nonce: Buffer;
+  expires_at: Timestamp;
+}
+
+export interface Database {
+  org_keys: OrgKeysTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  request_threads: RequestThreadsTable;
+  thread_messages: ThreadMessagesTable;
+  audit_log: AuditLogTable;
+  form_nonces: FormNoncesTable;
+}

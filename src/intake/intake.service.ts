@@ -1,0 +1,192 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { CallerCategory, Channel } from '../cases/categories.ts';
+import type { Clock } from '../clock.ts';
+import { generateReceiptCode, normalizeReceiptCode } from '../crypto/receipt.ts';
+import type { Sealer } from '../crypto/sealed.ts';
+import { createThreadKeys, openThreadWithReceipt } from '../crypto/thread-keys.ts';
+import type { Vault } from '../crypto/vault.ts';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import type { Language } from '../i18n/i18n.ts';
+import { triageRequest } from '../triage/triage.ts';
+import { decodeContent, encodeContent, type MessageContent } from './message-content.ts';
+
+/**
+ * Channel-agnostic intake: a normalised inbound message becomes (part of) a request thread. The
+ * server seals content to the thread's public key and can never read it back; only operators (via
+ * the organisation key) and the web requester (via the receipt code) can.
+ */
+export interface NewRequest {
+  channel: Channel;
+  category: CallerCategory;
+  language: Language;
+  content: MessageContent;
+}
+
+export interface CreatedRequest {
+  id: string;
+  ref: string;
+  /** Web requesters only: 28 digits, shown once, never stored. */
+  receiptCode: string | undefined;
+}
+
+export interface FollowUpMessage {
+  direction: 'in' | 'out';
+  body: string;
+  at: Date;
+}
+
+export interface IntakeDeps {
+  db: Db;
+  vault: Vault;
+  sealer: Sealer;
+  audit: AuditLog;
+  clock: Clock;
+  orgPublicKey: () => Promise<Buffer>;
+}
+
+const REF_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export function generateRef(): string {
+  const b = randomBytes(10);
+  let s = '';
+  for (let i = 0; i < 10; i++) s += REF_ALPHABET[(b[i] as number) & 31];
+  return `WF-${s}`;
+}
+
+export function createIntakeService(deps: IntakeDeps) {
+  const { db, vault, sealer, audit, clock } = deps;
+
+  function receiptLookup(code: string): Buffer {
+    return vault.blindIndex('receipt-lookup', code);
+  }
+
+  /**
+   * One statement, one round trip, one commit: claim the single-use form nonce (if any), insert the
+   * thread, its first message and the audit entry. If the nonce was already used, nothing is inserted.
+   */
+  async function createRequest(
+    input: NewRequest,
+    opts: { withReceipt: boolean; formNonce?: { nonce: Buffer; expiresAt: Date } },
+  ): Promise<CreatedRequest> {
+    const orgPk = await deps.orgPublicKey();
+    const code = opts.withReceipt ? generateReceiptCode() : null;
+    const keys = createThreadKeys(sealer, orgPk, code);
+    const sealed = sealer.seal(keys.publicKey, encodeContent(input.content));
+    const triage = triageRequest({ category: input.category, body: input.content.body });
+    const id = randomUUID();
+    const ref = generateRef();
+    const now = clock.now();
+    const claim = opts.formNonce
+      ? sql`INSERT INTO form_nonces (nonce, expires_at) VALUES (${opts.formNonce.nonce}, ${opts.formNonce.expiresAt})
+            ON CONFLICT DO NOTHING RETURNING 1`
+      : sql`SELECT 1`;
+    const details = JSON.stringify({
+      channel: input.channel,
+      category: input.category,
+      urgency: triage.urgency,
+      reasons: triage.reasons,
+    });
+    const result = await sql<{ subject_id: string }>`
+      WITH claim AS (${claim}),
+      t AS (
+        INSERT INTO request_threads (id, ref, channel, category, language, urgency, status, public_key, sk_for_org,
+          sk_for_receipt, receipt_salt, receipt_lookup, message_count, awaiting_reply, created_at, updated_at,
+          last_requester_at)
+        SELECT ${id}, ${ref}, ${input.channel}, ${input.category}, ${input.language}, ${triage.urgency}, 'new',
+          ${keys.publicKey}, ${keys.skForOrg}, ${keys.skForReceipt}, ${keys.receiptSalt},
+          ${code ? receiptLookup(code) : null}, 1, true, ${now}, ${now}, ${now}
+        FROM claim
+        RETURNING id
+      ),
+      m AS (
+        INSERT INTO thread_messages (thread_id, direction, sealed, created_at)
+        SELECT id, 'in', ${sealed}, ${now} FROM t
+      )
+      INSERT INTO audit_log (at, actor_type, action, subject_type, subject_id, details)
+      SELECT ${now}, 'requester', 'request.create', 'request', t.id::text, ${details}::jsonb FROM t
+      RETURNING subject_id`.execute(db);
+    if (result.rows.length === 0) throw new AppError('invalid_form_token', 'This form was already submitted');
+    audit.chainSoon();
+    return { id, ref, receiptCode: code ?? undefined };
+  }
+
+  async function findByReceipt(code: string) {
+    const normalized = normalizeReceiptCode(code);
+    if (!normalized) return null;
+    const row = await db
+      .selectFrom('request_threads')
+      .select(['id', 'public_key', 'sk_for_receipt', 'receipt_salt', 'language', 'status'])
+      .where('receipt_lookup', '=', receiptLookup(normalized))
+      .executeTakeFirst();
+    if (!row?.sk_for_receipt || !row.receipt_salt) return null;
+    return { ...row, code: normalized, lookup: receiptLookup(normalized) };
+  }
+
+  /** The requester's view: their messages and operator replies; internal notes never appear. */
+  async function readByReceipt(
+    code: string,
+  ): Promise<{ threadId: string; messages: FollowUpMessage[] } | null> {
+    const row = await findByReceipt(code);
+    if (!row) return null;
+    const kp = openThreadWithReceipt(row.code, {
+      publicKey: row.public_key,
+      skForReceipt: row.sk_for_receipt as Buffer,
+      receiptSalt: row.receipt_salt as Buffer,
+    });
+    const msgs = await db
+      .selectFrom('thread_messages')
+      .select(['direction', 'sealed', 'created_at'])
+      .where('thread_id', '=', row.id)
+      .where('direction', 'in', ['in', 'out'])
+      .orderBy('id')
+      .execute();
+    const messages = msgs.map((m) => ({
+      direction: m.direction as 'in' | 'out',
+      body: decodeContent(sealer.open(kp, m.sealed)).body,
+      at: new Date(m.created_at),
+    }));
+    kp.secretKey.fill(0);
+    return { threadId: row.id, messages };
+  }
+
+  /** A requester writes again. Needs no key: the message is sealed to the thread's public key. */
+  async function appendRequesterMessage(threadId: string, content: MessageContent): Promise<void> {
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      const t = await trx
+        .updateTable('request_threads')
+        .set((eb) => ({
+          message_count: eb('message_count', '+', 1),
+          awaiting_reply: true,
+          last_requester_at: now,
+          updated_at: now,
+        }))
+        .where('id', '=', threadId)
+        .returning(['public_key'])
+        .executeTakeFirst();
+      if (!t) throw new AppError('not_found');
+      await trx
+        .insertInto('thread_messages')
+        .values({
+          thread_id: threadId,
+          direction: 'in',
+          author_id: null,
+          sealed: sealer.seal(t.public_key, encodeContent(content)),
+          created_at: now,
+        })
+        .execute();
+      await audit.append(
+        { actorType: 'requester', action: 'request.message_in', subjectType: 'request', subjectId: threadId },
+        trx,
+      );
+    });
+    audit.chainSoon();
+  }
+
+  return { createRequest, findByReceipt, readByReceipt, appendRequesterMessage, receiptLookup };
+}
+
+export type IntakeService = ReturnType<typeof createIntakeService>;

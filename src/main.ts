@@ -1,0 +1,72 @@
+import { buildApp } from './app.ts';
+import { systemClock } from './clock.ts';
+import { loadConfig } from './config.ts';
+import { createCore } from './core.ts';
+import { createLogger } from './log.ts';
+import { openRuntime } from './runtime.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.log.level);
+  const runtime = await openRuntime(config, log);
+  if (runtime.keysCreated) {
+    log.warn(
+      { keyFile: config.keys.file },
+      '!!! A new master key and index key were generated. BACK UP THIS FILE (offline, encrypted): without it, server-tier data and receipt look-ups are lost. Never store it with database backups.',
+    );
+  }
+  const core = await createCore({
+    db: runtime.handle.db,
+    keyring: runtime.keyring,
+    clock: systemClock,
+    log,
+    settings: { session: config.session },
+  });
+  const app = await buildApp(core, { intakePerMinute: config.intake.perMinute, secureCookies: true });
+
+  const hasUsers = await core.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  if (!hasUsers) {
+    log.warn(
+      'No operators yet: the public form refuses requests until the first admin exists. Create one with: npm run cli -- user add --email you@example.org --role admin',
+    );
+  }
+
+  // Housekeeping: expired form nonces and sessions go; the audit chain catches up.
+  const housekeeping = setInterval(() => {
+    const now = systemClock.now();
+    void Promise.all([
+      core.db.deleteFrom('form_nonces').where('expires_at', '<', now).execute(),
+      core.db.deleteFrom('sessions').where('expires_at', '<', now).execute(),
+      core.audit.chain(),
+    ]).catch((e: unknown) => log.error({ err: String(e) }, 'housekeeping failed'));
+  }, 60_000);
+  housekeeping.unref();
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    clearInterval(housekeeping);
+    try {
+      await app.close();
+      await core.audit.chain().catch(() => 0);
+      await runtime.close();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+  log.info({ url: `http://${config.http.host}:${port}` }, 'Whiteflag is listening');
+}
+
+main().catch((e: unknown) => {
+  // Start-up errors are configuration problems: say what is wrong, without a stack full of internals.
+  process.stderr.write(`whiteflag: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

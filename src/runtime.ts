@@ -1,0 +1,50 @@
+import type { Config } from './config.ts';
+import { type Keyring, loadKeyring } from './crypto/keyring.ts';
+import { connectDatabase, type DbHandle } from './db/database.ts';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.ts';
+import { migrate } from './db/migrate.ts';
+import type { Log } from './log.ts';
+
+export interface Runtime {
+  handle: DbHandle;
+  keyring: Keyring;
+  keysCreated: boolean;
+  embedded: EmbeddedDatabase | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens what both the server and the CLI need: the database (a PostgreSQL server from DATABASE_URL,
+ * or the embedded one in the data directory, reused if already running), migrated, and the keyring.
+ */
+export async function openRuntime(config: Config, log: Log): Promise<Runtime> {
+  const embedded = config.database.url
+    ? null
+    : await startEmbeddedPostgres(config.dataDir, (m) =>
+        log.debug({ postgres: m.trim() }, 'embedded postgres'),
+      );
+  if (embedded) log.info({ dataDir: config.dataDir, reused: !embedded.owned }, 'embedded PostgreSQL ready');
+  const url = config.database.url ?? (embedded as EmbeddedDatabase).url;
+  const handle = connectDatabase(url, config.database.poolSize);
+  try {
+    const applied = await migrate(handle.pool);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    // With a database server the keys must be provided: several instances generating their own would
+    // each encrypt under a different key. Only the zero-setup embedded mode creates them.
+    const { keyring, created } = await loadKeyring(config.keys, embedded !== null);
+    return {
+      handle,
+      keyring,
+      keysCreated: created,
+      embedded,
+      close: async () => {
+        await handle.close();
+        if (embedded?.owned) await embedded.stop();
+      },
+    };
+  } catch (e) {
+    await handle.close();
+    if (embedded?.owned) await embedded.stop();
+    throw e;
+  }
+}

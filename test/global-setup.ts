@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { migrate } from '../src/db/migrate.ts';
+
+/**
+ * One PostgreSQL for the whole run: the machine's server when DATABASE_URL is set (CI runs both), else
+ * a real embedded one in a temp folder. A template database is migrated once; every test file clones
+ * it (CREATE DATABASE … TEMPLATE), so files are isolated and start in milliseconds.
+ */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgTemplate: string;
+    pgMode: 'server' | 'embedded';
+  }
+}
+
+export function databaseUrl(base: string, db: string): string {
+  const u = new URL(base);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+export default async function setup(project: TestProject) {
+  let adminUrl: string;
+  let stopEmbedded: (() => Promise<void>) | null = null;
+  let tmp: string | null = null;
+  if (process.env.DATABASE_URL) {
+    adminUrl = process.env.DATABASE_URL;
+  } else {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'whiteflag-test-'));
+    const emb = await startEmbeddedPostgres(tmp);
+    adminUrl = emb.url;
+    stopEmbedded = emb.stop;
+  }
+  const template = `wf_tpl_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${template}`);
+  const pool = new pg.Pool({ connectionString: databaseUrl(adminUrl, template), max: 1 });
+  await migrate(pool);
+  await pool.end();
+
+  project.provide('pgAdminUrl', adminUrl);
+  project.provide('pgTemplate', template);
+  project.provide('pgMode', process.env.DATABASE_URL ? 'server' : 'embedded');
+
+  return async () => {
+    // Drop every database this run created (test files drop their own; this catches crashes).
+    const { rows } = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'wf_t_%' OR datname = $1`,
+      [template],
+    );
+    for (const r of rows)
+      await admin.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+    if (stopEmbedded) await stopEmbedded();
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true }).catch(() => {});
+  };
+}

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import type { Role } from '../src/auth/roles.ts';
+import { totpCode } from '../src/auth/totp.ts';
+import { createManualClock } from '../src/clock.ts';
+import { type Core, createCore } from '../src/core.ts';
+import { generateKeyMaterial, type Keyring, keyIdOf } from '../src/crypto/keyring.ts';
+import { connectDatabase, type DbHandle } from '../src/db/database.ts';
+import { createLogger } from '../src/log.ts';
+import { databaseUrl } from './global-setup.ts';
+
+/** A fresh database cloned from the migrated template. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `wf_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('pgTemplate')}`);
+  await admin.end();
+  return {
+    url: databaseUrl(adminUrl, name),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export function testKeyring(): Keyring {
+  const master = Buffer.from(generateKeyMaterial(), 'base64');
+  return {
+    activeMasterKeyId: keyIdOf(master),
+    masterKeys: new Map([[keyIdOf(master), master]]),
+    indexKey: Buffer.from(generateKeyMaterial(), 'base64'),
+    source: 'env',
+    file: undefined,
+  };
+}
+
+export interface TestContext {
+  app: FastifyInstance;
+  core: Core;
+  clock: ReturnType<typeof createManualClock>;
+  handle: DbHandle;
+  keyring: Keyring;
+  dbUrl: string;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function createTestContext(
+  opts: { intakePerMinute?: number; start?: Date } = {},
+): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const handle = connectDatabase(database.url, 5);
+  const clock = createManualClock(opts.start ?? new Date());
+  const logs: string[] = [];
+  const log = createLogger('info', { write: (s: string) => void logs.push(s) });
+  const keyring = testKeyring();
+  const core = await createCore({
+    db: handle.db,
+    keyring,
+    clock,
+    log,
+    settings: { session: { idleMs: 15 * 60_000, maxMs: 10 * 3_600_000 } },
+  });
+  const app = await buildApp(core, { intakePerMinute: opts.intakePerMinute ?? 6000, secureCookies: true });
+  await app.ready();
+  return {
+    app,
+    core,
+    clock,
+    handle,
+    keyring,
+    dbUrl: database.url,
+    logs,
+    close: async () => {
+      await app.close();
+      await core.audit.chain().catch(() => 0);
+      await handle.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface TestOperator {
+  id: string;
+  email: string;
+  password: string;
+  totpSecret: string;
+  role: Role;
+}
+
+export function totpSecretOf(uri: string): string {
+  const s = new URL(uri).searchParams.get('secret');
+  if (!s) throw new Error('no secret in TOTP URI');
+  return s;
+}
+
+let counter = 0;
+
+/** Creates a user directly through the service. The first one in a database is the bootstrap admin. */
+export async function createOperator(
+  ctx: TestContext,
+  role: Role = 'operator',
+  opts: { grantKeyFrom?: TestOperator; email?: string } = {},
+): Promise<TestOperator> {
+  const email = opts.email ?? `${role}${++counter}-${randomBytes(3).toString('hex')}@example.org`;
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+  let grant: Buffer | undefined;
+  if (opts.grantKeyFrom)
+    grant =
+      (await ctx.core.users.unlockOrgKey(opts.grantKeyFrom.id, opts.grantKeyFrom.password)) ?? undefined;
+  const u = await ctx.core.users.createUser({ email, role, password }, { type: 'cli', id: null }, grant);
+  return { id: u.id, email, password, totpSecret: totpSecretOf(u.totpUri), role };
+}
+
+export interface LoggedIn {
+  cookie: string;
+  csrf: string;
+  headers: Record<string, string>;
+}
+
+/** Logs in over the API. Moves the clock one TOTP step first: a code is accepted only once. */
+export async function login(ctx: TestContext, op: TestOperator): Promise<LoggedIn> {
+  ctx.clock.advance(30_000);
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { email: op.email, password: op.password, totp: totpCode(op.totpSecret, ctx.clock.now()) },
+  });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  const cookie = sessionCookie(res);
+  const csrf = (res.json() as { csrfToken: string }).csrfToken;
+  return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } };
+}
+
+export function sessionCookie(res: LightMyRequestResponse): string {
+  const c = res.cookies.find((x) => x.name === 'wf_session');
+  if (!c) throw new Error('no session cookie');
+  return `wf_session=${c.value}`;
+}
+
+/** Extracts a hidden input's value from server-rendered HTML. */
+export function hiddenField(html: string, name: string): string {
+  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
+  if (!m?.[1]) throw new Error(`no hidden field ${name}`);
+  return m[1];
+}
+
+export function receiptFrom(html: string): string {
+  const m = /id="receipt-code">([\d ]+)</.exec(html);
+  if (!m?.[1]) throw new Error('no receipt code on page');
+  return m[1];
+}
+
+/** Submits the public form the way a browser without JavaScript does: GET the form, POST it back. */
+export async function submitWebRequest(
+  ctx: TestContext,
+  fields: { category?: string; message?: string; name?: string; contact?: string; lang?: string } = {},
+): Promise<{ receipt: string; res: LightMyRequestResponse }> {
+  const page = await ctx.app.inject({ method: 'GET', url: `/?lang=${fields.lang ?? 'ru'}` });
+  const token = hiddenField(page.body, 'token');
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/requests',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({
+      token,
+      lang: fields.lang ?? 'ru',
+      category: fields.category ?? 'serviceman_war_zone',
+      message: fields.message ?? 'Хочу сдаться',
+      name: fields.name ?? '',
+      contact: fields.contact ?? '',
+    }).toString(),
+  });
+  if (res.statusCode !== 200) throw new Error(`submit failed: ${res.statusCode}`);
+  return { receipt: receiptFrom(res.body), res };
+}
+
+export function form(fields: Record<string, string>) {
+  return {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams(fields).toString(),
+  };
+}
