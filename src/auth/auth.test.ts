@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOperator, createTestContext, login, type TestContext, type TestOperator } from '../../test/helpers.ts';
+import { totpCode } from './totp.ts';
+
+let ctx: TestContext;
+let admin: TestOperator;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  admin = await createOperator(ctx, 'admin');
+});
+afterAll(async () => ctx.close());
+
+function loginWith(email: string, password: string, totp: string) {
+  return ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password, totp } });
+}
+
+describe('login', () => {
+  it('needs password and TOTP, sets a strict HttpOnly cookie and returns a CSRF token', async () => {
+    ctx.clock.advance(30_000);
+    const res = await loginWith(admin.email, admin.password, totpCode(admin.totpSecret, ctx.clock.now()));
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.user).toMatchObject({ email: admin.email, role: 'admin', hasOrgKey: true });
+    expect(body.csrfToken).toMatch(/^[\w-]{43}$/);
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(/wf_session=[\w-]{43}/);
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Strict');
+    expect(setCookie).toContain('Secure');
+  });
+
+  it('gives the same answer for an unknown account, a wrong password and a wrong code', async () => {
+    ctx.clock.advance(30_000);
+    const code = totpCode(admin.totpSecret, ctx.clock.now());
+    const unknown = await loginWith('nobody@example.org', admin.password, code);
+    const wrongPw = await loginWith(admin.email, 'wrong password!!', code);
+    const wrongCode = await loginWith(admin.email, admin.password, '000000');
+    for (const r of [unknown, wrongPw, wrongCode]) {
+      expect(r.statusCode).toBe(401);
+      expect(r.json()).toEqual({ error: { code: 'invalid_credentials', message: 'E-mail, password or code is wrong' } });
+      expect(r.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
+  it('rejects a TOTP code that was already used (replay)', async () => {
+    const op = await createOperator(ctx, 'operator');
+    ctx.clock.advance(30_000);
+    const code = totpCode(op.totpSecret, ctx.clock.now());
+    expect((await loginWith(op.email, op.password, code)).statusCode).toBe(200);
+    const replay = await loginWith(op.email, op.password, code);
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json().error.code).toBe('invalid_credentials');
+  });
+
+  it('throttles repeated failures per account, known or unknown', async () => {
+    const victim = await createOperator(ctx, 'operator');
+    for (const email of [victim.email, 'ghost@example.org']) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) statuses.push((await loginWith(email, 'bad password!!', '123456')).statusCode);
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(statuses.slice(5)).toEqual([429, 429]);
+    }
+    const throttled = await loginWith(victim.email, victim.password, totpCode(victim.totpSecret, ctx.clock.now()));
+    expect(throttled.statusCode).toBe(429);
+    expect(throttled.json().error.code).toBe('too_many_attempts');
+    expect(throttled.headers['retry-after']).toBeDefined();
+    ctx.clock.advance(5 * 60_000);
+    await login(ctx, victim);
+  });
+
+  it('rejects malformed login bodies with 400, not 500', async () => {
+    const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 5 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('validation_failed');
+    const bad = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('bad_request');
+  });
+});
+
+describe('sessions', () => {
+  it('ends at logout: the same cookie no longer works', async () => {
+    const s = await login(ctx, admin);
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode).toBe(200);
+    const out = await ctx.app.inject({ method: 'POST', url: '/api/auth/logout', headers: s.headers });
+    expect(out.statusCode).toBe(204);
+    const after = await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error.code).toBe('unauthenticated');
+  });
+
+  it('locks after 15 idle minutes and after 10 hours in any case', async () => {
+    const s = await login(ctx, admin);
+    ctx.clock.advance(14 * 60_000);
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode).toBe(200);
+    ctx.clock.advance(15 * 60_000 + 1);
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode).toBe(401);
+
+    const t = await login(ctx, admin);
+    for (let i = 0; i < 43; i++) {
+      ctx.clock.advance(14 * 60_000);
+      const r = await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: t.headers });
+      if (i < 42) expect(r.statusCode).toBe(200);
+      else expect(r.statusCode).toBe(401);
+    }
+  });
+
+  it('requires the CSRF header on state-changing requests', async () => {
+    const s = await login(ctx, admin);
+    const noHeader = await ctx.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: s.cookie } });
+    expect(noHeader.statusCode).toBe(403);
+    expect(noHeader.json().error.code).toBe('csrf_failed');
+    const wrong = await ctx.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: s.cookie, 'x-csrf-token': 'x'.repeat(43) } });
+    expect(wrong.statusCode).toBe(403);
+  });
+
+  it('ends every session of a user on password change, and the new password works', async () => {
+    const op = await createOperator(ctx, 'operator');
+    const a = await login(ctx, op);
+    const b = await login(ctx, op);
+    const weak = await ctx.app.inject({ method: 'POST', url: '/api/auth/password', headers: a.headers, payload: { currentPassword: op.password, newPassword: 'short' } });
+    expect(weak.statusCode).toBe(400);
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers: a.headers,
+      payload: { currentPassword: op.password, newPassword: 'a much longer new password' },
+    });
+    expect(res.statusCode).toBe(204);
+    for (const s of [a, b]) expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode).toBe(401);
+    op.password = 'a much longer new password';
+    await login(ctx, op);
+  });
+
+  it('makes a user with a one-time password change it before anything else', async () => {
+    const s = await login(ctx, admin);
+    const created = await ctx.app.inject({ method: 'POST', url: '/api/users', headers: s.headers, payload: { email: 'new.op@example.org', role: 'operator' } });
+    expect(created.statusCode).toBe(201);
+    const { oneTimePassword, totpUri } = created.json();
+    expect(oneTimePassword).toMatch(/^[a-z0-9]{5}(-[a-z0-9]{5}){3}$/);
+    expect(totpUri).toMatch(/^otpauth:\/\/totp\/Whiteflag:/);
+    const op: TestOperator = {
+      id: created.json().id,
+      email: 'new.op@example.org',
+      password: oneTimePassword,
+      totpSecret: new URL(totpUri).searchParams.get('secret') as string,
+      role: 'operator',
+    };
+    const o = await login(ctx, op);
+    const queue = await ctx.app.inject({ method: 'GET', url: '/api/requests', headers: o.headers });
+    expect(queue.statusCode).toBe(403);
+    expect(queue.json().error.code).toBe('password_change_required');
+    const changed = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers: o.headers,
+      payload: { currentPassword: oneTimePassword, newPassword: 'operator chosen password' },
+    });
+    expect(changed.statusCode).toBe(204);
+    op.password = 'operator chosen password';
+    const again = await login(ctx, op);
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/requests', headers: again.headers })).statusCode).toBe(200);
+  });
+
+  it('stops a disabled user at once, including an open session', async () => {
+    const op = await createOperator(ctx, 'operator');
+    const o = await login(ctx, op);
+    const s = await login(ctx, admin);
+    const res = await ctx.app.inject({ method: 'POST', url: `/api/users/${op.id}/disable`, headers: s.headers, payload: {} });
+    expect(res.statusCode).toBe(204);
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: o.headers })).statusCode).toBe(401);
+    ctx.clock.advance(30_000);
+    const relog = await loginWith(op.email, op.password, totpCode(op.totpSecret, ctx.clock.now()));
+    expect(relog.statusCode).toBe(401);
+  });
+});
+
+describe('users API', () => {
+  it('lets an admin list users and grant the organisation key; others may not', async () => {
+    const s = await login(ctx, admin);
+    const op = await createOperator(ctx, 'operator');
+    const list = await ctx.app.inject({ method: 'GET', url: '/api/users', headers: s.headers });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().items.find((u: { id: string }) => u.id === op.id)).toMatchObject({ hasOrgKey: false, role: 'operator' });
+    const grant = await ctx.app.inject({ method: 'POST', url: `/api/users/${op.id}/grant-key`, headers: s.headers });
+    expect(grant.statusCode).toBe(204);
+    const after = await ctx.app.inject({ method: 'GET', url: '/api/users', headers: s.headers });
+    expect(after.json().items.find((u: { id: string }) => u.id === op.id).hasOrgKey).toBe(true);
+
+    const o = await login(ctx, op);
+    for (const [method, url] of [
+      ['GET', '/api/users'],
+      ['POST', `/api/users/${admin.id}/grant-key`],
+      ['POST', `/api/users/${admin.id}/disable`],
+    ] as const) {
+      const r = await ctx.app.inject({ method, url, headers: o.headers, ...(method === 'POST' ? { payload: {} } : {}) });
+      expect(r.statusCode).toBe(403);
+      expect(r.json().error.code).toBe('forbidden');
+    }
+    const dup = await ctx.app.inject({ method: 'POST', url: '/api/users', headers: s.headers, payload: { email: op.email, role: 'operator' } });
+    expect(dup.statusCode).toBe(409);
+    const badRole = await ctx.app.inject({ method: 'POST', url: '/api/users', headers: s.headers, payload: { email: 'x@example.org', role: 'king' } });
+    expect(badRole.statusCode).toBe(400);
+  });
+});
