@@ -36,7 +36,11 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
   // This is the zero-setup mode: it must not pick up the suite's DATABASE_URL.
   delete env.DATABASE_URL;
   let out = '';
-  const child: ChildProcess = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(TSX, ['src/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString('utf8');
   });
@@ -49,12 +53,21 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,
     output: () => out,
     async cli(args, stdin) {
-      const p = execFileP(TSX, ['src/cli.ts', ...args], { cwd: ROOT, env: { ...env, WHITEFLAG_LOG_LEVEL: 'warn' } });
+      const p = execFileP(TSX, ['src/cli.ts', ...args], {
+        cwd: ROOT,
+        env: { ...env, WHITEFLAG_LOG_LEVEL: 'warn' },
+      });
       if (stdin !== undefined) {
         p.child.stdin?.end(stdin);
       } else {
@@ -62,19 +75,18 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
       }
       const r = await p.then(
         (v) => ({ code: 0, stdout: v.stdout, stderr: v.stderr }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({
+          code: e.code,
+          stdout: e.stdout,
+          stderr: e.stderr,
+        }),
       );
       out += r.stdout + r.stderr;
       return r;
     },
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
+    stop,
     async cleanup() {
-      await this.stop();
+      await stop();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -93,7 +105,8 @@ export async function apiLogin(base: string, email: string, password: string, to
   const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
   return {
     get: (p: string) => fetch(`${base}${p}`, { headers }),
-    post: (p: string, body: unknown) => fetch(`${base}${p}`, { method: 'POST', headers, body: JSON.stringify(body) }),
+    post: (p: string, body: unknown) =>
+      fetch(`${base}${p}`, { method: 'POST', headers, body: JSON.stringify(body) }),
   };
 }
 

@@ -20,8 +20,10 @@ describe('server-tier vault', () => {
     const blob = vault.encrypt('secret', 'c');
     const parts = blob.split('.');
     const payload = Buffer.from(parts[3] as string, 'base64url');
-    payload[payload.length - 1] ^= 1;
-    expect(() => vault.decrypt([parts[0], parts[1], parts[2], payload.toString('base64url')].join('.'), 'c')).toThrow();
+    payload.writeUInt8((payload.at(-1) as number) ^ 1, payload.length - 1);
+    expect(() =>
+      vault.decrypt([parts[0], parts[1], parts[2], payload.toString('base64url')].join('.'), 'c'),
+    ).toThrow();
     expect(() => createVault(testKeyring()).decrypt(blob, 'c')).toThrow(/unknown master key/);
   });
 

@@ -22,7 +22,10 @@ function nextTotp(secret: string): string {
 
 beforeAll(async () => {
   server = await startServerProcess();
-  const add = await server.cli(['user', 'add', '--email', 'boot@example.org', '--role', 'admin', '--password-stdin'], 'bootstrap admin password');
+  const add = await server.cli(
+    ['user', 'add', '--email', 'boot@example.org', '--role', 'admin', '--password-stdin'],
+    'bootstrap admin password',
+  );
   expect(add.code, add.stderr).toBe(0);
   const uri = /otpauth:\/\/\S+/.exec(add.stdout)?.[0] as string;
   admin = { email: 'boot@example.org', password: 'bootstrap admin password', totpSecret: totpSecretOf(uri) };
@@ -54,7 +57,9 @@ describe('planted marker', () => {
     const api = await apiLogin(server.url, admin.email, admin.password, nextTotp(admin.totpSecret));
     const queue = (await (await api.get('/api/requests')).json()) as { items: Array<{ id: string }> };
     const id = queue.items[0]?.id as string;
-    const opened = (await (await api.get(`/api/requests/${id}`)).json()) as { messages: Array<{ body: string; name?: string }> };
+    const opened = (await (await api.get(`/api/requests/${id}`)).json()) as {
+      messages: Array<{ body: string; name?: string }>;
+    };
     // Positive control: the marker is really there, for an operator.
     expect(opened.messages[0]?.body).toContain(MARKER);
     expect(opened.messages[0]?.name).toContain(MARKER);
