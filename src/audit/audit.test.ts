@@ -13,7 +13,8 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 async function appendMany(n: number) {
-  for (let i = 0; i < n; i++) await ctx.core.audit.append({ actorType: 'system', action: 'test.event', details: { i, note: 'é' } });
+  for (let i = 0; i < n; i++)
+    await ctx.core.audit.append({ actorType: 'system', action: 'test.event', details: { i, note: 'é' } });
   await ctx.core.audit.chain();
 }
 
@@ -23,13 +24,23 @@ describe('audit log', () => {
     const r = await ctx.core.audit.verify();
     expect(r).toMatchObject({ ok: true, problems: [] });
     expect(r.checked).toBeGreaterThanOrEqual(25);
-    const rows = await ctx.core.db.selectFrom('audit_log').select(['seq', 'hash', 'prev_hash']).orderBy('seq').execute();
+    const rows = await ctx.core.db
+      .selectFrom('audit_log')
+      .select(['seq', 'hash', 'prev_hash'])
+      .orderBy('seq')
+      .execute();
     for (let i = 1; i < rows.length; i++) expect(rows[i]?.prev_hash).toEqual(rows[i - 1]?.hash);
   });
 
   it('chains concurrent appends from many transactions without losing any', async () => {
     const before = (await ctx.core.audit.verify()).checked;
-    await Promise.all(Array.from({ length: 40 }, (_, i) => ctx.core.audit.append({ actorType: 'system', action: 'test.concurrent', details: { i } }).then(() => ctx.core.audit.chain())));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        ctx.core.audit
+          .append({ actorType: 'system', action: 'test.concurrent', details: { i } })
+          .then(() => ctx.core.audit.chain()),
+      ),
+    );
     const r = await ctx.core.audit.verify();
     expect(r.ok).toBe(true);
     expect(r.checked).toBe(before + 40);
@@ -37,18 +48,35 @@ describe('audit log', () => {
 
   it('detects an edited entry and names it', async () => {
     await appendMany(3);
-    const victim = await ctx.core.db.selectFrom('audit_log').select(['id', 'seq']).where('action', '=', 'test.event').orderBy('seq').offset(5).executeTakeFirstOrThrow();
-    await sql`UPDATE audit_log SET details = '{"i": 999}'::jsonb WHERE id = ${victim.id}`.execute(ctx.core.db);
+    const victim = await ctx.core.db
+      .selectFrom('audit_log')
+      .select(['id', 'seq'])
+      .where('action', '=', 'test.event')
+      .orderBy('seq')
+      .offset(5)
+      .executeTakeFirstOrThrow();
+    await sql`UPDATE audit_log SET details = '{"i": 999}'::jsonb WHERE id = ${victim.id}`.execute(
+      ctx.core.db,
+    );
     const r = await ctx.core.audit.verify();
     expect(r.ok).toBe(false);
-    expect(r.problems).toEqual([{ id: victim.id, seq: victim.seq, problem: 'entry does not match its hash (edited)' }]);
+    expect(r.problems).toEqual([
+      { id: victim.id, seq: victim.seq, problem: 'entry does not match its hash (edited)' },
+    ]);
     // Restore for the next test: recompute nothing, just put the value back.
-    await sql`UPDATE audit_log SET details = '{"i": 5, "note": "é"}'::jsonb WHERE id = ${victim.id}`.execute(ctx.core.db);
+    await sql`UPDATE audit_log SET details = '{"i": 5, "note": "é"}'::jsonb WHERE id = ${victim.id}`.execute(
+      ctx.core.db,
+    );
     expect((await ctx.core.audit.verify()).ok).toBe(true);
   });
 
   it('detects a deleted entry', async () => {
-    const victim = await ctx.core.db.selectFrom('audit_log').select(['id', 'seq']).orderBy('seq').offset(3).executeTakeFirstOrThrow();
+    const victim = await ctx.core.db
+      .selectFrom('audit_log')
+      .select(['id', 'seq'])
+      .orderBy('seq')
+      .offset(3)
+      .executeTakeFirstOrThrow();
     await sql`DELETE FROM audit_log WHERE id = ${victim.id}`.execute(ctx.core.db);
     const r = await ctx.core.audit.verify();
     expect(r.ok).toBe(false);
@@ -59,7 +87,9 @@ describe('audit log', () => {
     const env = {
       ...process.env,
       DATABASE_URL: ctx.dbUrl,
-      WHITEFLAG_MASTER_KEY: (ctx.keyring.masterKeys.get(ctx.keyring.activeMasterKeyId) as Buffer).toString('base64'),
+      WHITEFLAG_MASTER_KEY: (ctx.keyring.masterKeys.get(ctx.keyring.activeMasterKeyId) as Buffer).toString(
+        'base64',
+      ),
       WHITEFLAG_INDEX_KEY: ctx.keyring.indexKey.toString('base64'),
     };
     const res = await run('npx', ['tsx', 'src/cli.ts', 'audit', 'verify'], { env }).then(

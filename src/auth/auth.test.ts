@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOperator, createTestContext, login, type TestContext, type TestOperator } from '../../test/helpers.ts';
+import {
+  createOperator,
+  createTestContext,
+  login,
+  type TestContext,
+  type TestOperator,
+} from '../../test/helpers.ts';
 import { totpCode } from './totp.ts';
 
 let ctx: TestContext;
@@ -38,7 +44,9 @@ describe('login', () => {
     const wrongCode = await loginWith(admin.email, admin.password, '000000');
     for (const r of [unknown, wrongPw, wrongCode]) {
       expect(r.statusCode).toBe(401);
-      expect(r.json()).toEqual({ error: { code: 'invalid_credentials', message: 'E-mail, password or code is wrong' } });
+      expect(r.json()).toEqual({
+        error: { code: 'invalid_credentials', message: 'E-mail, password or code is wrong' },
+      });
       expect(r.headers['set-cookie']).toBeUndefined();
     }
   });
@@ -57,11 +65,16 @@ describe('login', () => {
     const victim = await createOperator(ctx, 'operator');
     for (const email of [victim.email, 'ghost@example.org']) {
       const statuses: number[] = [];
-      for (let i = 0; i < 7; i++) statuses.push((await loginWith(email, 'bad password!!', '123456')).statusCode);
+      for (let i = 0; i < 7; i++)
+        statuses.push((await loginWith(email, 'bad password!!', '123456')).statusCode);
       expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(statuses.slice(5)).toEqual([429, 429]);
     }
-    const throttled = await loginWith(victim.email, victim.password, totpCode(victim.totpSecret, ctx.clock.now()));
+    const throttled = await loginWith(
+      victim.email,
+      victim.password,
+      totpCode(victim.totpSecret, ctx.clock.now()),
+    );
     expect(throttled.statusCode).toBe(429);
     expect(throttled.json().error.code).toBe('too_many_attempts');
     expect(throttled.headers['retry-after']).toBeDefined();
@@ -73,7 +86,12 @@ describe('login', () => {
     const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 5 } });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('validation_failed');
-    const bad = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
+    const bad = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email":',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('bad_request');
   });
@@ -82,7 +100,9 @@ describe('login', () => {
 describe('sessions', () => {
   it('ends at logout: the same cookie no longer works', async () => {
     const s = await login(ctx, admin);
-    expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode).toBe(200);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode,
+    ).toBe(200);
     const out = await ctx.app.inject({ method: 'POST', url: '/api/auth/logout', headers: s.headers });
     expect(out.statusCode).toBe(204);
     const after = await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers });
@@ -93,9 +113,13 @@ describe('sessions', () => {
   it('locks after 15 idle minutes and after 10 hours in any case', async () => {
     const s = await login(ctx, admin);
     ctx.clock.advance(14 * 60_000);
-    expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode).toBe(200);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode,
+    ).toBe(200);
     ctx.clock.advance(15 * 60_000 + 1);
-    expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode).toBe(401);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode,
+    ).toBe(401);
 
     const t = await login(ctx, admin);
     for (let i = 0; i < 43; i++) {
@@ -108,10 +132,18 @@ describe('sessions', () => {
 
   it('requires the CSRF header on state-changing requests', async () => {
     const s = await login(ctx, admin);
-    const noHeader = await ctx.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: s.cookie } });
+    const noHeader = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { cookie: s.cookie },
+    });
     expect(noHeader.statusCode).toBe(403);
     expect(noHeader.json().error.code).toBe('csrf_failed');
-    const wrong = await ctx.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: s.cookie, 'x-csrf-token': 'x'.repeat(43) } });
+    const wrong = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { cookie: s.cookie, 'x-csrf-token': 'x'.repeat(43) },
+    });
     expect(wrong.statusCode).toBe(403);
   });
 
@@ -119,7 +151,12 @@ describe('sessions', () => {
     const op = await createOperator(ctx, 'operator');
     const a = await login(ctx, op);
     const b = await login(ctx, op);
-    const weak = await ctx.app.inject({ method: 'POST', url: '/api/auth/password', headers: a.headers, payload: { currentPassword: op.password, newPassword: 'short' } });
+    const weak = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers: a.headers,
+      payload: { currentPassword: op.password, newPassword: 'short' },
+    });
     expect(weak.statusCode).toBe(400);
     const res = await ctx.app.inject({
       method: 'POST',
@@ -128,14 +165,22 @@ describe('sessions', () => {
       payload: { currentPassword: op.password, newPassword: 'a much longer new password' },
     });
     expect(res.statusCode).toBe(204);
-    for (const s of [a, b]) expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode).toBe(401);
+    for (const s of [a, b])
+      expect(
+        (await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode,
+      ).toBe(401);
     op.password = 'a much longer new password';
     await login(ctx, op);
   });
 
   it('makes a user with a one-time password change it before anything else', async () => {
     const s = await login(ctx, admin);
-    const created = await ctx.app.inject({ method: 'POST', url: '/api/users', headers: s.headers, payload: { email: 'new.op@example.org', role: 'operator' } });
+    const created = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: s.headers,
+      payload: { email: 'new.op@example.org', role: 'operator' },
+    });
     expect(created.statusCode).toBe(201);
     const { oneTimePassword, totpUri } = created.json();
     expect(oneTimePassword).toMatch(/^[a-z0-9]{5}(-[a-z0-9]{5}){3}$/);
@@ -160,16 +205,25 @@ describe('sessions', () => {
     expect(changed.statusCode).toBe(204);
     op.password = 'operator chosen password';
     const again = await login(ctx, op);
-    expect((await ctx.app.inject({ method: 'GET', url: '/api/requests', headers: again.headers })).statusCode).toBe(200);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: '/api/requests', headers: again.headers })).statusCode,
+    ).toBe(200);
   });
 
   it('stops a disabled user at once, including an open session', async () => {
     const op = await createOperator(ctx, 'operator');
     const o = await login(ctx, op);
     const s = await login(ctx, admin);
-    const res = await ctx.app.inject({ method: 'POST', url: `/api/users/${op.id}/disable`, headers: s.headers, payload: {} });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/users/${op.id}/disable`,
+      headers: s.headers,
+      payload: {},
+    });
     expect(res.statusCode).toBe(204);
-    expect((await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: o.headers })).statusCode).toBe(401);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: o.headers })).statusCode,
+    ).toBe(401);
     ctx.clock.advance(30_000);
     const relog = await loginWith(op.email, op.password, totpCode(op.totpSecret, ctx.clock.now()));
     expect(relog.statusCode).toBe(401);
@@ -182,8 +236,15 @@ describe('users API', () => {
     const op = await createOperator(ctx, 'operator');
     const list = await ctx.app.inject({ method: 'GET', url: '/api/users', headers: s.headers });
     expect(list.statusCode).toBe(200);
-    expect(list.json().items.find((u: { id: string }) => u.id === op.id)).toMatchObject({ hasOrgKey: false, role: 'operator' });
-    const grant = await ctx.app.inject({ method: 'POST', url: `/api/users/${op.id}/grant-key`, headers: s.headers });
+    expect(list.json().items.find((u: { id: string }) => u.id === op.id)).toMatchObject({
+      hasOrgKey: false,
+      role: 'operator',
+    });
+    const grant = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/users/${op.id}/grant-key`,
+      headers: s.headers,
+    });
     expect(grant.statusCode).toBe(204);
     const after = await ctx.app.inject({ method: 'GET', url: '/api/users', headers: s.headers });
     expect(after.json().items.find((u: { id: string }) => u.id === op.id).hasOrgKey).toBe(true);
@@ -194,13 +255,28 @@ describe('users API', () => {
       ['POST', `/api/users/${admin.id}/grant-key`],
       ['POST', `/api/users/${admin.id}/disable`],
     ] as const) {
-      const r = await ctx.app.inject({ method, url, headers: o.headers, ...(method === 'POST' ? { payload: {} } : {}) });
+      const r = await ctx.app.inject({
+        method,
+        url,
+        headers: o.headers,
+        ...(method === 'POST' ? { payload: {} } : {}),
+      });
       expect(r.statusCode).toBe(403);
       expect(r.json().error.code).toBe('forbidden');
     }
-    const dup = await ctx.app.inject({ method: 'POST', url: '/api/users', headers: s.headers, payload: { email: op.email, role: 'operator' } });
+    const dup = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: s.headers,
+      payload: { email: op.email, role: 'operator' },
+    });
     expect(dup.statusCode).toBe(409);
-    const badRole = await ctx.app.inject({ method: 'POST', url: '/api/users', headers: s.headers, payload: { email: 'x@example.org', role: 'king' } });
+    const badRole = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: s.headers,
+      payload: { email: 'x@example.org', role: 'king' },
+    });
     expect(badRole.statusCode).toBe(400);
   });
 });

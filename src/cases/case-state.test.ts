@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { allowedTransitions, CASE_STATES, type CaseState, CLOSED_STATES, canTransition, isClosed } from './case-state.ts';
+import {
+  allowedTransitions,
+  CASE_STATES,
+  type CaseState,
+  CLOSED_STATES,
+  canTransition,
+  isClosed,
+} from './case-state.ts';
 
 // The whole table, written out once more by hand: a change to the state machine must change this test.
 const ALLOWED: Array<[CaseState, CaseState]> = [
@@ -58,8 +65,17 @@ describe('case state machine', () => {
   });
 
   it('can reach in_custody from new only through the protocol order', () => {
-    const path: CaseState[] = ['new', 'screening', 'verified', 'awaiting_front_contact', 'meeting_agreed', 'in_progress', 'in_custody'];
-    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1] as CaseState, path[i] as CaseState)).toBe(true);
+    const path: CaseState[] = [
+      'new',
+      'screening',
+      'verified',
+      'awaiting_front_contact',
+      'meeting_agreed',
+      'in_progress',
+      'in_custody',
+    ];
+    for (let i = 1; i < path.length; i++)
+      expect(canTransition(path[i - 1] as CaseState, path[i] as CaseState)).toBe(true);
     expect(canTransition('new', 'in_custody')).toBe(false);
     expect(canTransition('screening', 'meeting_agreed')).toBe(false);
   });
