@@ -19,21 +19,33 @@ import {
 import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { registerUsersRoutes } from './auth/users.routes.ts';
+import { registerCannedRoutes } from './canned/canned.routes.ts';
 import { registerCasesRoutes } from './cases/cases.routes.ts';
 import { errorPage } from './channels/web/web.pages.ts';
 import { registerWebRoutes } from './channels/web/web.routes.ts';
+import { registerConsole } from './console.routes.ts';
 import type { Core } from './core.ts';
 import { AppError, type AppErrorCode } from './errors.ts';
 import { hasKey, negotiateLanguage } from './i18n/i18n.ts';
+import { registerEventsRoutes } from './realtime/events.routes.ts';
+import type { EventBus } from './realtime/events.ts';
+import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
 
 export interface AppOptions {
   intakePerMinute: number;
-  /** Secure cookies: on unless explicitly serving plain HTTP to a non-localhost address in tests. */
+  /** Secure cookies (browsers accept them on http://localhost and 127.0.0.1 too). */
   secureCookies: boolean;
+  /** The live-update bus (LISTEN/NOTIFY); without it /api/events is not served. */
+  events?: EventBus | undefined;
+  /** Where the built console lives (dist/console); without an index.html there, /console says how to build it. */
+  consoleDir?: string | undefined;
+  publicOrigin?: string | undefined;
 }
 
 const PUBLIC_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -91,7 +103,16 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: false });
 
   app.addHook('onSend', async (req, reply, payload) => {
-    reply.header('content-security-policy', req.url.startsWith('/api/docs') ? DOCS_CSP : PUBLIC_CSP);
+    if (!reply.hasHeader('content-security-policy')) {
+      reply.header(
+        'content-security-policy',
+        req.url.startsWith('/api/docs')
+          ? DOCS_CSP
+          : req.url.startsWith('/console')
+            ? CONSOLE_CSP
+            : PUBLIC_CSP,
+      );
+    }
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
@@ -168,10 +189,25 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     clock: core.clock,
     intakePerMinute: opts.intakePerMinute,
   });
-  registerAuthRoutes(app, { sessions: core.sessions, users: core.users, secureCookies: opts.secureCookies });
+  registerAuthRoutes(app, {
+    sessions: core.sessions,
+    users: core.users,
+    webauthn: core.webauthn,
+    secureCookies: opts.secureCookies,
+    publicOrigin: opts.publicOrigin,
+  });
   registerUsersRoutes(app, { sessions: core.sessions, users: core.users });
   registerCasesRoutes(app, { sessions: core.sessions, cases: core.cases });
+  registerCannedRoutes(app, { sessions: core.sessions, canned: core.canned });
+  registerSupervisorRoutes(app, {
+    sessions: core.sessions,
+    cases: core.cases,
+    vault: core.vault,
+    idleMs: core.settings.session.idleMs,
+  });
   registerAuditRoutes(app, { sessions: core.sessions, audit: core.audit });
+  if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });
+  await registerConsole(app, opts.consoleDir);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
 
   return app;

@@ -1,6 +1,8 @@
 import { createAuditLog } from './audit/audit.service.ts';
 import { createSessionsService } from './auth/sessions.service.ts';
 import { createUsersService } from './auth/users.service.ts';
+import { createWebauthnService } from './auth/webauthn.service.ts';
+import { createCannedService } from './canned/canned.service.ts';
 import { createCasesService } from './cases/cases.service.ts';
 import { createFormTokens } from './channels/web/form-token.ts';
 import type { Clock } from './clock.ts';
@@ -56,7 +58,25 @@ export async function createCore(deps: {
   });
   const cases = createCasesService({ db, sealer, audit, clock });
   const formTokens = createFormTokens(vault, clock);
-  return { db, clock, log, sodium, sealer, vault, audit, users, sessions, intake, cases, formTokens };
+  const canned = createCannedService({ db, audit, clock });
+  const webauthn = createWebauthnService({ db, audit, clock, users, sessions });
+  return {
+    db,
+    clock,
+    log,
+    sodium,
+    sealer,
+    vault,
+    audit,
+    users,
+    sessions,
+    webauthn,
+    intake,
+    cases,
+    canned,
+    formTokens,
+    settings: deps.settings,
+  };
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;

@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
 import { createCore } from './core.ts';
 import { createLogger } from './log.ts';
+import { createEventBus } from './realtime/events.ts';
 import { openRuntime } from './runtime.ts';
 
 async function main(): Promise<void> {
@@ -22,7 +24,14 @@ async function main(): Promise<void> {
     log,
     settings: { session: config.session },
   });
-  const app = await buildApp(core, { intakePerMinute: config.intake.perMinute, secureCookies: true });
+  const events = createEventBus(runtime.databaseUrl, log);
+  const app = await buildApp(core, {
+    intakePerMinute: config.intake.perMinute,
+    secureCookies: true,
+    events,
+    consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
+    publicOrigin: config.http.publicOrigin,
+  });
 
   const hasUsers = await core.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (!hasUsers) {
@@ -50,6 +59,7 @@ async function main(): Promise<void> {
     clearInterval(housekeeping);
     try {
       await app.close();
+      await events.close();
       await core.audit.chain().catch(() => 0);
       await runtime.close();
     } finally {

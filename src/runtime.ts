@@ -7,6 +7,7 @@ import type { Log } from './log.ts';
 
 export interface Runtime {
   handle: DbHandle;
+  databaseUrl: string;
   keyring: Keyring;
   keysCreated: boolean;
   embedded: EmbeddedDatabase | null;
@@ -34,6 +35,7 @@ export async function openRuntime(config: Config, log: Log): Promise<Runtime> {
     const { keyring, created } = await loadKeyring(config.keys, embedded !== null);
     return {
       handle,
+      databaseUrl: url,
       keyring,
       keysCreated: created,
       embedded,

@@ -10,6 +10,7 @@ import { type Core, createCore } from '../src/core.ts';
 import { generateKeyMaterial, type Keyring, keyIdOf } from '../src/crypto/keyring.ts';
 import { connectDatabase, type DbHandle } from '../src/db/database.ts';
 import { createLogger } from '../src/log.ts';
+import { createEventBus } from '../src/realtime/events.ts';
 import { databaseUrl } from './global-setup.ts';
 
 /** A fresh database cloned from the migrated template. */
@@ -69,7 +70,12 @@ export async function createTestContext(
     log,
     settings: { session: { idleMs: 15 * 60_000, maxMs: 10 * 3_600_000 } },
   });
-  const app = await buildApp(core, { intakePerMinute: opts.intakePerMinute ?? 6000, secureCookies: true });
+  const events = createEventBus(database.url, log);
+  const app = await buildApp(core, {
+    intakePerMinute: opts.intakePerMinute ?? 6000,
+    secureCookies: true,
+    events,
+  });
   await app.ready();
   return {
     app,
@@ -81,6 +87,7 @@ export async function createTestContext(
     logs,
     close: async () => {
       await app.close();
+      await events.close();
       await core.audit.chain().catch(() => 0);
       await handle.close();
       await database.drop();

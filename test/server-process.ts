@@ -22,8 +22,13 @@ export interface ServerProcess {
   cleanup(): Promise<void>;
 }
 
-export async function startServerProcess(extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'whiteflag-e2e-'));
+export async function startServerProcess(
+  extraEnv: Record<string, string> = {},
+  opts: { dataDir?: string } = {},
+): Promise<ServerProcess> {
+  // A second instance on the same data folder shares the first one's embedded PostgreSQL (scale-out).
+  const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'whiteflag-e2e-')));
+  const ownsDataDir = opts.dataDir === undefined;
   const port = await findFreePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -87,7 +92,7 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
     stop,
     async cleanup() {
       await stop();
-      await fs.rm(dataDir, { recursive: true, force: true });
+      if (ownsDataDir) await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -107,6 +112,7 @@ export async function apiLogin(base: string, email: string, password: string, to
     get: (p: string) => fetch(`${base}${p}`, { headers }),
     post: (p: string, body: unknown) =>
       fetch(`${base}${p}`, { method: 'POST', headers, body: JSON.stringify(body) }),
+    headers,
   };
 }
 

@@ -158,6 +158,41 @@ export function createAuditLog(deps: { db: Db; clock: Clock }) {
       chain().catch(() => {});
     },
 
+    /** Newest first, keyset-paged by id, for the admin's audit viewer. */
+    async list(f: {
+      action?: string | undefined;
+      actorId?: string | undefined;
+      subjectId?: string | undefined;
+      limit: number;
+      cursor?: string | undefined;
+    }) {
+      let q = db
+        .selectFrom('audit_log')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(f.limit + 1);
+      if (f.action) q = q.where('action', '=', f.action);
+      if (f.actorId) q = q.where('actor_id', '=', f.actorId);
+      if (f.subjectId) q = q.where('subject_id', '=', f.subjectId);
+      if (f.cursor) q = q.where('id', '<', f.cursor);
+      const rows = await q.execute();
+      const page = rows.slice(0, f.limit);
+      return {
+        items: page.map((r) => ({
+          id: r.id,
+          seq: r.seq,
+          at: new Date(r.at).toISOString(),
+          actorType: r.actor_type,
+          actorId: r.actor_id,
+          action: r.action,
+          subjectType: r.subject_type,
+          subjectId: r.subject_id,
+          details: r.details,
+        })),
+        nextCursor: rows.length > f.limit ? (page[page.length - 1]?.id ?? null) : null,
+      };
+    },
+
     async verify(): Promise<VerifyResult> {
       await chain();
       const problems: VerifyResult['problems'] = [];

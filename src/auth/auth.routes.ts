@@ -1,12 +1,29 @@
-import type { FastifyInstance } from 'fastify';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZError } from '../http/schemas.ts';
 import { requireSession, SESSION_COOKIE } from './auth.guard.ts';
 import { permissionsOf } from './policies.ts';
 import { ROLES } from './roles.ts';
-import type { SessionsService } from './sessions.service.ts';
+import type { LoginResult, SessionsService } from './sessions.service.ts';
 import type { UsersService } from './users.service.ts';
+import type { RelyingParty, WebauthnService } from './webauthn.service.ts';
+
+const ZWebauthnResponse = z
+  .object({
+    id: z.string().max(400),
+    rawId: z.string().max(400),
+    type: z.literal('public-key'),
+    response: z.record(z.string(), z.unknown()),
+  })
+  .passthrough();
+const ZCredential = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
 
 const ZUser = z.object({
   id: z.string().uuid(),
@@ -17,13 +34,34 @@ const ZUser = z.object({
   permissions: z.array(z.string()),
 });
 
+/** WebAuthn needs the RP ID and origin the browser sees: configured, or taken from the Host header. */
+function relyingParty(req: FastifyRequest, publicOrigin: string | undefined): RelyingParty {
+  const origin = publicOrigin ?? `${req.protocol}://${req.host}`;
+  return { origin, rpID: new URL(origin).hostname };
+}
+
 export function registerAuthRoutes(
   app: FastifyInstance,
-  deps: { sessions: SessionsService; users: UsersService; secureCookies: boolean },
+  deps: {
+    sessions: SessionsService;
+    users: UsersService;
+    webauthn: WebauthnService;
+    secureCookies: boolean;
+    publicOrigin: string | undefined;
+  },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { sessions, users } = deps;
+  const { sessions, users, webauthn } = deps;
   const cookieOpts = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: deps.secureCookies };
+  const loginResponse = (result: LoginResult, reply: FastifyReply) => {
+    reply.setCookie(SESSION_COOKIE, result.token, { ...cookieOpts, expires: result.expiresAt });
+    return {
+      user: { ...result.user, permissions: [...permissionsOf(result.user.role)] },
+      csrfToken: result.csrfToken,
+      expiresAt: result.expiresAt.toISOString(),
+    };
+  };
+  const ZLoginResult = z.object({ user: ZUser, csrfToken: z.string(), expiresAt: z.string() });
 
   r.post(
     '/api/auth/login',
@@ -36,28 +74,130 @@ export function registerAuthRoutes(
           password: z.string().max(256),
           totp: z.string().max(10),
         }),
+        response: { 200: ZLoginResult, 401: ZError, 429: ZError },
+      },
+    },
+    async (req, reply) =>
+      loginResponse(await sessions.login(req.body.email, req.body.password, req.body.totp), reply),
+  );
+
+  r.post(
+    '/api/auth/login/webauthn/options',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with a security key, step 1: password, then a WebAuthn challenge',
+        body: z.object({ email: z.string().max(254), password: z.string().max(256) }),
         response: {
-          200: z.object({ user: ZUser, csrfToken: z.string(), expiresAt: z.string() }),
+          200: z.object({ ticket: z.string(), options: z.record(z.string(), z.unknown()) }),
           401: ZError,
           429: ZError,
         },
       },
     },
+    async (req) => {
+      const r = await webauthn.loginOptions(
+        req.body.email,
+        req.body.password,
+        relyingParty(req, deps.publicOrigin),
+      );
+      return { ticket: r.ticket, options: r.options as unknown as Record<string, unknown> };
+    },
+  );
+
+  r.post(
+    '/api/auth/login/webauthn/verify',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with a security key, step 2: the signed challenge',
+        body: z.object({ ticket: z.string().max(100), response: ZWebauthnResponse }),
+        response: { 200: ZLoginResult, 401: ZError },
+      },
+    },
+    async (req, reply) =>
+      loginResponse(
+        await webauthn.loginVerify(
+          req.body.ticket,
+          req.body.response as unknown as AuthenticationResponseJSON,
+          relyingParty(req, deps.publicOrigin),
+        ),
+        reply,
+      ),
+  );
+
+  r.post(
+    '/api/auth/webauthn/register/options',
+    {
+      preValidation: requireSession(sessions),
+      schema: {
+        tags: ['auth'],
+        summary: 'Register a security key, step 1',
+        response: { 200: z.record(z.string(), z.unknown()) },
+      },
+    },
+    async (req) =>
+      (await webauthn.registrationOptions(
+        req.session!,
+        relyingParty(req, deps.publicOrigin),
+      )) as unknown as Record<string, unknown>,
+  );
+
+  r.post(
+    '/api/auth/webauthn/register/verify',
+    {
+      preValidation: requireSession(sessions),
+      schema: {
+        tags: ['auth'],
+        summary: 'Register a security key, step 2',
+        body: z.object({ response: ZWebauthnResponse, name: z.string().trim().min(1).max(60) }),
+        response: { 200: z.object({ credential: ZCredential }), 400: ZError },
+      },
+    },
+    async (req) => ({
+      credential: await webauthn.registrationVerify(
+        req.session!,
+        req.body.response as unknown as RegistrationResponseJSON,
+        req.body.name,
+        relyingParty(req, deps.publicOrigin),
+      ),
+    }),
+  );
+
+  r.get(
+    '/api/auth/webauthn/credentials',
+    {
+      preValidation: requireSession(sessions),
+      schema: {
+        tags: ['auth'],
+        summary: 'My security keys',
+        response: { 200: z.object({ items: z.array(ZCredential) }) },
+      },
+    },
+    async (req) => ({ items: await webauthn.list(req.session!.user.id) }),
+  );
+
+  r.delete(
+    '/api/auth/webauthn/credentials/:id',
+    {
+      preValidation: requireSession(sessions),
+      schema: {
+        tags: ['auth'],
+        summary: 'Remove one of my security keys',
+        params: z.object({ id: z.string().max(400) }),
+        response: { 204: z.null(), 404: ZError },
+      },
+    },
     async (req, reply) => {
-      const result = await sessions.login(req.body.email, req.body.password, req.body.totp);
-      reply.setCookie(SESSION_COOKIE, result.token, { ...cookieOpts, expires: result.expiresAt });
-      return {
-        user: { ...result.user, permissions: [...permissionsOf(result.user.role)] },
-        csrfToken: result.csrfToken,
-        expiresAt: result.expiresAt.toISOString(),
-      };
+      await webauthn.remove(req.session!.user.id, req.params.id);
+      return reply.code(204).send(null);
     },
   );
 
   r.post(
     '/api/auth/logout',
     {
-      preHandler: requireSession(sessions, undefined, { allowPasswordChangePending: true }),
+      preValidation: requireSession(sessions, undefined, { allowPasswordChangePending: true }),
       schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null(), 401: ZError } },
     },
     async (req, reply) => {
@@ -70,7 +210,7 @@ export function registerAuthRoutes(
   r.get(
     '/api/auth/me',
     {
-      preHandler: requireSession(sessions, undefined, { allowPasswordChangePending: true }),
+      preValidation: requireSession(sessions, undefined, { allowPasswordChangePending: true }),
       schema: {
         tags: ['auth'],
         summary: 'Who am I',
@@ -86,7 +226,7 @@ export function registerAuthRoutes(
   r.post(
     '/api/auth/password',
     {
-      preHandler: requireSession(sessions, undefined, { allowPasswordChangePending: true }),
+      preValidation: requireSession(sessions, undefined, { allowPasswordChangePending: true }),
       schema: {
         tags: ['auth'],
         summary: 'Change my password; ends every session of mine (log in again)',

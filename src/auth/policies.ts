@@ -11,19 +11,36 @@ export type Permission =
   | 'request.read_any'
   | 'request.reply'
   | 'request.status'
+  | 'request.assign'
+  | 'canned.read'
+  | 'canned.manage'
+  | 'supervisor.read'
+  | 'user.directory'
   | 'user.read'
   | 'user.manage'
   | 'key.grant'
   | 'audit.read';
 
 const MATRIX: Record<Role, readonly Permission[]> = {
-  operator: ['queue.read', 'request.read', 'request.reply', 'request.status'],
+  operator: [
+    'queue.read',
+    'request.read',
+    'request.reply',
+    'request.status',
+    'canned.read',
+    'user.directory',
+  ],
   supervisor: [
     'queue.read',
     'request.read',
     'request.read_any',
     'request.reply',
     'request.status',
+    'request.assign',
+    'canned.read',
+    'canned.manage',
+    'supervisor.read',
+    'user.directory',
     'user.read',
   ],
   registrar: [],
@@ -34,6 +51,11 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'request.read_any',
     'request.reply',
     'request.status',
+    'request.assign',
+    'canned.read',
+    'canned.manage',
+    'supervisor.read',
+    'user.directory',
     'user.read',
     'user.manage',
     'key.grant',

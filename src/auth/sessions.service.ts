@@ -49,12 +49,17 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
 export function createSessionsService(deps: SessionsDeps) {
   const { db, vault, audit, clock, users, loginThrottle } = deps;
 
+  type UserRow = NonNullable<Awaited<ReturnType<UsersService['findByEmail']>>>;
+
   /**
-   * Password + TOTP in one step. Every failure — unknown e-mail, wrong password, wrong or replayed
-   * code, disabled account — gives the same error after the same work, so the response says nothing
-   * about which accounts exist. Throttling is keyed by the e-mail's blind index, known or not.
+   * The first factor. Every failure — unknown e-mail, wrong password, wrong or replayed second factor,
+   * disabled account — gives the same error after the same work, so the response says nothing about
+   * which accounts exist. Throttling is keyed by the e-mail's blind index, known or not.
    */
-  async function login(email: string, password: string, totp: string): Promise<LoginResult> {
+  async function checkPassword(
+    email: string,
+    password: string,
+  ): Promise<{ user: UserRow; fail: (reason: string) => Promise<never> }> {
     const throttleKey = users.emailIndex(email).toString('base64');
     if (!loginThrottle.take(throttleKey)) {
       throw new AppError('too_many_attempts', 'Too many login attempts; wait and try again', {
@@ -63,7 +68,6 @@ export function createSessionsService(deps: SessionsDeps) {
     }
     const u = await users.findByEmail(email);
     const passwordOk = await verifyPassword(u?.password_hash ?? null, password);
-    const now = clock.now();
     const fail = async (reason: string): Promise<never> => {
       await audit.append({
         actorType: 'operator',
@@ -76,23 +80,16 @@ export function createSessionsService(deps: SessionsDeps) {
     };
     if (!u || !passwordOk) return fail(u ? 'password' : 'unknown');
     if (u.disabled_at) return fail('disabled');
-    const step = matchTotpStep(vault.decrypt(u.totp_secret_enc, 'users.totp'), totp, now);
-    if (step === null) return fail('totp');
-    const claimed = await db
-      .updateTable('users')
-      .set({ totp_last_step: step })
-      .where('id', '=', u.id)
-      .where('totp_last_step', '<', String(step))
-      .executeTakeFirst();
-    if (claimed.numUpdatedRows === 0n) return fail('totp_replay');
+    return { user: u, fail };
+  }
 
-    loginThrottle.reset(throttleKey);
+  /** A fresh token at every login (no fixation); the organisation key is kept only encrypted under the token. */
+  async function createSession(u: UserRow, orgKey: Buffer | null, method: string): Promise<LoginResult> {
+    loginThrottle.reset(users.emailIndex(vault.decrypt(u.email_enc, 'users.email')).toString('base64'));
+    const now = clock.now();
     const token = randomBytes(32);
     const csrf = randomBytes(32);
-    const orgKey = u.org_key_sealed ? await users.unlockOrgKey(u.id, password) : null;
     const expiresAt = new Date(now.getTime() + deps.session.maxMs);
-    // A fresh token at every login (no fixation); the organisation key is kept only encrypted under a
-    // key derived from the token, which lives in the operator's cookie and nowhere on the server.
     await db.transaction().execute(async (trx) => {
       await trx
         .insertInto('sessions')
@@ -107,7 +104,14 @@ export function createSessionsService(deps: SessionsDeps) {
         })
         .execute();
       await audit.append(
-        { actorType: 'operator', actorId: u.id, action: 'auth.login', subjectType: 'user', subjectId: u.id },
+        {
+          actorType: 'operator',
+          actorId: u.id,
+          action: 'auth.login',
+          subjectType: 'user',
+          subjectId: u.id,
+          details: { method },
+        },
         trx,
       );
     });
@@ -125,6 +129,22 @@ export function createSessionsService(deps: SessionsDeps) {
         hasOrgKey: u.org_key_sealed !== null,
       },
     };
+  }
+
+  /** Password + TOTP in one step; a TOTP code is accepted once (replay rejection). */
+  async function login(email: string, password: string, totp: string): Promise<LoginResult> {
+    const { user: u, fail } = await checkPassword(email, password);
+    const step = matchTotpStep(vault.decrypt(u.totp_secret_enc, 'users.totp'), totp, clock.now());
+    if (step === null) return fail('totp');
+    const claimed = await db
+      .updateTable('users')
+      .set({ totp_last_step: step })
+      .where('id', '=', u.id)
+      .where('totp_last_step', '<', String(step))
+      .executeTakeFirst();
+    if (claimed.numUpdatedRows === 0n) return fail('totp_replay');
+    const orgKey = u.org_key_sealed ? await users.unlockOrgKey(u.id, password) : null;
+    return createSession(u, orgKey, 'totp');
   }
 
   /** Resolves a cookie token to a live session, enforcing idle and absolute timeouts. */
@@ -183,7 +203,7 @@ export function createSessionsService(deps: SessionsDeps) {
     audit.chainSoon();
   }
 
-  return { login, authenticate, logout };
+  return { login, checkPassword, createSession, authenticate, logout };
 }
 
 export type SessionsService = ReturnType<typeof createSessionsService>;

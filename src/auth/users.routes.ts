@@ -28,7 +28,7 @@ export function registerUsersRoutes(
   r.get(
     '/api/users',
     {
-      preHandler: requireSession(sessions, 'user.read'),
+      preValidation: requireSession(sessions, 'user.read'),
       schema: {
         tags: ['users'],
         summary: 'List operators',
@@ -41,7 +41,7 @@ export function registerUsersRoutes(
   r.post(
     '/api/users',
     {
-      preHandler: requireSession(sessions, 'user.manage'),
+      preValidation: requireSession(sessions, 'user.manage'),
       schema: {
         tags: ['users'],
         summary: 'Create an operator; returns a one-time password and the TOTP enrolment URI (shown once)',
@@ -94,7 +94,7 @@ export function registerUsersRoutes(
   r.post(
     '/api/users/:id/grant-key',
     {
-      preHandler: requireSession(sessions, 'key.grant'),
+      preValidation: requireSession(sessions, 'key.grant'),
       schema: {
         tags: ['users'],
         summary: 'Give a user the organisation key (they can read request content from their next login)',
@@ -117,7 +117,7 @@ export function registerUsersRoutes(
   r.post(
     '/api/users/:id/disable',
     {
-      preHandler: requireSession(sessions, 'user.manage'),
+      preValidation: requireSession(sessions, 'user.manage'),
       schema: {
         tags: ['users'],
         summary: 'Disable a user; their sessions end at once',
@@ -135,5 +135,38 @@ export function registerUsersRoutes(
       });
       return reply.code(204).send(null);
     },
+  );
+
+  r.get(
+    '/api/users/directory',
+    {
+      preValidation: requireSession(sessions, 'user.directory'),
+      schema: {
+        tags: ['users'],
+        summary: 'Active users (id, e-mail, role) to show names for assignees',
+        response: {
+          200: z.object({
+            items: z.array(z.object({ id: z.string(), email: z.string(), role: z.enum(ROLES) })),
+          }),
+        },
+      },
+    },
+    async () => ({ items: await users.directory() }),
+  );
+
+  r.post(
+    '/api/users/:id/reset-totp',
+    {
+      preValidation: requireSession(sessions, 'user.manage'),
+      schema: {
+        tags: ['users'],
+        summary: 'New TOTP secret for a user who lost the device; their sessions end',
+        params: z.object({ id: z.string().uuid() }),
+        response: { 200: z.object({ totpUri: z.string() }), 404: ZError },
+      },
+    },
+    async (req) => ({
+      totpUri: await users.resetTotp(req.params.id, { type: 'operator', id: req.session!.user.id }),
+    }),
   );
 }

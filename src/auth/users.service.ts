@@ -328,6 +328,53 @@ export function createUsersService(deps: UsersDeps) {
     }));
   }
 
+  /** Names for assignee ids, for everyone who works the queue. */
+  async function directory(): Promise<Array<{ id: string; email: string; role: Role }>> {
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'email_enc', 'role'])
+      .where('disabled_at', 'is', null)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      email: vault.decrypt(r.email_enc, 'users.email'),
+      role: r.role as Role,
+    }));
+  }
+
+  /** A lost authenticator: a new TOTP secret, and every session of that user ends. */
+  async function resetTotp(userId: string, actor: Actor): Promise<string> {
+    const secret = generateTotpSecret();
+    const email = await db.transaction().execute(async (trx) => {
+      const u = await trx
+        .updateTable('users')
+        .set({
+          totp_secret_enc: vault.encrypt(secret, 'users.totp'),
+          totp_last_step: 0,
+          updated_at: clock.now(),
+        })
+        .where('id', '=', userId)
+        .returning('email_enc')
+        .executeTakeFirst();
+      if (!u) throw new AppError('not_found', 'No such user');
+      await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      await audit.append(
+        {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'user.reset_totp',
+          subjectType: 'user',
+          subjectId: userId,
+        },
+        trx,
+      );
+      return vault.decrypt(u.email_enc, 'users.email');
+    });
+    audit.chainSoon();
+    return totpUri(secret, email);
+  }
+
   async function findByEmail(email: string) {
     return db.selectFrom('users').selectAll().where('email_index', '=', emailIndex(email)).executeTakeFirst();
   }
@@ -340,6 +387,8 @@ export function createUsersService(deps: UsersDeps) {
     changePassword,
     setDisabled,
     listUsers,
+    directory,
+    resetTotp,
     findByEmail,
     emailIndex,
   };

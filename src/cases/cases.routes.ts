@@ -3,7 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
+import { AppError } from '../errors.ts';
 import { ZError } from '../http/schemas.ts';
+import { LANGUAGES } from '../i18n/i18n.ts';
 import { LIMITS } from '../intake/message-content.ts';
 import { CASE_STATES } from './case-state.ts';
 import type { CasesService } from './cases.service.ts';
@@ -28,9 +30,16 @@ const ZQueueItem = z.object({
   assigneeId: z.string().nullable(),
   messageCount: z.number(),
   awaitingReply: z.boolean(),
+  tags: z.array(z.string()),
   createdAt: z.string(),
   lastRequesterAt: z.string(),
   lastOperatorAt: z.string().nullable(),
+  firstResponseAt: z.string().nullable(),
+  sla: z.object({
+    state: z.enum(['ok', 'warning', 'breach']),
+    dueAt: z.string().nullable(),
+    kind: z.enum(['first_response', 'reply']).nullable(),
+  }),
 });
 
 const ZMessage = z.object({
@@ -43,6 +52,34 @@ const ZMessage = z.object({
   at: z.string(),
 });
 
+const ZCommonFilters = {
+  category: csvOf(CALLER_CATEGORIES),
+  channel: csvOf(CHANNELS),
+  language: csvOf(LANGUAGES),
+  urgency: z.coerce.number().int().min(0).max(3).optional(),
+  tag: z.string().max(32).optional(),
+  awaitingReply: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+};
+
+const ZQueueQuery = z.object({
+  ...ZCommonFilters,
+  status: csvOf(CASE_STATES),
+  open: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  assignee: z.union([z.enum(['me', 'none']), z.string().uuid()]).optional(),
+  sort: z.enum(['urgent', 'newest', 'waiting']).default('urgent'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const ZId = z.object({ id: z.string().uuid() });
+const ZRequestResult = z.object({ request: ZQueueItem });
+
 export function registerCasesRoutes(
   app: FastifyInstance,
   deps: { sessions: SessionsService; cases: CasesService },
@@ -53,27 +90,11 @@ export function registerCasesRoutes(
   r.get(
     '/api/requests',
     {
-      preHandler: requireSession(sessions, 'queue.read'),
+      preValidation: requireSession(sessions, 'queue.read'),
       schema: {
         tags: ['requests'],
         summary: 'The queue: request metadata only (nothing is decrypted), keyset-paged',
-        querystring: z.object({
-          status: csvOf(CASE_STATES),
-          open: z
-            .enum(['true', 'false'])
-            .transform((v) => v === 'true')
-            .optional(),
-          category: csvOf(CALLER_CATEGORIES),
-          channel: csvOf(CHANNELS),
-          assignee: z.union([z.enum(['me', 'none']), z.string().uuid()]).optional(),
-          awaitingReply: z
-            .enum(['true', 'false'])
-            .transform((v) => v === 'true')
-            .optional(),
-          sort: z.enum(['urgent', 'newest', 'waiting']).default('urgent'),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.string().max(200).optional(),
-        }),
+        querystring: ZQueueQuery,
         response: {
           200: z.object({ items: z.array(ZQueueItem), nextCursor: z.string().nullable() }),
           400: ZError,
@@ -87,37 +108,38 @@ export function registerCasesRoutes(
   r.get(
     '/api/requests/:id',
     {
-      preHandler: requireSession(sessions, 'request.read'),
+      preValidation: requireSession(sessions, 'request.read'),
       schema: {
         tags: ['requests'],
         summary: 'Open a request: decrypts the whole thread in your session (audited)',
-        params: z.object({ id: z.string().uuid() }),
+        params: ZId,
         response: {
           200: z.object({
             request: ZQueueItem,
             allowedTransitions: z.array(z.enum(CASE_STATES)),
             messages: z.array(ZMessage),
+            related: z.array(
+              z.object({ id: z.string(), ref: z.string(), status: z.string(), createdAt: z.string() }),
+            ),
+            merged: z.array(z.object({ id: z.string(), ref: z.string() })),
           }),
           403: ZError,
           404: ZError,
         },
       },
     },
-    async (req) => {
-      const r = await cases.openRequest(req.session!, req.params.id);
-      return { ...r, allowedTransitions: [...r.allowedTransitions] };
-    },
+    async (req) => cases.openRequest(req.session!, req.params.id),
   );
 
   r.post(
     '/api/requests/:id/replies',
     {
-      preHandler: requireSession(sessions, 'request.reply'),
+      preValidation: requireSession(sessions, 'request.reply'),
       schema: {
         tags: ['requests'],
         summary:
           'Reply to the requester (sealed to the thread key; delivered through the channel the request came from)',
-        params: z.object({ id: z.string().uuid() }),
+        params: ZId,
         body: z.object({ body: z.string().trim().min(1).max(LIMITS.body) }),
         response: { 201: z.object({ messageId: z.string() }), 400: ZError, 403: ZError, 404: ZError },
       },
@@ -128,11 +150,11 @@ export function registerCasesRoutes(
   r.post(
     '/api/requests/:id/status',
     {
-      preHandler: requireSession(sessions, 'request.status'),
+      preValidation: requireSession(sessions, 'request.status'),
       schema: {
         tags: ['requests'],
         summary: 'Move the case to another state (only the transitions the protocol allows)',
-        params: z.object({ id: z.string().uuid() }),
+        params: ZId,
         body: z.object({ status: z.enum(CASE_STATES) }),
         response: {
           200: z.object({ request: ZQueueItem }),
@@ -144,5 +166,154 @@ export function registerCasesRoutes(
       },
     },
     async (req) => ({ request: await cases.changeStatus(req.session!, req.params.id, req.body.status) }),
+  );
+
+  r.get(
+    '/api/requests/counts',
+    {
+      preValidation: requireSession(sessions, 'queue.read'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Counts for the queue tabs under the given filters',
+        querystring: z.object(ZCommonFilters),
+        response: {
+          200: z.object({
+            total: z.number(),
+            open: z.number(),
+            awaitingReply: z.number(),
+            unassigned: z.number(),
+            mine: z.number(),
+            slaBreached: z.number(),
+            byStatus: z.record(z.string(), z.number()),
+          }),
+        },
+      },
+    },
+    async (req) => cases.countQueue(req.session!.user, req.query),
+  );
+
+  r.post(
+    '/api/requests/:id/notes',
+    {
+      preValidation: requireSession(sessions, 'request.reply'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Add an internal note (sealed; never shown to the requester)',
+        params: ZId,
+        body: z.object({ body: z.string().trim().min(1).max(LIMITS.body) }),
+        response: { 201: z.object({ messageId: z.string() }), 400: ZError, 403: ZError, 404: ZError },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await cases.addNote(req.session!, req.params.id, req.body.body)),
+  );
+
+  r.post(
+    '/api/requests/:id/claim',
+    {
+      preValidation: requireSession(sessions, 'request.reply'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Take this request',
+        params: ZId,
+        response: { 200: ZRequestResult, 409: ZError },
+      },
+    },
+    async (req) => ({ request: await cases.claim(req.session!, req.params.id) }),
+  );
+
+  r.post(
+    '/api/requests/:id/release',
+    {
+      preValidation: requireSession(sessions, 'request.reply'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Give this request back to the queue',
+        params: ZId,
+        response: { 200: ZRequestResult, 403: ZError },
+      },
+    },
+    async (req) => ({ request: await cases.release(req.session!, req.params.id) }),
+  );
+
+  r.post(
+    '/api/requests/:id/assign',
+    {
+      preValidation: requireSession(sessions, 'request.assign'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Assign to an operator (or null to unassign)',
+        params: ZId,
+        body: z.object({ userId: z.string().uuid().nullable() }),
+        response: { 200: ZRequestResult, 404: ZError },
+      },
+    },
+    async (req) => {
+      const n = await cases.assign(req.session!, [req.params.id], req.body.userId);
+      if (n === 0) throw new AppError('not_found', 'No such request');
+      return { request: await cases.getItem(req.params.id) };
+    },
+  );
+
+  r.post(
+    '/api/requests/assign',
+    {
+      preValidation: requireSession(sessions, 'request.assign'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Reassign several requests at once (shift handover)',
+        body: z.object({
+          ids: z.array(z.string().uuid()).min(1).max(500),
+          userId: z.string().uuid().nullable(),
+        }),
+        response: { 200: z.object({ updated: z.number() }), 404: ZError },
+      },
+    },
+    async (req) => ({ updated: await cases.assign(req.session!, req.body.ids, req.body.userId) }),
+  );
+
+  r.put(
+    '/api/requests/:id/tags',
+    {
+      preValidation: requireSession(sessions, 'request.reply'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Replace the tags of a request',
+        params: ZId,
+        body: z.object({ tags: z.array(z.string().max(64)).max(20) }),
+        response: { 200: ZRequestResult, 400: ZError },
+      },
+    },
+    async (req) => ({ request: await cases.setTags(req.session!, req.params.id, req.body.tags) }),
+  );
+
+  r.post(
+    '/api/requests/:id/probe',
+    {
+      preValidation: requireSession(sessions, 'request.status'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Mark as spam or a probe by the adversary (with the reason, audited)',
+        params: ZId,
+        body: z.object({ reason: z.string().trim().min(1).max(500) }),
+        response: { 200: ZRequestResult, 409: ZError },
+      },
+    },
+    async (req) => ({ request: await cases.markProbe(req.session!, req.params.id, req.body.reason) }),
+  );
+
+  r.post(
+    '/api/requests/:id/merge',
+    {
+      preValidation: requireSession(sessions, 'request.status'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Fold this duplicate into another request; returns the target',
+        params: ZId,
+        body: z.object({ intoId: z.string().uuid() }),
+        response: { 200: ZRequestResult, 400: ZError, 409: ZError },
+      },
+    },
+    async (req) => ({ request: await cases.merge(req.session!, req.params.id, req.body.intoId) }),
   );
 }

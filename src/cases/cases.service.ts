@@ -1,13 +1,15 @@
-import { sql } from 'kysely';
+import { type Expression, type SqlBool, sql, type Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
-import { canAccessRequest } from '../auth/policies.ts';
+import { can, canAccessRequest } from '../auth/policies.ts';
 import type { Session } from '../auth/sessions.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Sealer } from '../crypto/sealed.ts';
 import { openThreadWithOrgKey } from '../crypto/thread-keys.ts';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { decodeContent, encodeContent } from '../intake/message-content.ts';
+import { EVENTS_CHANNEL, eventPayload, type RequestEventType } from '../realtime/events.ts';
 import {
   allowedTransitions,
   type CaseState,
@@ -17,6 +19,7 @@ import {
   isClosed,
 } from './case-state.ts';
 import type { CallerCategory, Channel } from './categories.ts';
+import { computeSla, type SlaView, slaBreachSql } from './sla.ts';
 
 export interface QueueFilters {
   status?: CaseState[] | undefined;
@@ -24,6 +27,10 @@ export interface QueueFilters {
   open?: boolean | undefined;
   category?: CallerCategory[] | undefined;
   channel?: Channel[] | undefined;
+  language?: string[] | undefined;
+  /** Minimum urgency. */
+  urgency?: number | undefined;
+  tag?: string | undefined;
   assignee?: 'me' | 'none' | string | undefined;
   awaitingReply?: boolean | undefined;
   sort: 'urgent' | 'newest' | 'waiting';
@@ -42,9 +49,12 @@ export interface QueueItem {
   assigneeId: string | null;
   messageCount: number;
   awaitingReply: boolean;
+  tags: string[];
   createdAt: string;
   lastRequesterAt: string;
   lastOperatorAt: string | null;
+  firstResponseAt: string | null;
+  sla: SlaView;
 }
 
 export interface ThreadMessageView {
@@ -75,28 +85,32 @@ type Row = {
   assignee_id: string | null;
   message_count: number;
   awaiting_reply: boolean;
+  tags: string[];
   created_at: Date;
   last_requester_at: Date;
   last_operator_at: Date | null;
+  first_response_at: Date | null;
+  closed_at: Date | null;
 };
 
-function toItem(r: Row): QueueItem {
-  return {
-    id: r.id,
-    ref: r.ref,
-    channel: r.channel,
-    category: r.category,
-    language: r.language,
-    urgency: r.urgency,
-    status: isCaseState(r.status) ? r.status : 'new',
-    assigneeId: r.assignee_id,
-    messageCount: r.message_count,
-    awaitingReply: r.awaiting_reply,
-    createdAt: r.created_at.toISOString(),
-    lastRequesterAt: r.last_requester_at.toISOString(),
-    lastOperatorAt: r.last_operator_at?.toISOString() ?? null,
-  };
-}
+const QUEUE_COLUMNS = [
+  'id',
+  'ref',
+  'channel',
+  'category',
+  'language',
+  'urgency',
+  'status',
+  'assignee_id',
+  'message_count',
+  'awaiting_reply',
+  'tags',
+  'created_at',
+  'last_requester_at',
+  'last_operator_at',
+  'first_response_at',
+  'closed_at',
+] as const;
 
 /** Keyset cursors keep paging fast however deep it goes (no OFFSET scans). */
 function encodeCursor(parts: Array<string | number>): string {
@@ -109,6 +123,8 @@ function decodeCursor(c: string, shape: Array<'n' | 's'>): Array<string | number
     if (!Array.isArray(v) || v.length !== shape.length) throw new Error();
     v.forEach((x, i) => {
       if (typeof x !== (shape[i] === 'n' ? 'number' : 'string')) throw new Error();
+      if (typeof x === 'string' && Number.isNaN(Date.parse(x)) && !/^[0-9a-f-]{36}$/.test(x))
+        throw new Error();
     });
     return v as Array<string | number>;
   } catch {
@@ -116,55 +132,93 @@ function decodeCursor(c: string, shape: Array<'n' | 's'>): Array<string | number
   }
 }
 
+export function normalizeTags(tags: string[]): string[] {
+  const out = [...new Set(tags.map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  if (out.length > 10 || out.some((t) => t.length > 32 || !/^[\p{L}\p{N}_.:-]+$/u.test(t))) {
+    throw new AppError('validation_failed', 'Tags: at most 10, each 1–32 letters, digits or _ . : -', {
+      field: 'tags',
+    });
+  }
+  return out.sort();
+}
+
 export function createCasesService(deps: CasesDeps) {
   const { db, sealer, audit, clock } = deps;
+
+  function toItem(r: Row): QueueItem {
+    const status = isCaseState(r.status) ? r.status : 'new';
+    return {
+      id: r.id,
+      ref: r.ref,
+      channel: r.channel,
+      category: r.category,
+      language: r.language,
+      urgency: r.urgency,
+      status,
+      assigneeId: r.assignee_id,
+      messageCount: r.message_count,
+      awaitingReply: r.awaiting_reply,
+      tags: r.tags,
+      createdAt: r.created_at.toISOString(),
+      lastRequesterAt: r.last_requester_at.toISOString(),
+      lastOperatorAt: r.last_operator_at?.toISOString() ?? null,
+      firstResponseAt: r.first_response_at?.toISOString() ?? null,
+      sla: computeSla(
+        {
+          urgency: r.urgency,
+          awaitingReply: r.awaiting_reply,
+          createdAt: r.created_at,
+          lastRequesterAt: r.last_requester_at,
+          firstResponseAt: r.first_response_at,
+          closed: isClosed(status),
+        },
+        clock.now(),
+      ),
+    };
+  }
+
+  async function notify(trx: Transaction<Database> | Db, type: RequestEventType, id: string) {
+    await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload(type, id)})`.execute(trx);
+  }
+
+  /** The filters shared by the queue and its counts. */
+  function filtered(user: { id: string }, f: Omit<QueueFilters, 'sort' | 'limit' | 'cursor'>) {
+    let q = db.selectFrom('request_threads').where('merged_into', 'is', null);
+    if (f.status?.length) q = q.where('status', 'in', f.status);
+    else if (f.open) q = q.where('status', 'not in', CLOSED_STATES as CaseState[]);
+    if (f.category?.length) q = q.where('category', 'in', f.category);
+    if (f.channel?.length) q = q.where('channel', 'in', f.channel);
+    if (f.language?.length) q = q.where('language', 'in', f.language);
+    if (f.urgency !== undefined) q = q.where('urgency', '>=', f.urgency);
+    if (f.tag) q = q.where(sql<SqlBool>`tags @> ARRAY[${f.tag}]::text[]`);
+    if (f.awaitingReply !== undefined) q = q.where('awaiting_reply', '=', f.awaitingReply);
+    if (f.assignee === 'me') q = q.where('assignee_id', '=', user.id);
+    else if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
+    else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);
+    return q;
+  }
 
   async function listQueue(
     user: { id: string },
     f: QueueFilters,
   ): Promise<{ items: QueueItem[]; nextCursor: string | null }> {
-    let q = db
-      .selectFrom('request_threads')
-      .select([
-        'id',
-        'ref',
-        'channel',
-        'category',
-        'language',
-        'urgency',
-        'status',
-        'assignee_id',
-        'message_count',
-        'awaiting_reply',
-        'created_at',
-        'last_requester_at',
-        'last_operator_at',
-      ]);
-    if (f.status?.length) q = q.where('status', 'in', f.status);
-    else if (f.open) q = q.where('status', 'not in', CLOSED_STATES as CaseState[]);
-    if (f.category?.length) q = q.where('category', 'in', f.category);
-    if (f.channel?.length) q = q.where('channel', 'in', f.channel);
-    if (f.awaitingReply !== undefined) q = q.where('awaiting_reply', '=', f.awaitingReply);
-    if (f.assignee === 'me') q = q.where('assignee_id', '=', user.id);
-    else if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
-    else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);
-
+    let q = filtered(user, f).select([...QUEUE_COLUMNS]);
     if (f.sort === 'urgent') {
       if (f.cursor) {
         const [u, at, id] = decodeCursor(f.cursor, ['n', 's', 's']);
-        q = q.where(sql<boolean>`(urgency, last_requester_at, id) < (${u}, ${at}::timestamptz, ${id}::uuid)`);
+        q = q.where(sql<SqlBool>`(urgency, last_requester_at, id) < (${u}, ${at}::timestamptz, ${id}::uuid)`);
       }
       q = q.orderBy('urgency', 'desc').orderBy('last_requester_at', 'desc').orderBy('id', 'desc');
     } else if (f.sort === 'newest') {
       if (f.cursor) {
         const [at, id] = decodeCursor(f.cursor, ['s', 's']);
-        q = q.where(sql<boolean>`(created_at, id) < (${at}::timestamptz, ${id}::uuid)`);
+        q = q.where(sql<SqlBool>`(created_at, id) < (${at}::timestamptz, ${id}::uuid)`);
       }
       q = q.orderBy('created_at', 'desc').orderBy('id', 'desc');
     } else {
       if (f.cursor) {
         const [at, id] = decodeCursor(f.cursor, ['s', 's']);
-        q = q.where(sql<boolean>`(last_requester_at, id) > (${at}::timestamptz, ${id}::uuid)`);
+        q = q.where(sql<SqlBool>`(last_requester_at, id) > (${at}::timestamptz, ${id}::uuid)`);
       }
       q = q.orderBy('last_requester_at', 'asc').orderBy('id', 'asc');
     }
@@ -183,10 +237,59 @@ export function createCasesService(deps: CasesDeps) {
     return { items: page.map(toItem), nextCursor };
   }
 
-  async function loadThread(id: string) {
-    const t = await db.selectFrom('request_threads').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!t) throw new AppError('not_found', 'No such request');
-    return t;
+  /** Counts for the queue's tabs, under the same filters (minus status and assignee). */
+  async function countQueue(
+    user: { id: string },
+    f: Omit<QueueFilters, 'sort' | 'limit' | 'cursor' | 'status' | 'assignee'>,
+  ) {
+    const now = clock.now();
+    const closed = CLOSED_STATES as CaseState[];
+    const row = await filtered(user, { ...f, status: undefined, assignee: undefined, open: undefined })
+      .select((eb) => [
+        eb.fn.countAll<string>().as('total'),
+        sql<string>`count(*) FILTER (WHERE status NOT IN (${sql.join(closed)}))`.as('open'),
+        sql<string>`count(*) FILTER (WHERE awaiting_reply AND status NOT IN (${sql.join(closed)}))`.as(
+          'awaiting',
+        ),
+        sql<string>`count(*) FILTER (WHERE assignee_id IS NULL AND status NOT IN (${sql.join(closed)}))`.as(
+          'unassigned',
+        ),
+        sql<string>`count(*) FILTER (WHERE assignee_id = ${user.id} AND status NOT IN (${sql.join(closed)}))`.as(
+          'mine',
+        ),
+        sql<string>`count(*) FILTER (WHERE ${slaBreachSql(now)})`.as('breached'),
+      ])
+      .executeTakeFirstOrThrow();
+    const byStatusRows = await filtered(user, {
+      ...f,
+      status: undefined,
+      assignee: undefined,
+      open: undefined,
+    })
+      .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+      .groupBy('status')
+      .execute();
+    return {
+      total: Number(row.total),
+      open: Number(row.open),
+      awaitingReply: Number(row.awaiting),
+      unassigned: Number(row.unassigned),
+      mine: Number(row.mine),
+      slaBreached: Number(row.breached),
+      byStatus: Object.fromEntries(byStatusRows.map((r) => [r.status, Number(r.n)])),
+    };
+  }
+
+  async function slaBreaches(limit = 200): Promise<QueueItem[]> {
+    const rows = (await db
+      .selectFrom('request_threads')
+      .select([...QUEUE_COLUMNS])
+      .where(slaBreachSql(clock.now()) as Expression<SqlBool>)
+      .orderBy('urgency', 'desc')
+      .orderBy('last_requester_at', 'asc')
+      .limit(limit)
+      .execute()) as Row[];
+    return rows.map(toItem);
   }
 
   function assertAccess(session: Session, t: { assignee_id: string | null }) {
@@ -195,34 +298,107 @@ export function createCasesService(deps: CasesDeps) {
     }
   }
 
-  /** Decrypts a whole thread inside the operator's unlocked session. Every call is audited. */
+  /** Locks the thread row for the rest of the transaction, after checking need-to-know. */
+  async function lockThread(trx: Transaction<Database>, session: Session, id: string) {
+    const t = await trx
+      .selectFrom('request_threads')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!t) throw new AppError('not_found', 'No such request');
+    assertAccess(session, t);
+    return t;
+  }
+
+  /** Runs a change to one thread: lock, mutate, audit, notify, all in one transaction. */
+  async function mutate<T>(
+    session: Session,
+    id: string,
+    event: RequestEventType,
+    fn: (trx: Transaction<Database>, t: Awaited<ReturnType<typeof lockThread>>) => Promise<T>,
+  ): Promise<T> {
+    const out = await db.transaction().execute(async (trx) => {
+      const t = await lockThread(trx, session, id);
+      const r = await fn(trx, t);
+      await notify(trx, event, id);
+      return r;
+    });
+    audit.chainSoon();
+    return out;
+  }
+
+  async function reload(trx: Transaction<Database> | Db, id: string): Promise<QueueItem> {
+    const r = (await trx
+      .selectFrom('request_threads')
+      .select([...QUEUE_COLUMNS])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()) as Row;
+    return toItem(r);
+  }
+
+  function openMessages(
+    orgKey: Buffer,
+    threads: Array<{ id: string; public_key: Buffer; sk_for_org: Buffer }>,
+  ) {
+    return Promise.all(
+      threads.map(async (t) => {
+        const kp = openThreadWithOrgKey(sealer, orgKey, { publicKey: t.public_key, skForOrg: t.sk_for_org });
+        const rows = await db
+          .selectFrom('thread_messages')
+          .selectAll()
+          .where('thread_id', '=', t.id)
+          .orderBy('id')
+          .execute();
+        const views = rows.map((m): ThreadMessageView => {
+          const c = decodeContent(sealer.open(kp, m.sealed));
+          return {
+            id: m.id,
+            direction: m.direction,
+            authorId: m.author_id,
+            body: c.body,
+            name: c.name,
+            contact: c.contact,
+            at: new Date(m.created_at).toISOString(),
+          };
+        });
+        kp.secretKey.fill(0);
+        return views;
+      }),
+    );
+  }
+
+  /** Decrypts a whole thread (and duplicates merged into it) in the operator's session. Audited. */
   async function openRequest(session: Session, id: string) {
-    const t = await loadThread(id);
+    const t = await db.selectFrom('request_threads').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!t) throw new AppError('not_found', 'No such request');
     assertAccess(session, t);
     const orgKey = session.orgKey();
     if (!orgKey)
       throw new AppError('key_not_granted', 'Your account has not been granted the organisation key yet');
-    const kp = openThreadWithOrgKey(sealer, orgKey, { publicKey: t.public_key, skForOrg: t.sk_for_org });
-    orgKey.fill(0);
-    const rows = await db
-      .selectFrom('thread_messages')
-      .selectAll()
-      .where('thread_id', '=', id)
-      .orderBy('id')
+    const merged = await db
+      .selectFrom('request_threads')
+      .select(['id', 'ref', 'public_key', 'sk_for_org'])
+      .where('merged_into', '=', id)
       .execute();
-    const messages: ThreadMessageView[] = rows.map((m) => {
-      const c = decodeContent(sealer.open(kp, m.sealed));
-      return {
-        id: m.id,
-        direction: m.direction,
-        authorId: m.author_id,
-        body: c.body,
-        name: c.name,
-        contact: c.contact,
-        at: new Date(m.created_at).toISOString(),
-      };
-    });
-    kp.secretKey.fill(0);
+    let messages: ThreadMessageView[];
+    try {
+      messages = (await openMessages(orgKey, [t, ...merged]))
+        .flat()
+        .sort((a, b) => a.at.localeCompare(b.at) || Number(a.id) - Number(b.id));
+    } finally {
+      orgKey.fill(0);
+    }
+    const related = t.identity_index
+      ? await db
+          .selectFrom('request_threads')
+          .select(['id', 'ref', 'status', 'created_at'])
+          .where('identity_index', '=', t.identity_index)
+          .where('id', '!=', id)
+          .orderBy('created_at', 'desc')
+          .limit(50)
+          .execute()
+      : [];
     await audit.append({
       actorType: 'operator',
       actorId: session.user.id,
@@ -231,12 +407,50 @@ export function createCasesService(deps: CasesDeps) {
       subjectId: id,
     });
     audit.chainSoon();
-    const status = isCaseState(t.status) ? t.status : 'new';
+    const item = toItem(t as unknown as Row);
     return {
-      request: toItem(t as unknown as Row),
-      allowedTransitions: allowedTransitions(status),
+      request: item,
+      allowedTransitions: [...allowedTransitions(item.status)],
       messages,
+      related: related.map((r) => ({
+        id: r.id,
+        ref: r.ref,
+        status: r.status,
+        createdAt: new Date(r.created_at).toISOString(),
+      })),
+      merged: merged.map((m) => ({ id: m.id, ref: m.ref })),
     };
+  }
+
+  function auditEntry(session: Session, id: string, action: string, details?: Record<string, unknown>) {
+    return {
+      actorType: 'operator' as const,
+      actorId: session.user.id,
+      action,
+      subjectType: 'request',
+      subjectId: id,
+      details,
+    };
+  }
+
+  async function insertMessage(
+    trx: Transaction<Database>,
+    t: { id: string; public_key: Buffer },
+    session: Session,
+    direction: 'out' | 'note',
+    body: string,
+  ) {
+    return trx
+      .insertInto('thread_messages')
+      .values({
+        thread_id: t.id,
+        direction,
+        author_id: session.user.id,
+        sealed: sealer.seal(t.public_key, encodeContent({ body })),
+        created_at: clock.now(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
   }
 
   /**
@@ -244,27 +458,9 @@ export function createCasesService(deps: CasesDeps) {
    * (so two operators do not answer the same person), and a first reply moves `new` to `screening`.
    */
   async function reply(session: Session, id: string, body: string): Promise<{ messageId: string }> {
-    const now = clock.now();
-    const result = await db.transaction().execute(async (trx) => {
-      const t = await trx
-        .selectFrom('request_threads')
-        .selectAll()
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!t) throw new AppError('not_found', 'No such request');
-      assertAccess(session, t);
-      const msg = await trx
-        .insertInto('thread_messages')
-        .values({
-          thread_id: id,
-          direction: 'out',
-          author_id: session.user.id,
-          sealed: sealer.seal(t.public_key, encodeContent({ body })),
-          created_at: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+    return mutate(session, id, 'message', async (trx, t) => {
+      const now = clock.now();
+      const msg = await insertMessage(trx, t, session, 'out', body);
       const nextStatus = t.status === 'new' ? 'screening' : t.status;
       await trx
         .updateTable('request_threads')
@@ -272,52 +468,44 @@ export function createCasesService(deps: CasesDeps) {
           message_count: eb('message_count', '+', 1),
           awaiting_reply: false,
           last_operator_at: now,
+          first_response_at: t.first_response_at ?? now,
           updated_at: now,
           assignee_id: t.assignee_id ?? session.user.id,
           status: nextStatus,
         }))
         .where('id', '=', id)
         .execute();
-      await audit.append(
-        {
-          actorType: 'operator',
-          actorId: session.user.id,
-          action: 'request.reply',
-          subjectType: 'request',
-          subjectId: id,
-        },
-        trx,
-      );
-      if (nextStatus !== t.status) {
+      await audit.append(auditEntry(session, id, 'request.reply'), trx);
+      if (nextStatus !== t.status)
         await audit.append(
-          {
-            actorType: 'operator',
-            actorId: session.user.id,
-            action: 'request.status',
-            subjectType: 'request',
-            subjectId: id,
-            details: { from: t.status, to: nextStatus },
-          },
+          auditEntry(session, id, 'request.status', { from: t.status, to: nextStatus }),
           trx,
         );
-      }
       return { messageId: msg.id };
     });
-    audit.chainSoon();
-    return result;
   }
 
-  async function changeStatus(session: Session, id: string, to: CaseState): Promise<QueueItem> {
-    const now = clock.now();
-    const row = await db.transaction().execute(async (trx) => {
-      const t = await trx
-        .selectFrom('request_threads')
-        .selectAll()
+  /** Internal note: sealed like everything else, never shown to the requester. */
+  async function addNote(session: Session, id: string, body: string): Promise<{ messageId: string }> {
+    return mutate(session, id, 'message', async (trx, t) => {
+      const msg = await insertMessage(trx, t, session, 'note', body);
+      await trx
+        .updateTable('request_threads')
+        .set({ updated_at: clock.now() })
         .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!t) throw new AppError('not_found', 'No such request');
-      assertAccess(session, t);
+        .execute();
+      await audit.append(auditEntry(session, id, 'request.note'), trx);
+      return { messageId: msg.id };
+    });
+  }
+
+  async function changeStatus(
+    session: Session,
+    id: string,
+    to: CaseState,
+    details: Record<string, unknown> = {},
+  ): Promise<QueueItem> {
+    return mutate(session, id, 'updated', async (trx, t) => {
       const from = isCaseState(t.status) ? t.status : 'new';
       if (!canTransition(from, to)) {
         throw new AppError('invalid_transition', `Cannot move a request from ${from} to ${to}`, {
@@ -326,7 +514,8 @@ export function createCasesService(deps: CasesDeps) {
           allowed: allowedTransitions(from),
         });
       }
-      const updated = await trx
+      const now = clock.now();
+      await trx
         .updateTable('request_threads')
         .set({
           status: to,
@@ -335,26 +524,197 @@ export function createCasesService(deps: CasesDeps) {
           assignee_id: t.assignee_id ?? session.user.id,
         })
         .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await audit.append(
-        {
-          actorType: 'operator',
-          actorId: session.user.id,
-          action: 'request.status',
-          subjectType: 'request',
-          subjectId: id,
-          details: { from, to },
-        },
-        trx,
-      );
-      return updated;
+        .execute();
+      await audit.append(auditEntry(session, id, 'request.status', { from, to, ...details }), trx);
+      return reload(trx, id);
     });
-    audit.chainSoon();
-    return toItem(row as unknown as Row);
   }
 
-  return { listQueue, openRequest, reply, changeStatus };
+  async function claim(session: Session, id: string): Promise<QueueItem> {
+    return mutate(session, id, 'updated', async (trx, t) => {
+      if (t.assignee_id && t.assignee_id !== session.user.id)
+        throw new AppError('conflict', 'Already taken by another operator');
+      await trx
+        .updateTable('request_threads')
+        .set({ assignee_id: session.user.id, updated_at: clock.now() })
+        .where('id', '=', id)
+        .execute();
+      await audit.append(auditEntry(session, id, 'request.claim'), trx);
+      return reload(trx, id);
+    });
+  }
+
+  async function release(session: Session, id: string): Promise<QueueItem> {
+    return mutate(session, id, 'updated', async (trx, t) => {
+      if (t.assignee_id !== session.user.id && !can(session.user.role, 'request.assign')) {
+        throw new AppError('forbidden', 'Only the assignee or a supervisor can release a request');
+      }
+      await trx
+        .updateTable('request_threads')
+        .set({ assignee_id: null, updated_at: clock.now() })
+        .where('id', '=', id)
+        .execute();
+      await audit.append(auditEntry(session, id, 'request.release', { from: t.assignee_id }), trx);
+      return reload(trx, id);
+    });
+  }
+
+  async function assertAssignable(userId: string | null) {
+    if (userId === null) return;
+    const u = await db
+      .selectFrom('users')
+      .select(['role', 'disabled_at'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!u || u.disabled_at) throw new AppError('not_found', 'No such active user');
+    if (!['operator', 'supervisor', 'admin'].includes(u.role))
+      throw new AppError('validation_failed', 'That user does not work the queue');
+  }
+
+  /** Supervisors hand requests over between shifts; several at once for a handover. */
+  async function assign(session: Session, ids: string[], userId: string | null): Promise<number> {
+    await assertAssignable(userId);
+    const updated = await db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('request_threads')
+        .set({ assignee_id: userId, updated_at: clock.now() })
+        .where('id', 'in', ids)
+        .returning(['id'])
+        .execute();
+      for (const r of rows) {
+        await audit.append(auditEntry(session, r.id, 'request.assign', { to: userId }), trx);
+        await notify(trx, 'updated', r.id);
+      }
+      return rows.length;
+    });
+    audit.chainSoon();
+    return updated;
+  }
+
+  async function setTags(session: Session, id: string, tags: string[]): Promise<QueueItem> {
+    const clean = normalizeTags(tags);
+    return mutate(session, id, 'updated', async (trx, t) => {
+      await trx
+        .updateTable('request_threads')
+        .set({ tags: clean, updated_at: clock.now() })
+        .where('id', '=', id)
+        .execute();
+      await audit.append(auditEntry(session, id, 'request.tags', { from: t.tags, to: clean }), trx);
+      return reload(trx, id);
+    });
+  }
+
+  /** Marks a request as spam or a probe by the adversary, with the operator's reason on the audit log. */
+  async function markProbe(session: Session, id: string, reason: string): Promise<QueueItem> {
+    return changeStatus(session, id, 'rejected_probe', { reason });
+  }
+
+  /** Folds a duplicate into another request: it leaves the queue and its messages show in the target. */
+  async function merge(session: Session, id: string, intoId: string): Promise<QueueItem> {
+    if (id === intoId) throw new AppError('validation_failed', 'A request cannot be merged into itself');
+    return mutate(session, id, 'updated', async (trx, t) => {
+      if (t.merged_into) throw new AppError('conflict', 'Already merged');
+      const target = await lockThread(trx, session, intoId);
+      if (target.merged_into)
+        throw new AppError('conflict', 'The target was itself merged into another request');
+      await trx
+        .updateTable('request_threads')
+        .set({ merged_into: intoId, updated_at: clock.now() })
+        .where('merged_into', '=', id)
+        .execute();
+      await trx
+        .updateTable('request_threads')
+        .set({ merged_into: intoId, awaiting_reply: false, updated_at: clock.now() })
+        .where('id', '=', id)
+        .execute();
+      await trx
+        .updateTable('request_threads')
+        .set((eb) => ({
+          message_count: eb('message_count', '+', t.message_count),
+          awaiting_reply: sql<boolean>`awaiting_reply OR ${t.awaiting_reply}`,
+          updated_at: clock.now(),
+        }))
+        .where('id', '=', intoId)
+        .execute();
+      await audit.append(auditEntry(session, id, 'request.merge', { into: intoId }), trx);
+      await notify(trx, 'updated', intoId);
+      return reload(trx, intoId);
+    });
+  }
+
+  /** Who is on shift (a live session), what each holds, and what is waiting: the supervisor's view. */
+  async function supervisorOverview(idleMs: number) {
+    const now = clock.now();
+    const closed = CLOSED_STATES as CaseState[];
+    const users = await db
+      .selectFrom('users')
+      .leftJoin(
+        db
+          .selectFrom('sessions')
+          .select(['user_id', (eb) => eb.fn.max('last_seen_at').as('last_seen')])
+          .groupBy('user_id')
+          .as('s'),
+        's.user_id',
+        'users.id',
+      )
+      .select(['users.id', 'users.email_enc', 'users.role', 's.last_seen'])
+      .where('users.disabled_at', 'is', null)
+      .where('users.role', 'in', ['operator', 'supervisor', 'admin'])
+      .execute();
+    const holding = await db
+      .selectFrom('request_threads')
+      .select([
+        'assignee_id',
+        (eb) => eb.fn.countAll<string>().as('n'),
+        sql<string>`count(*) FILTER (WHERE awaiting_reply)`.as('waiting'),
+      ])
+      .where('assignee_id', 'is not', null)
+      .where('merged_into', 'is', null)
+      .where('status', 'not in', closed)
+      .groupBy('assignee_id')
+      .execute();
+    const byUser = new Map(holding.map((h) => [h.assignee_id, h]));
+    const unassigned = await db
+      .selectFrom('request_threads')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('assignee_id', 'is', null)
+      .where('merged_into', 'is', null)
+      .where('status', 'not in', closed)
+      .executeTakeFirstOrThrow();
+    return {
+      users: users.map((u) => {
+        const lastSeen = u.last_seen ? new Date(u.last_seen as Date) : null;
+        return {
+          id: u.id,
+          emailEnc: u.email_enc,
+          role: u.role,
+          online: lastSeen !== null && now.getTime() - lastSeen.getTime() < idleMs,
+          lastSeenAt: lastSeen?.toISOString() ?? null,
+          holding: Number(byUser.get(u.id)?.n ?? 0),
+          awaitingReply: Number(byUser.get(u.id)?.waiting ?? 0),
+        };
+      }),
+      unassigned: Number(unassigned.n),
+      slaBreached: await slaBreaches(),
+    };
+  }
+
+  return {
+    listQueue,
+    countQueue,
+    openRequest,
+    reply,
+    addNote,
+    changeStatus,
+    claim,
+    release,
+    assign,
+    setTags,
+    markProbe,
+    merge,
+    supervisorOverview,
+    getItem: (id: string) => reload(db, id),
+  };
 }
 
 export type CasesService = ReturnType<typeof createCasesService>;

@@ -37,6 +37,7 @@ export interface SessionsTable {
   created_at: Timestamp;
   last_seen_at: Timestamp;
   expires_at: Timestamp;
+  webauthn_challenge: string | null;
 }
 
 export interface RequestThreadsTable {
@@ -63,6 +64,9 @@ export interface RequestThreadsTable {
   last_requester_at: Timestamp;
   last_operator_at: Timestamp | null;
   closed_at: Timestamp | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  merged_into: string | null;
+  first_response_at: Timestamp | null;
 }
 
 export interface ThreadMessagesTable {
@@ -93,7 +97,39 @@ export interface FormNoncesTable {
   expires_at: Timestamp;
 }
 
+export interface CannedRepliesTable {
+  id: string;
+  language: string;
+  title: string;
+  body: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebauthnCredentialsTable {
+  id: string;
+  user_id: string;
+  public_key: Buffer;
+  counter: ColumnType<string, number | string | undefined, number | string>;
+  transports: ColumnType<string[], string[] | undefined, string[]>;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
+export interface PendingLoginsTable {
+  id: Buffer;
+  user_id: string;
+  challenge: string;
+  org_key_enc: Buffer | null;
+  expires_at: Timestamp;
+}
+
 export interface Database {
+  canned_replies: CannedRepliesTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  pending_logins: PendingLoginsTable;
   org_keys: OrgKeysTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -10,6 +10,7 @@ import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
+import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
 import { triageRequest } from '../triage/triage.ts';
 import { decodeContent, encodeContent, type MessageContent } from './message-content.ts';
 
@@ -104,9 +105,10 @@ export function createIntakeService(deps: IntakeDeps) {
       m AS (
         INSERT INTO thread_messages (thread_id, direction, sealed, created_at)
         SELECT id, 'in', ${sealed}, ${now} FROM t
-      )
+      ),
+      n AS (SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('created', id)}) FROM t)
       INSERT INTO audit_log (at, actor_type, action, subject_type, subject_id, details)
-      SELECT ${now}, 'requester', 'request.create', 'request', t.id::text, ${details}::jsonb FROM t
+      SELECT ${now}, 'requester', 'request.create', 'request', t.id::text, ${details}::jsonb FROM t, n
       RETURNING subject_id`.execute(db);
     if (result.rows.length === 0) throw new AppError('invalid_form_token', 'This form was already submitted');
     audit.chainSoon();
@@ -165,9 +167,24 @@ export function createIntakeService(deps: IntakeDeps) {
           updated_at: now,
         }))
         .where('id', '=', threadId)
-        .returning(['public_key'])
+        .returning(['public_key', 'merged_into'])
         .executeTakeFirst();
       if (!t) throw new AppError('not_found');
+      // A duplicate folded into another request keeps its own key; the operator-facing thread is the target.
+      const visible = t.merged_into ?? threadId;
+      if (t.merged_into) {
+        await trx
+          .updateTable('request_threads')
+          .set((eb) => ({
+            message_count: eb('message_count', '+', 1),
+            awaiting_reply: true,
+            last_requester_at: now,
+            updated_at: now,
+          }))
+          .where('id', '=', t.merged_into)
+          .execute();
+      }
+      await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('message', visible)})`.execute(trx);
       await trx
         .insertInto('thread_messages')
         .values({

@@ -1,6 +1,8 @@
 import * as m0001 from './0001-initial.ts';
+import * as m0002 from './0002-console.ts';
 
 /** Ordered list of migrations. Append only: a shipped migration is never edited. */
 export const migrations: ReadonlyArray<{ name: string; up: string }> = [
   { name: '0001-initial', up: m0001.up },
+  { name: '0002-console', up: m0002.up },
 ];

@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireSession } from '../auth/auth.guard.ts';
+import type { SessionsService } from '../auth/sessions.service.ts';
+import { ZError } from '../http/schemas.ts';
+import { LANGUAGES } from '../i18n/i18n.ts';
+import { LIMITS } from '../intake/message-content.ts';
+import type { CannedService } from './canned.service.ts';
+
+const ZCanned = z.object({
+  id: z.string(),
+  language: z.string(),
+  title: z.string(),
+  body: z.string(),
+  updatedAt: z.string(),
+});
+const ZCannedInput = z.object({
+  language: z.enum(LANGUAGES),
+  title: z.string().trim().min(1).max(120),
+  body: z.string().trim().min(1).max(LIMITS.body),
+});
+
+export function registerCannedRoutes(
+  app: FastifyInstance,
+  deps: { sessions: SessionsService; canned: CannedService },
+): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { sessions, canned } = deps;
+  r.get(
+    '/api/canned-replies',
+    {
+      preValidation: requireSession(sessions, 'canned.read'),
+      schema: {
+        tags: ['canned replies'],
+        summary: 'Canned replies, optionally for one language',
+        querystring: z.object({ language: z.enum(LANGUAGES).optional() }),
+        response: { 200: z.object({ items: z.array(ZCanned) }) },
+      },
+    },
+    async (req) => ({ items: await canned.list(req.query.language) }),
+  );
+  r.post(
+    '/api/canned-replies',
+    {
+      preValidation: requireSession(sessions, 'canned.manage'),
+      schema: {
+        tags: ['canned replies'],
+        summary: 'Create',
+        body: ZCannedInput,
+        response: { 201: z.object({ item: ZCanned }), 400: ZError },
+      },
+    },
+    async (req, reply) => reply.code(201).send({ item: await canned.create(req.session!.user.id, req.body) }),
+  );
+  r.put(
+    '/api/canned-replies/:id',
+    {
+      preValidation: requireSession(sessions, 'canned.manage'),
+      schema: {
+        tags: ['canned replies'],
+        summary: 'Update',
+        params: z.object({ id: z.string().uuid() }),
+        body: ZCannedInput,
+        response: { 200: z.object({ item: ZCanned }), 404: ZError },
+      },
+    },
+    async (req) => ({ item: await canned.update(req.session!.user.id, req.params.id, req.body) }),
+  );
+  r.delete(
+    '/api/canned-replies/:id',
+    {
+      preValidation: requireSession(sessions, 'canned.manage'),
+      schema: {
+        tags: ['canned replies'],
+        summary: 'Delete',
+        params: z.object({ id: z.string().uuid() }),
+        response: { 204: z.null(), 404: ZError },
+      },
+    },
+    async (req, reply) => {
+      await canned.remove(req.session!.user.id, req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+
+/** Canned replies: supervisor-managed, per language. Generic text, not about any person: stored in clear. */
+export interface CannedReply {
+  id: string;
+  language: string;
+  title: string;
+  body: string;
+  updatedAt: string;
+}
+
+export function createCannedService(deps: { db: Db; audit: AuditLog; clock: Clock }) {
+  const { db, audit, clock } = deps;
+  const toView = (r: {
+    id: string;
+    language: string;
+    title: string;
+    body: string;
+    updated_at: Date | string;
+  }): CannedReply => ({
+    id: r.id,
+    language: r.language,
+    title: r.title,
+    body: r.body,
+    updatedAt: new Date(r.updated_at).toISOString(),
+  });
+
+  return {
+    async list(language?: string): Promise<CannedReply[]> {
+      let q = db.selectFrom('canned_replies').selectAll().orderBy('language').orderBy('title');
+      if (language) q = q.where('language', '=', language);
+      return (await q.execute()).map(toView);
+    },
+    async create(
+      actorId: string,
+      input: { language: string; title: string; body: string },
+    ): Promise<CannedReply> {
+      const now = clock.now();
+      const row = await db
+        .insertInto('canned_replies')
+        .values({ id: randomUUID(), ...input, created_by: actorId, created_at: now, updated_at: now })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await audit.append({
+        actorType: 'operator',
+        actorId,
+        action: 'canned.create',
+        subjectType: 'canned_reply',
+        subjectId: row.id,
+      });
+      audit.chainSoon();
+      return toView(row);
+    },
+    async update(
+      actorId: string,
+      id: string,
+      input: { language: string; title: string; body: string },
+    ): Promise<CannedReply> {
+      const row = await db
+        .updateTable('canned_replies')
+        .set({ ...input, updated_at: clock.now() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new AppError('not_found', 'No such canned reply');
+      await audit.append({
+        actorType: 'operator',
+        actorId,
+        action: 'canned.update',
+        subjectType: 'canned_reply',
+        subjectId: id,
+      });
+      audit.chainSoon();
+      return toView(row);
+    },
+    async remove(actorId: string, id: string): Promise<void> {
+      const r = await db.deleteFrom('canned_replies').where('id', '=', id).executeTakeFirst();
+      if (r.numDeletedRows === 0n) throw new AppError('not_found', 'No such canned reply');
+      await audit.append({
+        actorType: 'operator',
+        actorId,
+        action: 'canned.delete',
+        subjectType: 'canned_reply',
+        subjectId: id,
+      });
+      audit.chainSoon();
+    },
+  };
+}
+
+export type CannedService = ReturnType<typeof createCannedService>;

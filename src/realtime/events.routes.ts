@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { requireSession } from '../auth/auth.guard.ts';
+import type { SessionsService } from '../auth/sessions.service.ts';
+import type { EventBus } from './events.ts';
+
+/** Server-Sent Events for the console: ids of requests that changed, nothing else. */
+export function registerEventsRoutes(
+  app: FastifyInstance,
+  deps: { sessions: SessionsService; bus: EventBus },
+): void {
+  app.get(
+    '/api/events',
+    {
+      preValidation: requireSession(deps.sessions, 'queue.read'),
+      schema: { tags: ['events'], summary: 'Live request events (SSE)' },
+    },
+    async (req, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'content-security-policy': "default-src 'none'",
+      });
+      res.write('retry: 3000\n\n');
+      const unsubscribe = deps.bus.subscribe((e) => {
+        res.write(`event: request\ndata: ${JSON.stringify(e)}\n\n`);
+      });
+      const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+      const end = () => {
+        clearInterval(ping);
+        unsubscribe();
+      };
+      req.raw.once('close', end);
+      res.once('close', end);
+    },
+  );
+}
