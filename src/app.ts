@@ -27,6 +27,9 @@ import { registerConsole } from './console.routes.ts';
 import type { Core } from './core.ts';
 import { AppError, type AppErrorCode } from './errors.ts';
 import { hasKey, negotiateLanguage } from './i18n/i18n.ts';
+import { registerKnowledgeRoutes } from './knowledge/knowledge.routes.ts';
+import { registerNotificationsRoutes } from './notifications/notifications.routes.ts';
+import { registerProtocolRoutes } from './protocol/protocol.routes.ts';
 import { registerEventsRoutes } from './realtime/events.routes.ts';
 import type { EventBus } from './realtime/events.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
@@ -185,6 +188,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
 
   registerWebRoutes(app, {
     intake: core.intake,
+    protocol: core.protocol,
     formTokens: core.formTokens,
     clock: core.clock,
     intakePerMinute: opts.intakePerMinute,
@@ -206,6 +210,9 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     idleMs: core.settings.session.idleMs,
   });
   registerAuditRoutes(app, { sessions: core.sessions, audit: core.audit });
+  registerProtocolRoutes(app, { sessions: core.sessions, protocol: core.protocol });
+  registerKnowledgeRoutes(app, { sessions: core.sessions, knowledge: core.knowledge });
+  registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });
   await registerConsole(app, opts.consoleDir);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

@@ -24,7 +24,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   keys rotate        New master key; re-wrap every data key; retire the old key (key file mode)
   keys rewrap        Re-wrap data keys not under the active key (after changing WHITEFLAG_MASTER_KEY)
   keys generate      Print fresh key material for WHITEFLAG_MASTER_KEY / WHITEFLAG_INDEX_KEY
-  audit verify       Check the audit log's hash chain; exit 1 and name the entries if broken
+    audit verify       Check the audit log's hash chain; exit 1 and name the entries if broken
+  retention run      Purge closed requests older than WHITEFLAG_RETENTION_DAYS (default 90) now
   migrate            Apply database migrations
 `;
 
@@ -69,6 +70,7 @@ async function run(argv: string[]): Promise<number> {
     'keys rotate',
     'keys rewrap',
     'audit verify',
+    'retention run',
     'migrate undefined',
   ];
   if (!known.includes(`${group} ${command}`)) {
@@ -86,7 +88,7 @@ async function run(argv: string[]): Promise<number> {
       keyring: runtime.keyring,
       clock: systemClock,
       log,
-      settings: { session: config.session },
+      settings: { session: config.session, cases: config.cases },
     });
     const actor = { type: 'cli' as const, id: null };
     const needEmail = () => {
@@ -237,6 +239,11 @@ async function run(argv: string[]): Promise<number> {
           for (const p of r.problems) out(`  entry id=${p.id} seq=${p.seq ?? '-'}: ${p.problem}`);
           return 1;
         }
+        break;
+      }
+      case 'retention run': {
+        const { purged } = await core.retention.run();
+        out(`Retention: ${purged} closed request(s) older than ${config.cases.retentionDays} days purged.`);
         break;
       }
       case 'migrate undefined':

@@ -25,6 +25,9 @@ const ZEnv = z.object({
   WHITEFLAG_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(10),
   WHITEFLAG_INTAKE_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   WHITEFLAG_DB_POOL: z.coerce.number().int().min(1).max(200).default(20),
+  WHITEFLAG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  WHITEFLAG_SILENT_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  WHITEFLAG_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
 });
 
 export interface Config {
@@ -41,6 +44,9 @@ export interface Config {
   log: { level: string };
   session: { idleMs: number; maxMs: number };
   intake: { perMinute: number };
+  cases: { retentionDays: number; silentDays: number };
+  /** web: HTTP only; worker: scheduled jobs only; all: both in one process (the default). */
+  role: 'all' | 'web' | 'worker';
 }
 
 /** Parses the environment once at start-up; a bad value stops the process with a clear message. */
@@ -72,5 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxMs: e.WHITEFLAG_SESSION_MAX_HOURS * 3_600_000,
     },
     intake: { perMinute: e.WHITEFLAG_INTAKE_PER_MINUTE },
+    cases: { retentionDays: e.WHITEFLAG_RETENTION_DAYS, silentDays: e.WHITEFLAG_SILENT_DAYS },
+    role: e.WHITEFLAG_ROLE,
   };
 }

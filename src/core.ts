@@ -4,6 +4,7 @@ import { createUsersService } from './auth/users.service.ts';
 import { createWebauthnService } from './auth/webauthn.service.ts';
 import { createCannedService } from './canned/canned.service.ts';
 import { createCasesService } from './cases/cases.service.ts';
+import { createTimersService } from './cases/timers.service.ts';
 import { createFormTokens } from './channels/web/form-token.ts';
 import type { Clock } from './clock.ts';
 import type { Keyring } from './crypto/keyring.ts';
@@ -13,11 +14,15 @@ import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
 import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
+import { createKnowledgeService } from './knowledge/knowledge.service.ts';
 import { createRateLimiter } from './lib/rate-limit.ts';
 import type { Log } from './log.ts';
+import { createProtocolService, loadDefaultProtocol } from './protocol/protocol.service.ts';
+import { createRetentionService } from './retention/retention.service.ts';
 
 export interface CoreSettings {
   session: { idleMs: number; maxMs: number };
+  cases?: { retentionDays: number; silentDays: number };
 }
 
 /**
@@ -48,6 +53,11 @@ export async function createCore(deps: {
     loginThrottle,
     session: deps.settings.session,
   });
+  const cases = createCasesService({ db, sealer, audit, clock });
+  const protocol = createProtocolService({ db, vault, sealer, audit, clock, cases });
+  // The shipped protocol becomes a published version on first start (and when a newer one ships).
+  await protocol.seed(await loadDefaultProtocol());
+  await protocol.current();
   const intake = createIntakeService({
     db,
     vault,
@@ -55,10 +65,15 @@ export async function createCore(deps: {
     audit,
     clock,
     orgPublicKey: createOrgPublicKeyCache(db),
+    protocolVersion: () => protocol.currentVersion(),
   });
-  const cases = createCasesService({ db, sealer, audit, clock });
   const formTokens = createFormTokens(vault, clock);
   const canned = createCannedService({ db, audit, clock });
+  const knowledge = createKnowledgeService({ db, audit, clock });
+  await knowledge.seedFromFiles();
+  const caseSettings = deps.settings.cases ?? { retentionDays: 90, silentDays: 14 };
+  const timers = createTimersService({ db, audit, clock, silentDays: caseSettings.silentDays });
+  const retention = createRetentionService({ db, audit, clock, retentionDays: caseSettings.retentionDays });
   const webauthn = createWebauthnService({ db, audit, clock, users, sessions });
   return {
     db,
@@ -73,6 +88,10 @@ export async function createCore(deps: {
     webauthn,
     intake,
     cases,
+    protocol,
+    knowledge,
+    timers,
+    retention,
     canned,
     formTokens,
     settings: deps.settings,

@@ -1,14 +1,24 @@
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
 import { createCore } from './core.ts';
+import { type JobRunner, startJobs } from './jobs/jobs.ts';
 import { createLogger } from './log.ts';
 import { createEventBus } from './realtime/events.ts';
 import { openRuntime } from './runtime.ts';
 
+/**
+ * Entry point. Roles: `all` (default: web server and scheduled jobs in one process), `web` (HTTP only,
+ * for several instances behind a load balancer), `worker` (jobs only). `npm start -- --role worker`.
+ */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const { values } = parseArgs({ options: { role: { type: 'string' } }, strict: false });
+  const config = loadConfig(
+    values.role ? { ...process.env, WHITEFLAG_ROLE: String(values.role) } : process.env,
+  );
   const log = createLogger(config.log.level);
   const runtime = await openRuntime(config, log);
   if (runtime.keysCreated) {
@@ -22,15 +32,7 @@ async function main(): Promise<void> {
     keyring: runtime.keyring,
     clock: systemClock,
     log,
-    settings: { session: config.session },
-  });
-  const events = createEventBus(runtime.databaseUrl, log);
-  const app = await buildApp(core, {
-    intakePerMinute: config.intake.perMinute,
-    secureCookies: true,
-    events,
-    consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
-    publicOrigin: config.http.publicOrigin,
+    settings: { session: config.session, cases: config.cases },
   });
 
   const hasUsers = await core.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
@@ -40,12 +42,35 @@ async function main(): Promise<void> {
     );
   }
 
+  const jobs: JobRunner | null =
+    config.role === 'web'
+      ? null
+      : await startJobs({
+          databaseUrl: runtime.databaseUrl,
+          log,
+          timers: core.timers,
+          retention: core.retention,
+        });
+
+  let app: FastifyInstance | null = null;
+  const events = config.role === 'worker' ? null : createEventBus(runtime.databaseUrl, log);
+  if (events) {
+    app = await buildApp(core, {
+      intakePerMinute: config.intake.perMinute,
+      secureCookies: true,
+      events,
+      consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
+      publicOrigin: config.http.publicOrigin,
+    });
+  }
+
   // Housekeeping: expired form nonces and sessions go; the audit chain catches up.
   const housekeeping = setInterval(() => {
     const now = systemClock.now();
     void Promise.all([
       core.db.deleteFrom('form_nonces').where('expires_at', '<', now).execute(),
       core.db.deleteFrom('sessions').where('expires_at', '<', now).execute(),
+      core.db.deleteFrom('pending_logins').where('expires_at', '<', now).execute(),
       core.audit.chain(),
     ]).catch((e: unknown) => log.error({ err: String(e) }, 'housekeeping failed'));
   }, 60_000);
@@ -58,8 +83,9 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     clearInterval(housekeeping);
     try {
-      await app.close();
-      await events.close();
+      await app?.close();
+      await events?.close();
+      await jobs?.stop();
       await core.audit.chain().catch(() => 0);
       await runtime.close();
     } finally {
@@ -69,10 +95,14 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-  await app.listen({ host: config.http.host, port: config.http.port });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
-  log.info({ url: `http://${config.http.host}:${port}` }, 'Whiteflag is listening');
+  if (app) {
+    await app.listen({ host: config.http.host, port: config.http.port });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+    log.info({ url: `http://${config.http.host}:${port}`, role: config.role }, 'Whiteflag is listening');
+  } else {
+    log.info({ role: config.role }, 'Whiteflag worker is running');
+  }
 }
 
 main().catch((e: unknown) => {

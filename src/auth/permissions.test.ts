@@ -54,7 +54,21 @@ const MATRIX: Record<string, Rule> = {
   'POST /api/users/{id}/reset-totp': ['admin'],
   'GET /api/audit': ['admin'],
   'GET /api/audit/verify': ['admin'],
-  'GET /api/events': WORKERS,
+    'GET /api/events': WORKERS,
+  'GET /api/protocol': WORKERS,
+  'GET /api/protocol/versions': ['admin'],
+  'GET /api/protocol/versions/{version}': ['admin'],
+  'POST /api/protocol/versions': ['admin'],
+  'GET /api/requests/{id}/protocol': WORKERS,
+  'PUT /api/requests/{id}/protocol/steps/{stepId}/answers': WORKERS,
+  'POST /api/requests/{id}/protocol/steps/{stepId}/complete': WORKERS,
+  'POST /api/requests/{id}/protocol/steps/{stepId}/send-instructions': WORKERS,
+  'GET /api/knowledge': 'any-session',
+  'GET /api/knowledge/{slug}/{lang}': 'any-session',
+  'PUT /api/knowledge/{slug}/{lang}': ['admin'],
+  'GET /api/knowledge/{slug}/{lang}/versions': ['admin'],
+  'GET /api/notifications': 'any-session',
+  'POST /api/notifications/{id}/read': 'any-session',
 };
 
 let ctx: TestContext;
@@ -94,7 +108,12 @@ describe('permission matrix', () => {
   for (const [route, rule] of Object.entries(MATRIX)) {
     if (rule === 'public' || route === 'GET /api/events') continue;
     const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PUT' | 'DELETE', string];
-    const url = path.replace('{id}', FAKE_ID);
+        const url = path
+      .replace('{id}', route.includes('notifications') ? '1' : FAKE_ID)
+      .replace('{stepId}', 'questionnaire')
+      .replace('{version}', '2000-01-01.1')
+      .replace('{slug}', 'pow-rights')
+      .replace('{lang}', 'ru');
     it(`${route}: ${rule === 'any-session' ? 'any logged-in user' : rule.join(', ')}`, async () => {
       const anon = await ctx.app.inject({ method, url, ...(method === 'GET' ? {} : { payload: {} }) });
       expect(anon.statusCode, `${route} anonymous`).toBe(401);

@@ -19,7 +19,10 @@ export type Permission =
   | 'user.read'
   | 'user.manage'
   | 'key.grant'
-  | 'audit.read';
+  | 'audit.read'
+  | 'protocol.manage'
+  | 'knowledge.manage'
+  | 'retention.run';
 
 const MATRIX: Record<Role, readonly Permission[]> = {
   operator: [
@@ -60,6 +63,9 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'user.manage',
     'key.grant',
     'audit.read',
+    'protocol.manage',
+    'knowledge.manage',
+    'retention.run',
   ],
 };
 

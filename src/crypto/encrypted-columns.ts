@@ -1,9 +1,16 @@
 /**
- * Every server-tier column, with the context its ciphertext is bound to. Key rotation walks this
- * list; a new encrypted column must be added here (a test checks the schema against it).
+ * Every server-tier column, with the context its ciphertext is bound to and an SQL expression that
+ * identifies a row. Key rotation walks this list; a new encrypted column must be added here (a test
+ * checks every `*_enc` column of the schema is listed).
  */
 export const SERVER_TIER_COLUMNS = [
-  { table: 'users', column: 'email_enc', context: 'users.email' },
-  { table: 'users', column: 'totp_secret_enc', context: 'users.totp' },
-  { table: 'request_threads', column: 'identity_enc', context: 'request_threads.identity' },
+  { table: 'users', column: 'email_enc', context: 'users.email', key: 'id::text' },
+  { table: 'users', column: 'totp_secret_enc', context: 'users.totp', key: 'id::text' },
+  { table: 'request_threads', column: 'identity_enc', context: 'request_threads.identity', key: 'id::text' },
+  {
+    table: 'case_answers',
+    column: 'value_enc',
+    context: 'case_answers.value',
+    key: "thread_id::text || '/' || step_id || '/' || question_id",
+  },
 ] as const;

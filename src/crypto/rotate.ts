@@ -16,7 +16,7 @@ export async function rewrapAll(db: Db, vault: Vault, onProgress?: (done: number
     for (;;) {
       const rows = (
         await sql<{ id: string; blob: string }>`
-        SELECT id::text AS id, ${column} AS blob FROM ${table}
+        SELECT ${sql.raw(col.key)} AS id, ${column} AS blob FROM ${table}
         WHERE ${column} IS NOT NULL AND split_part(${column}, '.', 2) <> ${active}
         LIMIT 500`.execute(db)
       ).rows;
@@ -25,7 +25,7 @@ export async function rewrapAll(db: Db, vault: Vault, onProgress?: (done: number
         const next = vault.rewrap(r.blob, col.context);
         if (next === null) continue;
         // Compare-and-set: a row changed meanwhile is picked up by the next batch.
-        await sql`UPDATE ${table} SET ${column} = ${next} WHERE id::text = ${r.id} AND ${column} = ${r.blob}`.execute(
+        await sql`UPDATE ${table} SET ${column} = ${next} WHERE ${sql.raw(col.key)} = ${r.id} AND ${column} = ${r.blob}`.execute(
           db,
         );
         total++;

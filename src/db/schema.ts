@@ -67,6 +67,7 @@ export interface RequestThreadsTable {
   tags: ColumnType<string[], string[] | undefined, string[]>;
   merged_into: string | null;
   first_response_at: Timestamp | null;
+  purged_at: Timestamp | null;
 }
 
 export interface ThreadMessagesTable {
@@ -126,7 +127,68 @@ export interface PendingLoginsTable {
   expires_at: Timestamp;
 }
 
+export interface ProtocolVersionsTable {
+  version: string;
+  definition: ColumnType<unknown, string, string>;
+  published_at: Timestamp;
+  published_by: string | null;
+  is_current: boolean;
+}
+
+export interface CaseAnswersTable {
+  thread_id: string;
+  step_id: string;
+  question_id: string;
+  value_enc: string | null;
+  value_sealed: Buffer | null;
+  answered_by: 'requester' | 'operator';
+  author_id: string | null;
+  answered_at: Timestamp;
+}
+
+export interface CaseStepsTable {
+  thread_id: string;
+  step_id: string;
+  completed_at: Timestamp;
+  completed_by: string | null;
+}
+
+export interface CaseRemindersTable {
+  thread_id: string;
+  kind: string;
+  due_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  user_id: string;
+  request_id: string | null;
+  kind: string;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
+export interface KnowledgeArticlesTable {
+  slug: string;
+  lang: string;
+  version: number;
+  title: string;
+  category: string;
+  sort_order: number;
+  body: string;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
 export interface Database {
+  protocol_versions: ProtocolVersionsTable;
+  case_answers: CaseAnswersTable;
+  case_steps: CaseStepsTable;
+  case_reminders: CaseRemindersTable;
+  notifications: NotificationsTable;
+  knowledge_articles: KnowledgeArticlesTable;
   canned_replies: CannedRepliesTable;
   webauthn_credentials: WebauthnCredentialsTable;
   pending_logins: PendingLoginsTable;

@@ -55,6 +55,33 @@ export const en = {
   'error.bad_request': 'The request could not be understood.',
   'error.internal': 'An error occurred on our side. Your data is safe. Please try again.',
   'error.back': 'Back to the start',
+  'questionnaire.heading': 'Questionnaire',
+  'questionnaire.intro':
+    'Answer what you can. Only the help line sees your answers; skip anything you do not want to say.',
+  'questionnaire.save': 'Save answers',
+  'questionnaire.saved': 'Your answers have been saved.',
+  'questionnaire.yes': 'Yes',
+  'questionnaire.no': 'No',
+  'questionnaire.window.start': 'From',
+  'questionnaire.window.end': 'To',
+  'questionnaire.window.tz': 'Kyiv time',
+  'questionnaire.done': 'Completed',
+  'error.answer.required': 'Please answer this question.',
+  'error.answer.invalid': 'This answer is not valid.',
+  'error.answer.too_long': 'This answer is too long.',
+  'error.answer.out_of_range': 'This value is out of range.',
+  'error.answers': 'Please check the answers marked below.',
+  'kb.heading': 'Questions and answers',
+  'kb.intro':
+    'How surrender works, the rights of prisoners of war, help for relatives, citizenship questions.',
+  'kb.link': 'Read: questions and answers',
+  'kb.back': 'All questions and answers',
+  'kb.category.surrender': 'Surrender',
+  'kb.category.rights': 'Rights of prisoners of war',
+  'kb.category.relatives': 'For relatives',
+  'kb.category.citizenship': 'Citizenship and documents',
+  'kb.category.safety': 'Safety',
+  'kb.category.about': 'About the help line',
 } as const;
 
 export type MessageKey = keyof typeof en;

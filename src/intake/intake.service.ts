@@ -46,6 +46,8 @@ export interface IntakeDeps {
   audit: AuditLog;
   clock: Clock;
   orgPublicKey: () => Promise<Buffer>;
+  /** The protocol version new requests follow (recorded on the request). */
+  protocolVersion?: () => string | null;
 }
 
 const REF_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -95,10 +97,10 @@ export function createIntakeService(deps: IntakeDeps) {
       t AS (
         INSERT INTO request_threads (id, ref, channel, category, language, urgency, status, public_key, sk_for_org,
           sk_for_receipt, receipt_salt, receipt_lookup, message_count, awaiting_reply, created_at, updated_at,
-          last_requester_at)
+          last_requester_at, protocol_version)
         SELECT ${id}, ${ref}, ${input.channel}, ${input.category}, ${input.language}, ${triage.urgency}, 'new',
           ${keys.publicKey}, ${keys.skForOrg}, ${keys.skForReceipt}, ${keys.receiptSalt},
-          ${code ? receiptLookup(code) : null}, 1, true, ${now}, ${now}, ${now}
+          ${code ? receiptLookup(code) : null}, 1, true, ${now}, ${now}, ${now}, ${deps.protocolVersion?.() ?? null}
         FROM claim
         RETURNING id
       ),
@@ -120,11 +122,23 @@ export function createIntakeService(deps: IntakeDeps) {
     if (!normalized) return null;
     const row = await db
       .selectFrom('request_threads')
-      .select(['id', 'public_key', 'sk_for_receipt', 'receipt_salt', 'language', 'status'])
+      .select(['id', 'public_key', 'sk_for_receipt', 'receipt_salt', 'language', 'status', 'category'])
       .where('receipt_lookup', '=', receiptLookup(normalized))
       .executeTakeFirst();
     if (!row?.sk_for_receipt || !row.receipt_salt) return null;
     return { ...row, code: normalized, lookup: receiptLookup(normalized) };
+  }
+
+  /** The thread key pair, opened with the receipt code (for the requester's own questionnaire). */
+  async function receiptKeys(code: string) {
+    const row = await findByReceipt(code);
+    if (!row) return null;
+    const kp = openThreadWithReceipt(row.code, {
+      publicKey: row.public_key,
+      skForReceipt: row.sk_for_receipt as Buffer,
+      receiptSalt: row.receipt_salt as Buffer,
+    });
+    return { threadId: row.id, category: row.category, language: row.language, kp };
   }
 
   /** The requester's view: their messages and operator replies; internal notes never appear. */
@@ -203,7 +217,7 @@ export function createIntakeService(deps: IntakeDeps) {
     audit.chainSoon();
   }
 
-  return { createRequest, findByReceipt, readByReceipt, appendRequesterMessage, receiptLookup };
+  return { createRequest, findByReceipt, receiptKeys, readByReceipt, appendRequesterMessage, receiptLookup };
 }
 
 export type IntakeService = ReturnType<typeof createIntakeService>;

@@ -236,11 +236,26 @@ export async function loadArticles(dir: URL = DEFAULT_ARTICLES_DIR): Promise<Kno
   }
   if (problems.length > 0) throw new KnowledgeBaseError(dirPath, problems);
 
+  return buildKnowledgeBase([...bySlug.values()].flatMap((langs) => [...langs.values()]));
+}
+
+/**
+ * Indexes a complete set of articles (every slug in every language) for listing and search. Used for
+ * the shipped files and for the versions admins edit, which live in the database.
+ */
+export function buildKnowledgeBase(all: readonly Article[]): KnowledgeBase {
+  const bySlug = new Map<string, Map<Language, Article>>();
+  for (const a of all) {
+    const m = bySlug.get(a.slug) ?? new Map<Language, Article>();
+    m.set(a.lang, a);
+    bySlug.set(a.slug, m);
+  }
   const categoryRank = (c: ArticleCategory) => ARTICLE_CATEGORIES.indexOf(c);
   const lists = new Map<Language, IndexedArticle[]>();
   for (const lang of LANGUAGES) {
     const articles = [...bySlug.values()]
-      .map((langs) => langs.get(lang) as Article)
+      .map((langs) => langs.get(lang))
+      .filter((a): a is Article => a !== undefined)
       .sort(
         (a, b) =>
           categoryRank(a.category) - categoryRank(b.category) ||

@@ -3,6 +3,8 @@ import { formatReceiptCode } from '../../crypto/receipt.ts';
 import { LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey, t } from '../../i18n/i18n.ts';
 import { LIMITS } from '../../intake/message-content.ts';
 import { html, type SafeHtml } from '../../lib/html.ts';
+import { type AnswerError, utcToKyivLocal } from '../../protocol/answers.ts';
+import type { StepView } from '../../protocol/protocol.service.ts';
 
 /**
  * Server-rendered public pages: plain HTML forms, no JavaScript, no third-party resources, so they
@@ -66,6 +68,7 @@ export function homePage(
 <p>${t(lang, 'home.intro')}</p>
 <p class="safety">${t(lang, 'home.safety')}</p>
 <p><a href="/follow-up?lang=${lang}">${t(lang, 'home.followup.link')}</a></p>
+<p><a href="/kb?lang=${lang}">${t(lang, 'kb.link')}</a></p>
 <section aria-labelledby="form-heading">
 <h2 id="form-heading">${t(lang, 'form.heading')}</h2>
 ${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.validation_failed')}</div>` : ''}
@@ -128,11 +131,98 @@ ${error ? html`<div class="alert" role="alert">${t(lang, error)}</div>` : ''}
   );
 }
 
+export interface QuestionnaireState {
+  steps: StepView[];
+  /** After a failed save: the step, its errors and what was typed. */
+  stepId?: string;
+  errors?: Record<string, AnswerError>;
+  values?: Record<string, unknown>;
+}
+
+function answerValue(q: StepView['questions'][number], st: QuestionnaireState, stepId: string): unknown {
+  if (st.stepId === stepId && st.values && q.id in st.values) return st.values[q.id];
+  return q.answer;
+}
+
+function questionField(
+  lang: Language,
+  stepId: string,
+  q: StepView['questions'][number],
+  st: QuestionnaireState,
+): SafeHtml {
+  const name = `a.${q.id}`;
+  const id = `q-${stepId}-${q.id}`;
+  const v = answerValue(q, st, stepId);
+  const err = st.stepId === stepId ? st.errors?.[q.id] : undefined;
+  const label = html`<label for="${id}">${q.label[lang]}${q.required ? ' *' : ''}</label>${
+    q.help ? html`<p class="hint">${q.help[lang]}</p>` : ''
+  }${err ? html`<p class="error">${t(lang, `error.answer.${err}` as MessageKey)}</p>` : ''}`;
+  const str = typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+  switch (q.type) {
+    case 'longtext':
+      return html`${label}<textarea id="${id}" name="${name}" rows="4" maxlength="5000">${str}</textarea>`;
+    case 'number':
+      return html`${label}<input id="${id}" name="${name}" type="number" inputmode="numeric" value="${str}"${
+        q.min !== undefined ? html` min="${q.min}"` : ''
+      }${q.max !== undefined ? html` max="${q.max}"` : ''}>`;
+    case 'date':
+      return html`${label}<input id="${id}" name="${name}" type="date" value="${str}">`;
+    case 'boolean':
+      return html`<fieldset><legend>${q.label[lang]}</legend>${err ? html`<p class="error">${t(lang, `error.answer.${err}` as MessageKey)}</p>` : ''}
+        <label class="choice"><input type="radio" name="${name}" value="yes"${v === true || v === 'yes' ? html` checked` : ''}> ${t(lang, 'questionnaire.yes')}</label>
+        <label class="choice"><input type="radio" name="${name}" value="no"${v === false || v === 'no' ? html` checked` : ''}> ${t(lang, 'questionnaire.no')}</label></fieldset>`;
+    case 'choice':
+    case 'multichoice': {
+      const chosen = new Set(Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+      const type = q.type === 'choice' ? 'radio' : 'checkbox';
+      return html`<fieldset><legend>${q.label[lang]}${q.required ? ' *' : ''}</legend>${
+        err ? html`<p class="error">${t(lang, `error.answer.${err}` as MessageKey)}</p>` : ''
+      }${(q.options ?? []).map(
+        (o) =>
+          html`<label class="choice"><input type="${type}" name="${name}" value="${o.value}"${chosen.has(o.value) ? html` checked` : ''}> ${o.label[lang]}</label>`,
+      )}</fieldset>`;
+    }
+    case 'datetime_window': {
+      const w = (v ?? {}) as { start?: string; end?: string };
+      const local = (x: string | undefined) => (x ? (/Z$/.test(x) ? utcToKyivLocal(x) : x) : '');
+      return html`<fieldset><legend>${q.label[lang]} (${t(lang, 'questionnaire.window.tz')})</legend>${
+        err ? html`<p class="error">${t(lang, `error.answer.${err}` as MessageKey)}</p>` : ''
+      }
+        <label for="${id}-start">${t(lang, 'questionnaire.window.start')}</label><input id="${id}-start" name="${name}.start" type="datetime-local" value="${local(w.start)}">
+        <label for="${id}-end">${t(lang, 'questionnaire.window.end')}</label><input id="${id}-end" name="${name}.end" type="datetime-local" value="${local(w.end)}"></fieldset>`;
+    }
+    default:
+      return html`${label}<input id="${id}" name="${name}" type="text" maxlength="500" autocomplete="off" value="${str}">`;
+  }
+}
+
+function questionnaireSection(lang: Language, code: string, st: QuestionnaireState): SafeHtml {
+  const open = st.steps.filter((s) => !s.completed && s.questions.length > 0);
+  if (open.length === 0) return html``;
+  return html`<section aria-labelledby="questionnaire-heading">
+<h2 id="questionnaire-heading">${t(lang, 'questionnaire.heading')}</h2>
+<p class="hint">${t(lang, 'questionnaire.intro')}</p>
+${st.errors && Object.keys(st.errors).length ? html`<div class="alert" role="alert">${t(lang, 'error.answers')}</div>` : ''}
+${open.map(
+  (
+    step,
+  ) => html`<form method="post" action="/follow-up/answers" accept-charset="utf-8" autocomplete="off" class="step">
+  <h3>${step.title[lang]}</h3>
+  <input type="hidden" name="lang" value="${lang}">
+  <input type="hidden" name="code" value="${code}">
+  <input type="hidden" name="step" value="${step.id}">
+  ${step.questions.map((q) => questionField(lang, step.id, q, st))}
+  <button type="submit">${t(lang, 'questionnaire.save')}</button>
+</form>`,
+)}
+</section>`;
+}
+
 export function threadPage(
   lang: Language,
   code: string,
   messages: Array<{ direction: 'in' | 'out'; body: string; at: Date }>,
-  opts: { notice?: MessageKey; error?: MessageKey; draft?: string } = {},
+  opts: { notice?: MessageKey; error?: MessageKey; draft?: string; questionnaire?: QuestionnaireState } = {},
 ): string {
   const hasReply = messages.some((m) => m.direction === 'out');
   return layout(
@@ -149,6 +239,7 @@ ${opts.notice ? html`<div class="notice" role="status">${t(lang, opts.notice)}</
   )}
 </ol>
 ${hasReply ? '' : html`<p class="hint">${t(lang, 'followup.noreply')}</p>`}
+${opts.questionnaire ? questionnaireSection(lang, code, opts.questionnaire) : ''}
 <h2>${t(lang, 'followup.reply')}</h2>
 ${opts.error ? html`<div class="alert" role="alert">${t(lang, opts.error)}</div>` : ''}
 <form method="post" action="/follow-up/reply" accept-charset="utf-8" autocomplete="off">
@@ -204,4 +295,7 @@ button:focus,input:focus,textarea:focus,a:focus{outline:3px solid #d9a400;outlin
 .msg.theirs{border-left:4px solid #0b4fa1}
 .msg .meta{color:#555;font-size:.85rem;margin:0}
 .msg .body{white-space:pre-wrap;margin:.25rem 0 0}
+form.step{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5rem .8rem;margin:.8rem 0}
+article h2{font-size:1.3rem}
+.kb-list li{margin:.3rem 0}
 `;

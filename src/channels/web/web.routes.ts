@@ -8,12 +8,15 @@ import { isLanguage, type Language, type MessageKey, negotiateLanguage } from '.
 import type { IntakeService } from '../../intake/intake.service.ts';
 import { LIMITS } from '../../intake/message-content.ts';
 import { createRateLimiter } from '../../lib/rate-limit.ts';
+import type { AnswerError } from '../../protocol/answers.ts';
+import type { ProtocolService } from '../../protocol/protocol.service.ts';
 import type { FormTokens } from './form-token.ts';
 import {
   type FieldErrors,
   type FormValues,
   followUpFormPage,
   homePage,
+  type QuestionnaireState,
   receiptPage,
   SITE_CSS,
   threadPage,
@@ -21,6 +24,7 @@ import {
 
 export interface WebRoutesDeps {
   intake: IntakeService;
+  protocol: ProtocolService;
   formTokens: FormTokens;
   clock: Clock;
   intakePerMinute: number;
@@ -163,6 +167,20 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     return then(code, lang);
   }
 
+  /** The requester's questionnaire: the protocol steps meant for them, with their own answers. */
+  async function questionnaireOf(code: string): Promise<QuestionnaireState | undefined> {
+    const keys = await intake.receiptKeys(code);
+    if (!keys) return undefined;
+    try {
+      return { steps: (await deps.protocol.requesterView(keys.threadId, keys.kp)).steps };
+    } catch {
+      // No published protocol (or a purged case): the conversation still works without the questionnaire.
+      return undefined;
+    } finally {
+      keys.kp.secretKey.fill(0);
+    }
+  }
+
   app.post('/follow-up', async (req, reply) =>
     withThread(req, reply, async (code, lang) => {
       const thread = await intake.readByReceipt(code);
@@ -171,7 +189,58 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
           return sendHtml(reply, 429, followUpFormPage(lang, 'error.rate_limited'));
         return sendHtml(reply, 404, followUpFormPage(lang, 'error.receipt_not_found'));
       }
-      return sendHtml(reply, 200, threadPage(lang, code, thread.messages));
+      return sendHtml(
+        reply,
+        200,
+        threadPage(lang, code, thread.messages, { questionnaire: await questionnaireOf(code) }),
+      );
+    }),
+  );
+
+  app.post('/follow-up/answers', async (req, reply) =>
+    withThread(req, reply, async (code, lang) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const stepId = typeof body.step === 'string' ? body.step.slice(0, 48) : '';
+      const thread = await intake.readByReceipt(code);
+      const questionnaire = await questionnaireOf(code);
+      if (!thread || !questionnaire)
+        return sendHtml(reply, 404, followUpFormPage(lang, 'error.receipt_not_found'));
+      const step = questionnaire.steps.find((s) => s.id === stepId);
+      if (!step) throw new AppError('bad_request', 'Unknown step');
+      // Form fields `a.<question>` (and `a.<question>.start/.end` for time windows) become answers.
+      const answers: Record<string, unknown> = {};
+      for (const q of step.questions) {
+        if (q.type === 'datetime_window') {
+          const start = body[`a.${q.id}.start`];
+          const end = body[`a.${q.id}.end`];
+          if (start !== undefined || end !== undefined) answers[q.id] = { start, end };
+        } else if (`a.${q.id}` in body) {
+          answers[q.id] = body[`a.${q.id}`];
+        }
+      }
+      try {
+        await deps.protocol.saveAnswers({ type: 'requester' }, thread.threadId, step.id, answers);
+      } catch (e) {
+        if (e instanceof AppError && e.code === 'validation_failed' && e.details?.errors) {
+          const errors = e.details.errors as Record<string, AnswerError>;
+          return sendHtml(
+            reply,
+            400,
+            threadPage(lang, code, thread.messages, {
+              questionnaire: { ...questionnaire, stepId: step.id, errors, values: answers },
+            }),
+          );
+        }
+        throw e;
+      }
+      return sendHtml(
+        reply,
+        200,
+        threadPage(lang, code, thread.messages, {
+          notice: 'questionnaire.saved',
+          questionnaire: await questionnaireOf(code),
+        }),
+      );
     }),
   );
 
@@ -190,7 +259,10 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
       return sendHtml(
         reply,
         200,
-        threadPage(lang, code, after?.messages ?? thread.messages, { notice: 'followup.sent' }),
+        threadPage(lang, code, after?.messages ?? thread.messages, {
+          notice: 'followup.sent',
+          questionnaire: await questionnaireOf(code),
+        }),
       );
     }),
   );

@@ -1,0 +1,45 @@
+import PgBoss from 'pg-boss';
+import type { TimersService } from '../cases/timers.service.ts';
+import type { Log } from '../log.ts';
+import type { RetentionService } from '../retention/retention.service.ts';
+
+/**
+ * Scheduled work on a PostgreSQL-backed queue (pg-boss): case timers every minute, retention nightly.
+ * pg-boss makes each scheduled run happen once across all instances; the work itself is in plain
+ * services so tests drive it with a manual clock.
+ */
+export const QUEUES = { timers: 'timers-tick', retention: 'retention-run' } as const;
+
+export interface JobRunner {
+  boss: PgBoss;
+  stop(): Promise<void>;
+}
+
+export async function startJobs(deps: {
+  databaseUrl: string;
+  log: Log;
+  timers: TimersService;
+  retention: RetentionService;
+}): Promise<JobRunner> {
+  const boss = new PgBoss({
+    connectionString: deps.databaseUrl,
+    schema: 'pgboss',
+    max: 3,
+    application_name: 'whiteflag-jobs',
+  });
+  boss.on('error', (e: unknown) => deps.log.error({ err: String(e) }, 'job queue error'));
+  await boss.start();
+  for (const q of Object.values(QUEUES)) await boss.createQueue(q);
+  await boss.schedule(QUEUES.timers, '* * * * *');
+  await boss.schedule(QUEUES.retention, '17 3 * * *');
+  await boss.work(QUEUES.timers, async () => {
+    const reminders = await deps.timers.runReminders();
+    const unreachable = await deps.timers.runSilence();
+    if (reminders || unreachable) deps.log.info({ reminders, unreachable }, 'case timers');
+  });
+  await boss.work(QUEUES.retention, async () => {
+    const { purged } = await deps.retention.run();
+    deps.log.info({ purged }, 'retention run');
+  });
+  return { boss, stop: () => boss.stop({ graceful: true, timeout: 10_000 }) };
+}

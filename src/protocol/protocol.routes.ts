@@ -1,0 +1,170 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireSession } from '../auth/auth.guard.ts';
+import type { SessionsService } from '../auth/sessions.service.ts';
+import { ZError } from '../http/schemas.ts';
+import type { ProtocolService } from './protocol.service.ts';
+
+const ZId = z.object({ id: z.string().uuid() });
+const ZStepParams = z.object({ id: z.string().uuid(), stepId: z.string().max(48) });
+const ZAny = z.record(z.string(), z.unknown());
+
+export function registerProtocolRoutes(
+  app: FastifyInstance,
+  deps: { sessions: SessionsService; protocol: ProtocolService },
+): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { sessions, protocol } = deps;
+
+  r.get(
+    '/api/protocol',
+    {
+      preValidation: requireSession(sessions, 'queue.read'),
+      schema: { tags: ['protocol'], summary: 'The current protocol definition', response: { 200: ZAny } },
+    },
+    async () => (await protocol.current()) as unknown as Record<string, unknown>,
+  );
+
+  r.get(
+    '/api/protocol/versions',
+    {
+      preValidation: requireSession(sessions, 'protocol.manage'),
+      schema: {
+        tags: ['protocol'],
+        summary: 'Published versions',
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                version: z.string(),
+                publishedAt: z.string(),
+                publishedBy: z.string().nullable(),
+                current: z.boolean(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({ items: await protocol.listVersions() }),
+  );
+
+  r.get(
+    '/api/protocol/versions/:version',
+    {
+      preValidation: requireSession(sessions, 'protocol.manage'),
+      schema: {
+        tags: ['protocol'],
+        summary: 'One version',
+        params: z.object({ version: z.string().max(20) }),
+        response: { 200: ZAny, 404: ZError },
+      },
+    },
+    async (req) => (await protocol.getVersion(req.params.version)) as unknown as Record<string, unknown>,
+  );
+
+  r.post(
+    '/api/protocol/versions',
+    {
+      preValidation: requireSession(sessions, 'protocol.manage'),
+      bodyLimit: 512 * 1024,
+      schema: {
+        tags: ['protocol'],
+        summary: 'Publish a new version (validated as a whole; returns the diff against the previous one)',
+        body: z.object({ definition: z.unknown(), dryRun: z.boolean().default(false) }),
+        response: {
+          200: z.object({ version: z.string(), diff: z.array(z.string()), published: z.boolean() }),
+          400: ZError,
+          409: ZError,
+        },
+      },
+    },
+    async (req) => {
+      if (req.body.dryRun) return { ...(await protocol.preview(req.body.definition)), published: false };
+      return { ...(await protocol.publish(req.session!, req.body.definition)), published: true };
+    },
+  );
+
+  r.get(
+    '/api/requests/:id/protocol',
+    {
+      preValidation: requireSession(sessions, 'request.read'),
+      schema: {
+        tags: ['protocol'],
+        summary: 'The protocol checklist for this request, with decrypted answers (audited)',
+        params: ZId,
+        response: {
+          200: z.object({
+            version: z.string(),
+            steps: z.array(ZAny),
+            currentStepId: z.string().nullable(),
+            nextAction: z.string(),
+          }),
+          403: ZError,
+          404: ZError,
+        },
+      },
+    },
+    async (req) => {
+      const v = await protocol.operatorView(req.session!, req.params.id);
+      return { ...v, steps: v.steps as unknown as Array<Record<string, unknown>> };
+    },
+  );
+
+  r.put(
+    '/api/requests/:id/protocol/steps/:stepId/answers',
+    {
+      preValidation: requireSession(sessions, 'request.reply'),
+      schema: {
+        tags: ['protocol'],
+        summary: 'Save answers to a step (sensitive ones sealed)',
+        params: ZStepParams,
+        body: z.object({ answers: z.record(z.string().max(48), z.unknown()) }),
+        response: { 200: z.object({ saved: z.array(z.string()) }), 400: ZError, 404: ZError },
+      },
+    },
+    async (req) =>
+      protocol.saveAnswers(
+        { type: 'operator', session: req.session! },
+        req.params.id,
+        req.params.stepId,
+        req.body.answers,
+      ),
+  );
+
+  r.post(
+    '/api/requests/:id/protocol/steps/:stepId/complete',
+    {
+      preValidation: requireSession(sessions, 'request.status'),
+      schema: {
+        tags: ['protocol'],
+        summary: 'Complete a step; the case moves to the step state',
+        params: ZStepParams,
+        response: { 200: z.object({ request: ZAny }), 404: ZError, 409: ZError },
+      },
+    },
+    async (req) => ({
+      request: (await protocol.completeStep(
+        req.session!,
+        req.params.id,
+        req.params.stepId,
+      )) as unknown as Record<string, unknown>,
+    }),
+  );
+
+  r.post(
+    '/api/requests/:id/protocol/steps/:stepId/send-instructions',
+    {
+      preValidation: requireSession(sessions, 'request.reply'),
+      schema: {
+        tags: ['protocol'],
+        summary: "Send the step's instructions in the requester's language",
+        params: ZStepParams,
+        response: { 201: z.object({ messageId: z.string() }), 404: ZError },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await protocol.sendInstructions(req.session!, req.params.id, req.params.stepId)),
+  );
+}

@@ -1,0 +1,100 @@
+import { sql } from 'kysely';
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+
+/**
+ * Retention: closed requests older than the retention period are purged. Content is crypto-shredded —
+ * messages and answers are deleted, and the thread's key material (the only way to open anything left
+ * in old WAL segments or backups) is wiped — then the tables are vacuumed so the deleted rows leave
+ * the data files. What remains is an anonymous stub (category, channel, language, state, dates) for
+ * statistics.
+ */
+export function createRetentionService(deps: {
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  retentionDays: number;
+}) {
+  const { db, audit, clock } = deps;
+
+  async function run(opts: { vacuum?: boolean } = {}): Promise<{ purged: number }> {
+    const now = clock.now();
+    const cutoff = new Date(now.getTime() - deps.retentionDays * 86_400_000);
+    let purged = 0;
+    for (;;) {
+      const n = await db.transaction().execute(async (trx) => {
+        const ids = (
+          await trx
+            .selectFrom('request_threads')
+            .select('id')
+            .where('closed_at', '<', cutoff)
+            .where('purged_at', 'is', null)
+            .limit(500)
+            .forUpdate()
+            .skipLocked()
+            .execute()
+        ).map((r) => r.id);
+        // A duplicate merged into a purged request goes with it.
+        const merged = ids.length
+          ? (
+              await trx
+                .selectFrom('request_threads')
+                .select('id')
+                .where('merged_into', 'in', ids)
+                .where('purged_at', 'is', null)
+                .execute()
+            ).map((r) => r.id)
+          : [];
+        const all = [...ids, ...merged];
+        if (all.length === 0) return 0;
+        await trx.deleteFrom('thread_messages').where('thread_id', 'in', all).execute();
+        await trx.deleteFrom('case_answers').where('thread_id', 'in', all).execute();
+        await trx.deleteFrom('case_steps').where('thread_id', 'in', all).execute();
+        await trx.deleteFrom('case_reminders').where('thread_id', 'in', all).execute();
+        await trx.deleteFrom('notifications').where('request_id', 'in', all).execute();
+        await trx
+          .updateTable('request_threads')
+          .set({
+            public_key: Buffer.alloc(0),
+            sk_for_org: Buffer.alloc(0),
+            sk_for_receipt: null,
+            receipt_salt: null,
+            receipt_lookup: null,
+            identity_index: null,
+            identity_enc: null,
+            assignee_id: null,
+            tags: [],
+            message_count: 0,
+            awaiting_reply: false,
+            purged_at: now,
+          })
+          .where('id', 'in', all)
+          .execute();
+        await audit.append(
+          {
+            actorType: 'system',
+            action: 'retention.purge',
+            details: { count: all.length, olderThanDays: deps.retentionDays },
+          },
+          trx,
+        );
+        return all.length;
+      });
+      purged += n;
+      if (n === 0) break;
+    }
+    if (purged > 0 && opts.vacuum !== false) {
+      // Deleted tuples stay in the heap until vacuumed; purge means gone from the data files too.
+      for (const table of ['thread_messages', 'case_answers', 'request_threads']) {
+        await sql`VACUUM ${sql.table(table)}`.execute(db);
+      }
+    }
+    await audit.chain();
+    return { purged };
+  }
+
+  return { run };
+}
+
+export type RetentionService = ReturnType<typeof createRetentionService>;
