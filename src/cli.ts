@@ -25,7 +25,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   keys rewrap        Re-wrap data keys not under the active key (after changing WHITEFLAG_MASTER_KEY)
   keys generate      Print fresh key material for WHITEFLAG_MASTER_KEY / WHITEFLAG_INDEX_KEY
     audit verify       Check the audit log's hash chain; exit 1 and name the entries if broken
-  retention run      Purge closed requests older than WHITEFLAG_RETENTION_DAYS (default 90) now
+    retention run [--full]  Purge closed requests older than WHITEFLAG_RETENTION_DAYS (default 90) now;
+                          --full also rewrites the tables (VACUUM FULL: locks them briefly)
   migrate            Apply database migrations
 `;
 
@@ -51,6 +52,7 @@ async function run(argv: string[]): Promise<number> {
       admin: { type: 'string' },
       'grant-by': { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -242,7 +244,7 @@ async function run(argv: string[]): Promise<number> {
         break;
       }
       case 'retention run': {
-        const { purged } = await core.retention.run();
+        const { purged } = await core.retention.run({ vacuum: values.full ? 'full' : 'plain' });
         out(`Retention: ${purged} closed request(s) older than ${config.cases.retentionDays} days purged.`);
         break;
       }

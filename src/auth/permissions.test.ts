@@ -54,7 +54,7 @@ const MATRIX: Record<string, Rule> = {
   'POST /api/users/{id}/reset-totp': ['admin'],
   'GET /api/audit': ['admin'],
   'GET /api/audit/verify': ['admin'],
-    'GET /api/events': WORKERS,
+  'GET /api/events': WORKERS,
   'GET /api/protocol': WORKERS,
   'GET /api/protocol/versions': ['admin'],
   'GET /api/protocol/versions/{version}': ['admin'],
@@ -108,7 +108,7 @@ describe('permission matrix', () => {
   for (const [route, rule] of Object.entries(MATRIX)) {
     if (rule === 'public' || route === 'GET /api/events') continue;
     const [method, path] = route.split(' ') as ['GET' | 'POST' | 'PUT' | 'DELETE', string];
-        const url = path
+    const url = path
       .replace('{id}', route.includes('notifications') ? '1' : FAKE_ID)
       .replace('{stepId}', 'questionnaire')
       .replace('{version}', '2000-01-01.1')

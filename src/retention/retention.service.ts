@@ -18,7 +18,7 @@ export function createRetentionService(deps: {
 }) {
   const { db, audit, clock } = deps;
 
-  async function run(opts: { vacuum?: boolean } = {}): Promise<{ purged: number }> {
+  async function run(opts: { vacuum?: 'none' | 'plain' | 'full' } = {}): Promise<{ purged: number }> {
     const now = clock.now();
     const cutoff = new Date(now.getTime() - deps.retentionDays * 86_400_000);
     let purged = 0;
@@ -84,10 +84,17 @@ export function createRetentionService(deps: {
       purged += n;
       if (n === 0) break;
     }
-    if (purged > 0 && opts.vacuum !== false) {
-      // Deleted tuples stay in the heap until vacuumed; purge means gone from the data files too.
+    const vacuum = opts.vacuum ?? 'plain';
+    if (purged > 0 && vacuum !== 'none') {
+      // Deleted tuples stay in the heap until vacuumed. Plain VACUUM frees them for reuse (their bytes
+      // may linger until overwritten, but the keys that opened them are gone: crypto-shredding); FULL
+      // rewrites the tables so no byte of them is left in the database files, at the cost of a lock —
+      // for a maintenance window (`retention run --full`).
       for (const table of ['thread_messages', 'case_answers', 'request_threads']) {
-        await sql`VACUUM ${sql.table(table)}`.execute(db);
+        await (vacuum === 'full'
+          ? sql`VACUUM FULL ${sql.table(table)}`
+          : sql`VACUUM ${sql.table(table)}`
+        ).execute(db);
       }
     }
     await audit.chain();
