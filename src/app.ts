@@ -165,7 +165,18 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     return sendError(req, reply, appErr);
   });
 
-  app.setNotFoundHandler((req, reply) => sendError(req, reply, new AppError('not_found', 'Not found')));
+  let consoleFallback: ((req: FastifyRequest, reply: FastifyReply) => FastifyReply) | null = null;
+  app.setNotFoundHandler((req, reply) => {
+    if (
+      consoleFallback &&
+      req.method === 'GET' &&
+      req.url.startsWith('/console/') &&
+      !req.url.startsWith('/console/assets/')
+    ) {
+      return consoleFallback(req, reply);
+    }
+    return sendError(req, reply, new AppError('not_found', 'Not found'));
+  });
 
   function sendError(req: FastifyRequest, reply: FastifyReply, e: AppError) {
     const retryAfter = e.details?.retryAfter;
@@ -214,7 +225,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerKnowledgeRoutes(app, { sessions: core.sessions, knowledge: core.knowledge });
   registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });
-  await registerConsole(app, opts.consoleDir);
+  consoleFallback = await registerConsole(app, opts.consoleDir);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
 
   return app;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { createAuditLog } from './audit/audit.service.ts';
 import { createSessionsService } from './auth/sessions.service.ts';
 import { createUsersService } from './auth/users.service.ts';
@@ -9,7 +10,6 @@ import { createFormTokens } from './channels/web/form-token.ts';
 import type { Clock } from './clock.ts';
 import type { Keyring } from './crypto/keyring.ts';
 import { createSealer } from './crypto/sealed.ts';
-import { loadSodium } from './crypto/sodium.ts';
 import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
 import { createIntakeService } from './intake/intake.service.ts';
@@ -18,6 +18,7 @@ import { createKnowledgeService } from './knowledge/knowledge.service.ts';
 import { createRateLimiter } from './lib/rate-limit.ts';
 import type { Log } from './log.ts';
 import { createProtocolService, loadDefaultProtocol } from './protocol/protocol.service.ts';
+import { createNotifier, EVENTS_CHANNEL } from './realtime/events.ts';
 import { createRetentionService } from './retention/retention.service.ts';
 
 export interface CoreSettings {
@@ -37,8 +38,7 @@ export async function createCore(deps: {
   settings: CoreSettings;
 }) {
   const { db, clock, log } = deps;
-  const sodium = await loadSodium();
-  const sealer = createSealer(sodium);
+  const sealer = createSealer();
   const vault = createVault(deps.keyring);
   const audit = createAuditLog({ db, clock });
   const users = createUsersService({ db, vault, sealer, audit, clock });
@@ -53,6 +53,10 @@ export async function createCore(deps: {
     loginThrottle,
     session: deps.settings.session,
   });
+  const notifier = createNotifier(
+    (payload) => sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${payload})`.execute(db),
+    (e) => log.warn({ err: String(e) }, 'live event not sent'),
+  );
   const cases = createCasesService({ db, sealer, audit, clock });
   const protocol = createProtocolService({ db, vault, sealer, audit, clock, cases });
   // The shipped protocol becomes a published version on first start (and when a newer one ships).
@@ -65,6 +69,7 @@ export async function createCore(deps: {
     audit,
     clock,
     orgPublicKey: createOrgPublicKeyCache(db),
+    notifier,
     protocolVersion: () => protocol.currentVersion(),
   });
   const formTokens = createFormTokens(vault, clock);
@@ -79,7 +84,6 @@ export async function createCore(deps: {
     db,
     clock,
     log,
-    sodium,
     sealer,
     vault,
     audit,
@@ -94,6 +98,7 @@ export async function createCore(deps: {
     retention,
     canned,
     formTokens,
+    notifier,
     settings: deps.settings,
   };
 }

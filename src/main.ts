@@ -86,6 +86,7 @@ async function main(): Promise<void> {
       await app?.close();
       await events?.close();
       await jobs?.stop();
+      await core.notifier.flush();
       await core.audit.chain().catch(() => 0);
       await runtime.close();
     } finally {

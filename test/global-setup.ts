@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +28,12 @@ export function databaseUrl(base: string, db: string): string {
 }
 
 export default async function setup(project: TestProject) {
+  // The console e2e tests need the built console, as `npm start` would build it.
+  const build = spawnSync(process.execPath, ['scripts/build-console-if-needed.mjs'], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('building the console failed');
   let adminUrl: string;
   let stopEmbedded: (() => Promise<void>) | null = null;
   let tmp: string | null = null;

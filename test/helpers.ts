@@ -87,6 +87,7 @@ export async function createTestContext(
     logs,
     close: async () => {
       await app.close();
+      await core.notifier.flush();
       await events.close();
       await core.audit.chain().catch(() => 0);
       await handle.close();

@@ -47,7 +47,9 @@ function numberFlag(
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < rule.min || (rule.integer && !Number.isInteger(n)))
-    throw new UsageError(`--${name} must be ${rule.integer ? 'an integer' : 'a number'} ≥ ${rule.min}, got "${raw}"`);
+    throw new UsageError(
+      `--${name} must be ${rule.integer ? 'an integer' : 'a number'} ≥ ${rule.min}, got "${raw}"`,
+    );
   return n;
 }
 

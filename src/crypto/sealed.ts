@@ -1,7 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { hashRaw } from '@node-rs/argon2';
 import { aeadDecrypt, aeadEncrypt } from './aead.ts';
-import type { Sodium } from './sodium.ts';
+import { sodium } from './sodium.ts';
 
 /**
  * Sealed tier (as in GlobaLeaks): message bodies, self-identification and notes are sealed to a
@@ -20,24 +20,50 @@ export interface KeyPair {
 /** Argon2id for deriving a wrapping key from a password: OWASP's first choice, ≥ 64 MiB. */
 export const PASSWORD_KDF = { memoryCost: 65_536, timeCost: 3, parallelism: 1, outputLen: 32 } as const;
 
-export function createSealer(sodium: Sodium) {
+const asBuffer = (b: Uint8Array | string): Buffer =>
+  typeof b === 'string'
+    ? Buffer.from(b, 'utf8')
+    : Buffer.isBuffer(b)
+      ? b
+      : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+export function createSealer() {
   return {
     generateKeyPair(): KeyPair {
-      const kp = sodium.crypto_box_keypair();
-      return { publicKey: kp.publicKey, secretKey: kp.privateKey };
+      const publicKey = Buffer.alloc(sodium.crypto_box_PUBLICKEYBYTES);
+      const secretKey = Buffer.alloc(sodium.crypto_box_SECRETKEYBYTES);
+      sodium.crypto_box_keypair(publicKey, secretKey);
+      return { publicKey, secretKey };
     },
 
     seal(publicKey: Uint8Array, plaintext: string | Uint8Array): Buffer {
-      return Buffer.from(sodium.crypto_box_seal(plaintext, publicKey));
+      const m = asBuffer(plaintext);
+      const out = Buffer.alloc(m.length + sodium.crypto_box_SEALBYTES);
+      sodium.crypto_box_seal(out, m, asBuffer(publicKey));
+      return out;
     },
 
     /** Throws if the key pair does not match or the box was altered. */
     open(keyPair: KeyPair, sealed: Uint8Array): Buffer {
-      return Buffer.from(sodium.crypto_box_seal_open(sealed, keyPair.publicKey, keyPair.secretKey));
+      const c = asBuffer(sealed);
+      if (c.length < sodium.crypto_box_SEALBYTES) throw new Error('sealed box too short');
+      const out = Buffer.alloc(c.length - sodium.crypto_box_SEALBYTES);
+      if (
+        keyPair.secretKey.length !== sodium.crypto_box_SECRETKEYBYTES ||
+        keyPair.publicKey.length !== sodium.crypto_box_PUBLICKEYBYTES
+      ) {
+        throw new Error('wrong key size');
+      }
+      if (!sodium.crypto_box_seal_open(out, c, asBuffer(keyPair.publicKey), asBuffer(keyPair.secretKey))) {
+        throw new Error('sealed box does not open with this key');
+      }
+      return out;
     },
 
-    publicKeyOf(secretKey: Uint8Array): Uint8Array {
-      return sodium.crypto_scalarmult_base(secretKey);
+    publicKeyOf(secretKey: Uint8Array): Buffer {
+      const out = Buffer.alloc(sodium.crypto_box_PUBLICKEYBYTES);
+      sodium.crypto_scalarmult_base(out, asBuffer(secretKey));
+      return out;
     },
   };
 }

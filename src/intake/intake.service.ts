@@ -10,7 +10,7 @@ import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
-import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
+import type { Notifier } from '../realtime/events.ts';
 import { triageRequest } from '../triage/triage.ts';
 import { decodeContent, encodeContent, type MessageContent } from './message-content.ts';
 
@@ -46,6 +46,7 @@ export interface IntakeDeps {
   audit: AuditLog;
   clock: Clock;
   orgPublicKey: () => Promise<Buffer>;
+  notifier: Notifier;
   /** The protocol version new requests follow (recorded on the request). */
   protocolVersion?: () => string | null;
 }
@@ -107,13 +108,13 @@ export function createIntakeService(deps: IntakeDeps) {
       m AS (
         INSERT INTO thread_messages (thread_id, direction, sealed, created_at)
         SELECT id, 'in', ${sealed}, ${now} FROM t
-      ),
-      n AS (SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('created', id)}) FROM t)
+            )
       INSERT INTO audit_log (at, actor_type, action, subject_type, subject_id, details)
-      SELECT ${now}, 'requester', 'request.create', 'request', t.id::text, ${details}::jsonb FROM t, n
+      SELECT ${now}, 'requester', 'request.create', 'request', t.id::text, ${details}::jsonb FROM t
       RETURNING subject_id`.execute(db);
     if (result.rows.length === 0) throw new AppError('invalid_form_token', 'This form was already submitted');
     audit.chainSoon();
+    deps.notifier.later('created', id);
     return { id, ref, receiptCode: code ?? undefined };
   }
 
@@ -171,7 +172,7 @@ export function createIntakeService(deps: IntakeDeps) {
   /** A requester writes again. Needs no key: the message is sealed to the thread's public key. */
   async function appendRequesterMessage(threadId: string, content: MessageContent): Promise<void> {
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    const visible = await db.transaction().execute(async (trx) => {
       const t = await trx
         .updateTable('request_threads')
         .set((eb) => ({
@@ -185,7 +186,7 @@ export function createIntakeService(deps: IntakeDeps) {
         .executeTakeFirst();
       if (!t) throw new AppError('not_found');
       // A duplicate folded into another request keeps its own key; the operator-facing thread is the target.
-      const visible = t.merged_into ?? threadId;
+      const target = t.merged_into ?? threadId;
       if (t.merged_into) {
         await trx
           .updateTable('request_threads')
@@ -198,7 +199,6 @@ export function createIntakeService(deps: IntakeDeps) {
           .where('id', '=', t.merged_into)
           .execute();
       }
-      await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('message', visible)})`.execute(trx);
       await trx
         .insertInto('thread_messages')
         .values({
@@ -213,8 +213,10 @@ export function createIntakeService(deps: IntakeDeps) {
         { actorType: 'requester', action: 'request.message_in', subjectType: 'request', subjectId: threadId },
         trx,
       );
+      return target;
     });
     audit.chainSoon();
+    deps.notifier.later('message', visible);
   }
 
   return { createRequest, findByReceipt, receiptKeys, readByReceipt, appendRequesterMessage, receiptLookup };

@@ -23,17 +23,61 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-function parseEvent(payload: string | undefined): RequestEvent | null {
+/** A payload is one event `{type, id}` or a batch `{type, ids: [...]}` from the coalescing notifier. */
+function parseEvents(payload: string | undefined): RequestEvent[] {
   try {
-    const v = JSON.parse(payload ?? '') as Partial<RequestEvent>;
-    if ((v.type === 'created' || v.type === 'message' || v.type === 'updated') && typeof v.id === 'string') {
-      return { type: v.type, id: v.id };
-    }
+    const v = JSON.parse(payload ?? '') as { type?: unknown; id?: unknown; ids?: unknown };
+    if (v.type !== 'created' && v.type !== 'message' && v.type !== 'updated') return [];
+    const type = v.type;
+    if (typeof v.id === 'string') return [{ type, id: v.id }];
+    if (Array.isArray(v.ids))
+      return v.ids.filter((x): x is string => typeof x === 'string').map((id) => ({ type, id }));
   } catch {
     // ignore malformed payloads
   }
-  return null;
+  return [];
 }
+
+/**
+ * Coalesces events from hot paths (intake) into one NOTIFY per type every few milliseconds. A NOTIFY
+ * inside every intake transaction would serialise all commits on PostgreSQL's global notify lock
+ * (measured: intake halved); batched, it costs one tiny statement per 50 ms.
+ */
+export function createNotifier(
+  exec: (payload: string) => Promise<unknown>,
+  onError: (e: unknown) => void,
+  delayMs = 50,
+) {
+  const pending = new Map<RequestEventType, Set<string>>();
+  let timer: NodeJS.Timeout | null = null;
+  async function flush(): Promise<void> {
+    timer = null;
+    const batches = [...pending.entries()];
+    pending.clear();
+    for (const [type, ids] of batches) {
+      const all = [...ids];
+      // NOTIFY payloads are limited to 8000 bytes: 100 uuids per message stays well under.
+      for (let i = 0; i < all.length; i += 100) {
+        await exec(JSON.stringify({ type, ids: all.slice(i, i + 100) })).catch(onError);
+      }
+    }
+  }
+  return {
+    later(type: RequestEventType, id: string): void {
+      const set = pending.get(type) ?? new Set<string>();
+      set.add(id);
+      pending.set(type, set);
+      timer ??= setTimeout(() => void flush(), delayMs);
+      timer.unref?.();
+    },
+    async flush(): Promise<void> {
+      if (timer) clearTimeout(timer);
+      await flush();
+    },
+  };
+}
+
+export type Notifier = ReturnType<typeof createNotifier>;
 
 /** One dedicated connection LISTENs; it reconnects with backoff if the server restarts. */
 export function createEventBus(url: string, log: Log): EventBus {
@@ -46,8 +90,7 @@ export function createEventBus(url: string, log: Log): EventBus {
     if (closed) return;
     const c = new pg.Client({ connectionString: url, application_name: 'whiteflag-events' });
     c.on('notification', (msg) => {
-      const e = parseEvent(msg.payload);
-      if (e) for (const fn of subscribers) fn(e);
+      for (const e of parseEvents(msg.payload)) for (const fn of subscribers) fn(e);
     });
     c.on('error', () => {
       // 'end' follows; reconnect there.

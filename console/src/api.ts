@@ -1,0 +1,362 @@
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
+import type {
+  AuditEntry,
+  AuditQuery,
+  AuditVerifyResult,
+  CannedReply,
+  CannedReplyInput,
+  CaseState,
+  CountsQuery,
+  CreatedUser,
+  DirectoryEntry,
+  LoginResult,
+  QueueCounts,
+  QueueItem,
+  QueuePage,
+  QueueQuery,
+  RequestDetail,
+  Role,
+  SecurityKey,
+  SupervisorOverview,
+  User,
+  UserSummary,
+} from './types.ts';
+
+/** Every failed API call ends up as one of these; `code` is the server's stable error code. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Seconds to wait, from `details.retryAfter` or the Retry-After header (429). */
+  get retryAfter(): number | null {
+    const v = this.details?.retryAfter;
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  }
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}
+
+// The CSRF token lives in sessionStorage: it survives a reload of this tab, dies with the tab, and
+// is useless without the HttpOnly SameSite=Strict session cookie it belongs to.
+const CSRF_KEY = 'wf.console.csrf';
+
+export function getCsrfToken(): string | null {
+  try {
+    return sessionStorage.getItem(CSRF_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setCsrfToken(token: string | null): void {
+  try {
+    if (token) sessionStorage.setItem(CSRF_KEY, token);
+    else sessionStorage.removeItem(CSRF_KEY);
+  } catch {
+    // Storage disabled: the token then lives only as long as this page.
+  }
+}
+
+type SessionLostListener = (e: ApiError) => void;
+let sessionLostListener: SessionLostListener | null = null;
+
+/** The session provider registers here to send the operator back to the login page. */
+export function onSessionLost(listener: SessionLostListener | null): void {
+  sessionLostListener = listener;
+}
+
+/** 401s that mean "wrong input" rather than "your session is gone". */
+const CREDENTIAL_ERRORS = new Set(['invalid_credentials', 'totp_required']);
+
+function isSessionLost(e: ApiError): boolean {
+  if (e.status === 401) return !CREDENTIAL_ERRORS.has(e.code);
+  // Our token no longer matches the cookie: another tab logged in and replaced the session.
+  return e.status === 403 && e.code === 'csrf_failed';
+}
+
+type Query = Record<string, string | number | boolean | readonly (string | number)[] | null | undefined>;
+
+function toSearch(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    if (Array.isArray(value)) {
+      if (value.length > 0) params.set(key, value.join(','));
+    } else params.set(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') {
+    const csrf = getCsrfToken();
+    if (csrf) headers['x-csrf-token'] = csrf;
+  }
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}${toSearch(opts.query)}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      body: opts.body === undefined ? null : JSON.stringify(opts.body),
+      signal: opts.signal ?? null,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : 'Network error');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown = null;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+  }
+  if (!res.ok) {
+    const err = parseError(res, json);
+    if (isSessionLost(err)) sessionLostListener?.(err);
+    throw err;
+  }
+  return json as T;
+}
+
+function parseError(res: Response, json: unknown): ApiError {
+  let code = `http_${res.status}`;
+  let message = res.statusText || 'Request failed';
+  let details: Record<string, unknown> | undefined;
+  if (json && typeof json === 'object' && 'error' in json) {
+    const e = (json as { error: unknown }).error;
+    if (e && typeof e === 'object') {
+      const o = e as Record<string, unknown>;
+      if (typeof o.code === 'string') code = o.code;
+      if (typeof o.message === 'string') message = o.message;
+      if (o.details && typeof o.details === 'object') details = o.details as Record<string, unknown>;
+    }
+  }
+  const retryHeader = res.headers.get('retry-after');
+  if (retryHeader && details?.retryAfter === undefined) {
+    const seconds = Number(retryHeader);
+    if (Number.isFinite(seconds)) details = { ...details, retryAfter: seconds };
+  }
+  return new ApiError(res.status, code, message, details);
+}
+
+const enc = encodeURIComponent;
+
+/**
+ * Fills in fields the contract promises but an older server may not send yet, so one missing field
+ * never blanks the whole queue.
+ */
+function normalizeItem(item: QueueItem): QueueItem {
+  return {
+    ...item,
+    tags: item.tags ?? [],
+    firstResponseAt: item.firstResponseAt ?? null,
+    sla: item.sla ?? { state: 'ok', dueAt: null, kind: null },
+  };
+}
+
+// ---- auth
+
+export function login(body: { email: string; password: string; totp: string }): Promise<LoginResult> {
+  return request('POST', '/auth/login', { body });
+}
+
+export function loginWebauthnOptions(body: {
+  email: string;
+  password: string;
+}): Promise<{ ticket: string; options: PublicKeyCredentialRequestOptionsJSON }> {
+  return request('POST', '/auth/login/webauthn/options', { body });
+}
+
+export function loginWebauthnVerify(body: {
+  ticket: string;
+  response: AuthenticationResponseJSON;
+}): Promise<LoginResult> {
+  return request('POST', '/auth/login/webauthn/verify', { body });
+}
+
+export function getMe(): Promise<{ user: User }> {
+  return request('GET', '/auth/me');
+}
+
+export function logout(): Promise<void> {
+  return request('POST', '/auth/logout');
+}
+
+export function changePassword(body: { currentPassword: string; newPassword: string }): Promise<void> {
+  return request('POST', '/auth/password', { body });
+}
+
+export function webauthnRegisterOptions(): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  return request('POST', '/auth/webauthn/register/options');
+}
+
+export function webauthnRegisterVerify(body: {
+  response: RegistrationResponseJSON;
+  name: string;
+}): Promise<{ credential: SecurityKey }> {
+  return request('POST', '/auth/webauthn/register/verify', { body });
+}
+
+export function listSecurityKeys(): Promise<{ items: SecurityKey[] }> {
+  return request('GET', '/auth/webauthn/credentials');
+}
+
+export function deleteSecurityKey(id: string): Promise<void> {
+  return request('DELETE', `/auth/webauthn/credentials/${enc(id)}`);
+}
+
+// ---- queue and requests
+
+export async function listQueue(query: QueueQuery, signal?: AbortSignal): Promise<QueuePage> {
+  const page = await request<QueuePage>('GET', '/requests', { query: { ...query }, signal });
+  return { items: page.items.map(normalizeItem), nextCursor: page.nextCursor ?? null };
+}
+
+export function getQueueCounts(query: CountsQuery, signal?: AbortSignal): Promise<QueueCounts> {
+  return request('GET', '/requests/counts', { query: { ...query }, signal });
+}
+
+export async function getRequest(id: string, signal?: AbortSignal): Promise<RequestDetail> {
+  const d = await request<RequestDetail>('GET', `/requests/${enc(id)}`, { signal });
+  return {
+    request: normalizeItem(d.request),
+    allowedTransitions: d.allowedTransitions ?? [],
+    messages: d.messages ?? [],
+    related: d.related ?? [],
+    merged: d.merged ?? [],
+  };
+}
+
+export function postReply(id: string, body: string): Promise<{ messageId: string }> {
+  return request('POST', `/requests/${enc(id)}/replies`, { body: { body } });
+}
+
+export function postNote(id: string, body: string): Promise<{ messageId: string }> {
+  return request('POST', `/requests/${enc(id)}/notes`, { body: { body } });
+}
+
+export function changeStatus(id: string, status: CaseState): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/status`, { body: { status } });
+}
+
+export function claimRequest(id: string): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/claim`);
+}
+
+export function releaseRequest(id: string): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/release`);
+}
+
+export function assignRequest(id: string, userId: string | null): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/assign`, { body: { userId } });
+}
+
+export function assignRequests(ids: string[], userId: string | null): Promise<{ updated: number }> {
+  return request('POST', '/requests/assign', { body: { ids, userId } });
+}
+
+export function setRequestTags(id: string, tags: string[]): Promise<{ request: QueueItem }> {
+  return request('PUT', `/requests/${enc(id)}/tags`, { body: { tags } });
+}
+
+export function markProbe(id: string, reason: string): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/probe`, { body: { reason } });
+}
+
+export function mergeRequest(id: string, intoId: string): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/merge`, { body: { intoId } });
+}
+
+// ---- canned replies
+
+export function listCannedReplies(language?: string): Promise<{ items: CannedReply[] }> {
+  return request('GET', '/canned-replies', { query: { language } });
+}
+
+export function createCannedReply(body: CannedReplyInput): Promise<{ item: CannedReply }> {
+  return request('POST', '/canned-replies', { body });
+}
+
+export function updateCannedReply(id: string, body: CannedReplyInput): Promise<{ item: CannedReply }> {
+  return request('PUT', `/canned-replies/${enc(id)}`, { body });
+}
+
+export function deleteCannedReply(id: string): Promise<void> {
+  return request('DELETE', `/canned-replies/${enc(id)}`);
+}
+
+// ---- supervisor and admin
+
+export function getSupervisorOverview(): Promise<SupervisorOverview> {
+  return request<SupervisorOverview>('GET', '/supervisor/overview').then((o) => ({
+    ...o,
+    slaBreached: (o.slaBreached ?? []).map(normalizeItem),
+  }));
+}
+
+export function getUserDirectory(): Promise<{ items: DirectoryEntry[] }> {
+  return request('GET', '/users/directory');
+}
+
+export function listUsers(): Promise<{ items: UserSummary[] }> {
+  return request('GET', '/users');
+}
+
+export function createUser(body: { email: string; role: Role; grantKey: boolean }): Promise<CreatedUser> {
+  return request('POST', '/users', { body });
+}
+
+export function setUserDisabled(id: string, disabled: boolean): Promise<void> {
+  return request('POST', `/users/${enc(id)}/disable`, { body: { disabled } });
+}
+
+export function grantOrgKey(id: string): Promise<void> {
+  return request('POST', `/users/${enc(id)}/grant-key`);
+}
+
+export function resetTotp(id: string): Promise<{ totpUri: string }> {
+  return request('POST', `/users/${enc(id)}/reset-totp`);
+}
+
+export function listAudit(
+  query: AuditQuery,
+  signal?: AbortSignal,
+): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+  return request('GET', '/audit', { query: { ...query }, signal });
+}
+
+export function verifyAudit(): Promise<AuditVerifyResult> {
+  return request('GET', '/audit/verify');
+}

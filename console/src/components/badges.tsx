@@ -1,0 +1,82 @@
+import { Badge, Tooltip, VisuallyHidden } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { formatDateTime, formatElapsed } from '../lib/format.ts';
+import type { CaseState, QueueItem, SlaState } from '../types.ts';
+
+const STATUS_COLORS: Record<CaseState, string> = {
+  new: 'blue',
+  screening: 'cyan',
+  verified: 'teal',
+  awaiting_front_contact: 'violet',
+  meeting_agreed: 'grape',
+  in_progress: 'orange',
+  in_custody: 'green',
+  unreachable: 'gray',
+  withdrawn: 'gray',
+  rejected_probe: 'dark',
+  closed_info_given: 'gray',
+};
+
+export function StatusBadge({ status }: { status: CaseState }) {
+  const { t } = useTranslation();
+  return (
+    <Badge color={STATUS_COLORS[status]} variant="light" radius="sm" tt="none">
+      {t(`status.${status}`)}
+    </Badge>
+  );
+}
+
+type UrgencyLevel = 0 | 1 | 2 | 3;
+const URGENCY_COLORS: Record<UrgencyLevel, string> = { 0: 'gray', 1: 'blue', 2: 'orange', 3: 'red' };
+export const URGENCY_NAMES = { 0: 'low', 1: 'normal', 2: 'high', 3: 'critical' } as const satisfies Record<
+  UrgencyLevel,
+  string
+>;
+
+export function urgencyLevel(n: number): UrgencyLevel {
+  if (n >= 3) return 3;
+  if (n <= 0) return 0;
+  return n === 1 ? 1 : 2;
+}
+
+export function UrgencyBadge({ urgency }: { urgency: number }) {
+  const { t } = useTranslation();
+  const level = urgencyLevel(urgency);
+  return (
+    <Badge color={URGENCY_COLORS[level]} variant={level >= 2 ? 'filled' : 'light'} radius="sm" tt="none">
+      {t(`urgency.${URGENCY_NAMES[level]}`)}
+    </Badge>
+  );
+}
+
+const SLA_COLORS: Record<SlaState, string> = { ok: 'green', warning: 'yellow', breach: 'red' };
+
+/**
+ * Time since first contact · time since the requester's last message, coloured by the SLA state
+ * the server computed. The full sentence is there for screen readers and on hover.
+ */
+export function SlaBadge({ item, now }: { item: QueueItem; now: number }) {
+  const { t, i18n } = useTranslation();
+  const first = formatElapsed(t, item.createdAt, now);
+  const last = formatElapsed(t, item.lastRequesterAt, now);
+  const state = t(`sla.${item.sla.state}`);
+  let full = t('sla.full', { state, first, last });
+  if (item.sla.dueAt) {
+    const kind = item.sla.kind ? ` (${t(`sla.kinds.${item.sla.kind}`)})` : '';
+    full += ` ${t('sla.due', { due: formatDateTime(item.sla.dueAt, i18n.language) })}${kind}`;
+  }
+  return (
+    <Tooltip label={full} multiline w={260} withinPortal>
+      <Badge
+        color={SLA_COLORS[item.sla.state]}
+        variant={item.sla.state === 'breach' ? 'filled' : 'light'}
+        radius="sm"
+        tt="none"
+        data-sla={item.sla.state}
+      >
+        <span aria-hidden="true">{t('sla.compact', { first, last })}</span>
+        <VisuallyHidden>{full}</VisuallyHidden>
+      </Badge>
+    </Tooltip>
+  );
+}

@@ -1,0 +1,235 @@
+import {
+  Alert,
+  Button,
+  Group,
+  Modal,
+  SegmentedControl,
+  Select,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { createCannedReply, deleteCannedReply, listCannedReplies, updateCannedReply } from '../api.ts';
+import { describeError } from '../lib/errors.ts';
+import { formatDateTime } from '../lib/format.ts';
+import { notifyError, notifySuccess } from '../lib/notify.ts';
+import { queryKeys } from '../lib/query-keys.ts';
+import {
+  type CannedReply,
+  type CannedReplyInput,
+  REQUEST_LANGUAGES,
+  type RequestLanguage,
+} from '../types.ts';
+import { ConfirmDialog } from './confirm-dialog.tsx';
+
+type Editing = { mode: 'create' } | { mode: 'edit'; item: CannedReply };
+
+/** Supervisors keep the quick replies operators insert, one list per requester language. */
+export function CannedRepliesManager() {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  const [language, setLanguage] = useState<RequestLanguage>('ru');
+  const [editing, setEditing] = useState<Editing | null>(null);
+  const [deleting, setDeleting] = useState<CannedReply | null>(null);
+
+  const list = useQuery({
+    queryKey: queryKeys.canned(language),
+    queryFn: () => listCannedReplies(language),
+  });
+
+  const remove = useMutation({
+    mutationFn: (id: string) => deleteCannedReply(id),
+    onSuccess: () => {
+      setDeleting(null);
+      notifySuccess(t('supervisor.canned.deleted'));
+      void queryClient.invalidateQueries({ queryKey: queryKeys.cannedAll });
+    },
+    onError: (e) => notifyError(t, e),
+  });
+
+  return (
+    <Stack gap="sm">
+      <Group justify="space-between">
+        <Title order={2} size="h4">
+          {t('supervisor.canned.title')}
+        </Title>
+        <Group gap="sm">
+          <SegmentedControl
+            aria-label={t('supervisor.canned.language')}
+            size="xs"
+            value={language}
+            onChange={(v) => setLanguage(v as RequestLanguage)}
+            data={REQUEST_LANGUAGES.map((l) => ({ value: l, label: t(`language.${l}`) }))}
+          />
+          <Button size="xs" onClick={() => setEditing({ mode: 'create' })} data-testid="canned-new">
+            {t('supervisor.canned.new')}
+          </Button>
+        </Group>
+      </Group>
+      {list.isError ? (
+        <Alert color="red" role="alert">
+          {describeError(t, list.error)}
+        </Alert>
+      ) : list.data && list.data.items.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          {t('supervisor.canned.empty')}
+        </Text>
+      ) : (
+        <Table verticalSpacing={6} aria-label={t('supervisor.canned.title')} data-testid="canned-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">{t('supervisor.canned.titleField')}</Table.Th>
+              <Table.Th scope="col">{t('supervisor.canned.body')}</Table.Th>
+              <Table.Th scope="col">{t('supervisor.canned.updated')}</Table.Th>
+              <Table.Th scope="col" />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {(list.data?.items ?? []).map((item) => (
+              <Table.Tr key={item.id}>
+                <Table.Td fw={600}>{item.title}</Table.Td>
+                <Table.Td>
+                  <Text size="sm" lineClamp={2} lang={item.language}>
+                    {item.body}
+                  </Text>
+                </Table.Td>
+                <Table.Td className="wf-nowrap">{formatDateTime(item.updatedAt, i18n.language)}</Table.Td>
+                <Table.Td>
+                  <Group gap={4} wrap="nowrap" justify="flex-end">
+                    <Button
+                      size="compact-xs"
+                      variant="default"
+                      onClick={() => setEditing({ mode: 'edit', item })}
+                    >
+                      {t('app.edit')}
+                    </Button>
+                    <Button size="compact-xs" variant="light" color="red" onClick={() => setDeleting(item)}>
+                      {t('app.delete')}
+                    </Button>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {editing && (
+        <CannedReplyModal
+          editing={editing}
+          defaultLanguage={language}
+          onClose={() => setEditing(null)}
+          onSaved={(lang) => {
+            setEditing(null);
+            setLanguage(lang);
+          }}
+        />
+      )}
+      <ConfirmDialog
+        opened={deleting !== null}
+        title={t('app.delete')}
+        message={t('supervisor.canned.deleteConfirm', { title: deleting?.title ?? '' })}
+        danger
+        loading={remove.isPending}
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => deleting && remove.mutate(deleting.id)}
+      />
+    </Stack>
+  );
+}
+
+interface ModalProps {
+  editing: Editing;
+  defaultLanguage: RequestLanguage;
+  onClose(): void;
+  onSaved(language: RequestLanguage): void;
+}
+
+function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }: ModalProps) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const initial = editing.mode === 'edit' ? editing.item : null;
+  const [language, setLanguage] = useState<string>(initial?.language ?? defaultLanguage);
+  const [title, setTitle] = useState(initial?.title ?? '');
+  const [body, setBody] = useState(initial?.body ?? '');
+
+  const save = useMutation({
+    mutationFn: (input: CannedReplyInput) =>
+      editing.mode === 'edit' ? updateCannedReply(editing.item.id, input) : createCannedReply(input),
+    onSuccess: () => {
+      notifySuccess(t('supervisor.canned.saved'));
+      void queryClient.invalidateQueries({ queryKey: queryKeys.cannedAll });
+      onSaved(language as RequestLanguage);
+    },
+  });
+
+  return (
+    <Modal
+      opened
+      onClose={onClose}
+      title={editing.mode === 'edit' ? t('supervisor.canned.editTitle') : t('supervisor.canned.createTitle')}
+      size="lg"
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (title.trim() && body.trim()) save.mutate({ language, title: title.trim(), body: body.trim() });
+        }}
+      >
+        <Stack gap="sm">
+          <Select
+            label={t('supervisor.canned.language')}
+            data={REQUEST_LANGUAGES.map((l) => ({ value: l, label: t(`language.${l}`) }))}
+            value={language}
+            onChange={(v) => v && setLanguage(v)}
+            allowDeselect={false}
+          />
+          <TextInput
+            label={t('supervisor.canned.titleField')}
+            required
+            maxLength={120}
+            value={title}
+            onChange={(e) => setTitle(e.currentTarget.value)}
+            data-autofocus
+            data-testid="canned-title"
+          />
+          <Textarea
+            label={t('supervisor.canned.body')}
+            required
+            autosize
+            minRows={5}
+            maxRows={14}
+            maxLength={5000}
+            lang={language}
+            value={body}
+            onChange={(e) => setBody(e.currentTarget.value)}
+            data-testid="canned-body"
+          />
+          {save.isError && (
+            <Alert color="red" role="alert">
+              {describeError(t, save.error)}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('app.cancel')}
+            </Button>
+            <Button
+              type="submit"
+              loading={save.isPending}
+              disabled={!title.trim() || !body.trim()}
+              data-testid="canned-save"
+            >
+              {t('app.save')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,123 @@
+import { Badge, Group, Table, Text, Tooltip } from '@mantine/core';
+import type { MouseEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { languageName } from '../lib/labels.ts';
+import { Link, navigate, paths } from '../lib/router.tsx';
+import type { DirectoryEntry, QueueItem } from '../types.ts';
+import { SlaBadge, StatusBadge, UrgencyBadge } from './badges.tsx';
+
+interface Props {
+  items: QueueItem[];
+  selectedId: string | null;
+  currentUserId: string;
+  users: Map<string, DirectoryEntry>;
+  now: number;
+  onSelect(id: string): void;
+}
+
+export function QueueTable({ items, selectedId, currentUserId, users, now, onSelect }: Props) {
+  const { t } = useTranslation();
+
+  function assigneeName(id: string | null): string {
+    if (!id) return t('app.none');
+    if (id === currentUserId) return t('queue.filters.me');
+    return users.get(id)?.email ?? id.slice(0, 8);
+  }
+
+  function onRowClick(e: MouseEvent<HTMLTableRowElement>, id: string) {
+    // The ref cell holds a real link; clicks elsewhere on the row open the request too.
+    if ((e.target as HTMLElement).closest('a, button, input')) return;
+    onSelect(id);
+    navigate(paths.request(id));
+  }
+
+  return (
+    <div className="wf-table-scroll">
+      <Table
+        className="wf-queue-table"
+        highlightOnHover
+        verticalSpacing={6}
+        horizontalSpacing="sm"
+        aria-label={t('queue.tableLabel')}
+        data-testid="queue-table"
+      >
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">{t('queue.columns.ref')}</Table.Th>
+            <Table.Th scope="col">{t('queue.columns.category')}</Table.Th>
+            <Table.Th scope="col">{t('queue.columns.language')}</Table.Th>
+            <Table.Th scope="col">{t('queue.columns.channel')}</Table.Th>
+            <Table.Th scope="col">{t('queue.columns.urgency')}</Table.Th>
+            <Table.Th scope="col">{t('queue.columns.status')}</Table.Th>
+            <Table.Th scope="col">{t('queue.columns.assignee')}</Table.Th>
+            <Table.Th scope="col">{t('queue.columns.sla')}</Table.Th>
+            <Table.Th scope="col">{t('queue.columns.tags')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items.map((item) => (
+            <Table.Tr
+              key={item.id}
+              className="wf-queue-row"
+              data-selected={item.id === selectedId ? 'true' : undefined}
+              aria-selected={item.id === selectedId}
+              data-testid={`queue-row-${item.id}`}
+              onClick={(e) => onRowClick(e, item.id)}
+            >
+              <Table.Td>
+                <Group gap={6} wrap="nowrap">
+                  <Link to={paths.request(item.id)} className="wf-ref" onNavigate={() => onSelect(item.id)}>
+                    {item.ref}
+                  </Link>
+                  {item.awaitingReply && (
+                    <Tooltip label={t('queue.awaiting')}>
+                      <Badge size="xs" circle color="orange" aria-label={t('queue.awaiting')}>
+                        <span aria-hidden="true">!</span>
+                      </Badge>
+                    </Tooltip>
+                  )}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" lineClamp={1}>
+                  {t(`category.${item.category}`)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" tt="uppercase" title={languageName(t, item.language)}>
+                  {item.language}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{t(`channel.${item.channel}`)}</Text>
+              </Table.Td>
+              <Table.Td>
+                <UrgencyBadge urgency={item.urgency} />
+              </Table.Td>
+              <Table.Td>
+                <StatusBadge status={item.status} />
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" lineClamp={1} maw={180}>
+                  {assigneeName(item.assigneeId)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <SlaBadge item={item} now={now} />
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  {item.tags.map((tag) => (
+                    <Badge key={tag} size="xs" variant="outline" color="gray" tt="none">
+                      {tag}
+                    </Badge>
+                  ))}
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+import { Stack, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { formatDateTime } from '../lib/format.ts';
+import { languageName } from '../lib/labels.ts';
+import { Link, paths } from '../lib/router.tsx';
+import type { DirectoryEntry, RequestDetail } from '../types.ts';
+import { StatusBadge, UrgencyBadge } from './badges.tsx';
+
+interface Props {
+  detail: RequestDetail;
+  users: Map<string, DirectoryEntry>;
+}
+
+export function RequestDetails({ detail, users }: Props) {
+  const { t, i18n } = useTranslation();
+  const r = detail.request;
+  const assignee = r.assigneeId ? (users.get(r.assigneeId)?.email ?? r.assigneeId) : t('app.none');
+  return (
+    <Stack gap="xs">
+      <Title order={2} size="h5">
+        {t('request.details')}
+      </Title>
+      <dl className="wf-meta-list" data-testid="request-meta">
+        <dt>{t('request.ref')}</dt>
+        <dd className="wf-ref">{r.ref}</dd>
+        <dt>{t('request.status')}</dt>
+        <dd>
+          <StatusBadge status={r.status} />
+        </dd>
+        <dt>{t('request.urgency')}</dt>
+        <dd>
+          <UrgencyBadge urgency={r.urgency} />
+        </dd>
+        <dt>{t('request.category')}</dt>
+        <dd>{t(`category.${r.category}`)}</dd>
+        <dt>{t('request.language')}</dt>
+        <dd>{languageName(t, r.language)}</dd>
+        <dt>{t('request.channel')}</dt>
+        <dd>{t(`channel.${r.channel}`)}</dd>
+        <dt>{t('request.assignee')}</dt>
+        <dd data-testid="request-assignee">{assignee}</dd>
+        <dt>{t('request.created')}</dt>
+        <dd>{formatDateTime(r.createdAt, i18n.language)}</dd>
+        <dt>{t('request.lastRequester')}</dt>
+        <dd>{formatDateTime(r.lastRequesterAt, i18n.language)}</dd>
+        <dt>{t('request.messages')}</dt>
+        <dd>{r.messageCount}</dd>
+      </dl>
+    </Stack>
+  );
+}
+
+export function RelatedRequests({ detail }: { detail: RequestDetail }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <Stack gap="xs">
+      <Title order={2} size="h5">
+        {t('request.related')}
+      </Title>
+      {detail.related.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          {t('request.noRelated')}
+        </Text>
+      ) : (
+        <ul className="wf-plain-list" data-testid="related-requests">
+          {detail.related.map((rel) => (
+            <li key={rel.id}>
+              <Link to={paths.request(rel.id)} className="wf-ref">
+                {rel.ref}
+              </Link>{' '}
+              <StatusBadge status={rel.status} />{' '}
+              <Text span size="xs" c="dimmed">
+                {formatDateTime(rel.createdAt, i18n.language)}
+              </Text>
+            </li>
+          ))}
+        </ul>
+      )}
+      {detail.merged.length > 0 && (
+        <>
+          <Title order={3} size="h6">
+            {t('request.merged')}
+          </Title>
+          <ul className="wf-plain-list">
+            {detail.merged.map((m) => (
+              <li key={m.id}>
+                <Link to={paths.request(m.id)} className="wf-ref">
+                  {m.ref}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </Stack>
+  );
+}

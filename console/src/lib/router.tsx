@@ -1,0 +1,103 @@
+import { Anchor, type AnchorProps } from '@mantine/core';
+import { type MouseEvent, type ReactNode, useSyncExternalStore } from 'react';
+
+/**
+ * A tiny router on the History API: the console has a handful of screens under /console/, and the
+ * server answers every unknown /console/* path with index.html.
+ */
+export const BASE = '/console';
+
+export type Route =
+  | { name: 'queue' }
+  | { name: 'request'; id: string }
+  | { name: 'supervisor' }
+  | { name: 'admin' }
+  | { name: 'settings' }
+  | { name: 'notFound' };
+
+export const paths = {
+  queue: `${BASE}/`,
+  request: (id: string) => `${BASE}/requests/${encodeURIComponent(id)}`,
+  supervisor: `${BASE}/supervisor`,
+  admin: `${BASE}/admin`,
+  settings: `${BASE}/settings`,
+} as const;
+
+export function parseRoute(pathname: string): Route {
+  if (!pathname.startsWith(BASE)) return { name: 'notFound' };
+  const rest = pathname.slice(BASE.length).replace(/\/+$/, '');
+  if (rest === '') return { name: 'queue' };
+  const request = /^\/requests\/([^/]+)$/.exec(rest);
+  if (request?.[1]) return { name: 'request', id: decodeURIComponent(request[1]) };
+  switch (rest) {
+    case '/supervisor':
+      return { name: 'supervisor' };
+    case '/admin':
+      return { name: 'admin' };
+    case '/settings':
+      return { name: 'settings' };
+    default:
+      return { name: 'notFound' };
+  }
+}
+
+const NAVIGATE_EVENT = 'wf:navigate';
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('popstate', onChange);
+  window.addEventListener(NAVIGATE_EVENT, onChange);
+  return () => {
+    window.removeEventListener('popstate', onChange);
+    window.removeEventListener(NAVIGATE_EVENT, onChange);
+  };
+}
+
+function getPathname(): string {
+  return window.location.pathname;
+}
+
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, getPathname);
+}
+
+export function useRoute(): Route {
+  return parseRoute(usePathname());
+}
+
+export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+  if (to === window.location.pathname) return;
+  if (opts.replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  window.scrollTo(0, 0);
+  window.dispatchEvent(new Event(NAVIGATE_EVENT));
+}
+
+export function isPlainLeftClick(e: MouseEvent): boolean {
+  return e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey;
+}
+
+interface LinkProps extends AnchorProps {
+  to: string;
+  children: ReactNode;
+  'aria-current'?: 'page' | undefined;
+  'data-testid'?: string;
+  onNavigate?: () => void;
+}
+
+/** A real link (middle-click, copy address work) that navigates in-app on a plain click. */
+export function Link({ to, children, onNavigate, ...rest }: LinkProps) {
+  return (
+    <Anchor
+      href={to}
+      onClick={(e: MouseEvent<HTMLAnchorElement>) => {
+        if (!isPlainLeftClick(e)) return;
+        e.preventDefault();
+        onNavigate?.();
+        navigate(to);
+      }}
+      {...rest}
+    >
+      {children}
+    </Anchor>
+  );
+}
