@@ -21,6 +21,7 @@ import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { registerUsersRoutes } from './auth/users.routes.ts';
 import { registerCannedRoutes } from './canned/canned.routes.ts';
 import { registerCasesRoutes } from './cases/cases.routes.ts';
+import type { Telegram } from './channels/telegram/telegram.ts';
 import { errorPage } from './channels/web/web.pages.ts';
 import { registerWebRoutes } from './channels/web/web.routes.ts';
 import { registerConsole } from './console.routes.ts';
@@ -43,6 +44,8 @@ export interface AppOptions {
   /** Where the built console lives (dist/console); without an index.html there, /console says how to build it. */
   consoleDir?: string | undefined;
   publicOrigin?: string | undefined;
+  /** Messaging channels whose webhooks this instance answers. */
+  telegram?: Telegram | undefined;
 }
 
 const PUBLIC_CSP =
@@ -224,6 +227,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerProtocolRoutes(app, { sessions: core.sessions, protocol: core.protocol });
   registerKnowledgeRoutes(app, { sessions: core.sessions, knowledge: core.knowledge });
   registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
+  opts.telegram?.registerWebhook(app);
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });
   consoleFallback = await registerConsole(app, opts.consoleDir);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { TelegramSettings } from './channels/telegram/telegram.ts';
 
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
@@ -28,6 +29,17 @@ const ZEnv = z.object({
   WHITEFLAG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   WHITEFLAG_SILENT_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   WHITEFLAG_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]{20,}$/, 'looks like 123456:ABC…')
+    .optional(),
+  TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, '16–256 of A-Z a-z 0-9 _ -')
+    .optional(),
+  TELEGRAM_WEBHOOK_URL: z.string().url().optional(),
 });
 
 export interface Config {
@@ -47,6 +59,7 @@ export interface Config {
   cases: { retentionDays: number; silentDays: number };
   /** web: HTTP only; worker: scheduled jobs only; all: both in one process (the default). */
   role: 'all' | 'web' | 'worker';
+  telegram: TelegramSettings | undefined;
 }
 
 /** Parses the environment once at start-up; a bad value stops the process with a clear message. */
@@ -57,6 +70,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.TELEGRAM_BOT_TOKEN && e.TELEGRAM_MODE === 'webhook' && !e.TELEGRAM_WEBHOOK_SECRET) {
+    throw new Error('Invalid configuration:\n  TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_MODE=webhook');
+  }
   const dataDir = path.resolve(e.WHITEFLAG_DATA_DIR);
   return {
     env: e.NODE_ENV,
@@ -80,5 +96,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     intake: { perMinute: e.WHITEFLAG_INTAKE_PER_MINUTE },
     cases: { retentionDays: e.WHITEFLAG_RETENTION_DAYS, silentDays: e.WHITEFLAG_SILENT_DAYS },
     role: e.WHITEFLAG_ROLE,
+    telegram: e.TELEGRAM_BOT_TOKEN
+      ? {
+          token: e.TELEGRAM_BOT_TOKEN,
+          mode: e.TELEGRAM_MODE,
+          apiRoot: e.TELEGRAM_API_ROOT.replace(/\/$/, ''),
+          webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+          webhookUrl: e.TELEGRAM_WEBHOOK_URL,
+        }
+      : undefined,
   };
 }

@@ -5,18 +5,22 @@ import { createUsersService } from './auth/users.service.ts';
 import { createWebauthnService } from './auth/webauthn.service.ts';
 import { createCannedService } from './canned/canned.service.ts';
 import { createCasesService } from './cases/cases.service.ts';
+import type { Channel } from './cases/categories.ts';
 import { createTimersService } from './cases/timers.service.ts';
+import type { ChannelAdapter } from './channels/channel.ts';
 import { createFormTokens } from './channels/web/form-token.ts';
 import type { Clock } from './clock.ts';
 import type { Keyring } from './crypto/keyring.ts';
 import { createSealer } from './crypto/sealed.ts';
 import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
+import { createChannelIntake } from './intake/channel-intake.service.ts';
 import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
 import { createRateLimiter } from './lib/rate-limit.ts';
 import type { Log } from './log.ts';
+import { createOutbox } from './outbox/outbox.service.ts';
 import { createProtocolService, loadDefaultProtocol } from './protocol/protocol.service.ts';
 import { createNotifier, EVENTS_CHANNEL } from './realtime/events.ts';
 import { createRetentionService } from './retention/retention.service.ts';
@@ -57,7 +61,25 @@ export async function createCore(deps: {
     (payload) => sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${payload})`.execute(db),
     (e) => log.warn({ err: String(e) }, 'live event not sent'),
   );
-  const cases = createCasesService({ db, sealer, audit, clock });
+  // Outbound channels register their adapters here (Telegram, WhatsApp, SMS); the outbox delivers.
+  const adapters = new Map<Channel, ChannelAdapter>();
+  const outbox = createOutbox({ db, vault, audit, clock, log, adapters });
+  const cases = createCasesService({
+    db,
+    sealer,
+    audit,
+    clock,
+    deliver: async (trx, thread, messageId, body) => {
+      if (!thread.identity_enc) return;
+      await outbox.enqueue(trx, {
+        threadId: thread.id,
+        messageId,
+        channel: thread.channel as Channel,
+        message: { to: vault.decrypt(thread.identity_enc, 'request_threads.identity'), text: body },
+      });
+    },
+    deliveryOf: (ids) => outbox.deliveryOf(ids),
+  });
   const protocol = createProtocolService({ db, vault, sealer, audit, clock, cases });
   // The shipped protocol becomes a published version on first start (and when a newer one ships).
   await protocol.seed(await loadDefaultProtocol());
@@ -73,6 +95,7 @@ export async function createCore(deps: {
     protocolVersion: () => protocol.currentVersion(),
   });
   const formTokens = createFormTokens(vault, clock);
+  const channelIntake = createChannelIntake({ db, vault, audit, clock, intake });
   const canned = createCannedService({ db, audit, clock });
   const knowledge = createKnowledgeService({ db, audit, clock });
   await knowledge.seedFromFiles();
@@ -96,6 +119,9 @@ export async function createCore(deps: {
     knowledge,
     timers,
     retention,
+    outbox,
+    adapters,
+    channelIntake,
     canned,
     formTokens,
     notifier,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { createTelegram } from './channels/telegram/telegram.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
 import { createCore } from './core.ts';
@@ -42,6 +43,19 @@ async function main(): Promise<void> {
     );
   }
 
+  const telegram = config.telegram
+    ? createTelegram(config.telegram, {
+        db: core.db,
+        vault: core.vault,
+        clock: core.clock,
+        log,
+        channelIntake: core.channelIntake,
+        protocol: core.protocol,
+        knowledge: core.knowledge,
+      })
+    : null;
+  if (telegram) core.adapters.set('telegram', telegram.adapter);
+
   const jobs: JobRunner | null =
     config.role === 'web'
       ? null
@@ -61,8 +75,12 @@ async function main(): Promise<void> {
       events,
       consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
       publicOrigin: config.http.publicOrigin,
+      telegram: config.telegram?.mode === 'webhook' ? (telegram ?? undefined) : undefined,
     });
   }
+  // Delivery and channel listeners run where the scheduled jobs run (worker or all-in-one).
+  const delivery = config.role === 'web' ? null : core.outbox.start();
+  const telegramRunner = config.role === 'web' || !telegram ? null : await telegram.start();
 
   // Housekeeping: expired form nonces and sessions go; the audit chain catches up.
   const housekeeping = setInterval(() => {
@@ -86,6 +104,8 @@ async function main(): Promise<void> {
       await app?.close();
       await events?.close();
       await jobs?.stop();
+      await telegramRunner?.stop();
+      await delivery?.stop();
       await core.notifier.flush();
       await core.audit.chain().catch(() => 0);
       await runtime.close();

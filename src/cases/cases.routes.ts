@@ -49,6 +49,10 @@ const ZMessage = z.object({
   body: z.string(),
   name: z.string().optional(),
   contact: z.string().optional(),
+  attachments: z.array(z.object({ kind: z.string(), mime: z.string(), data: z.string() })).optional(),
+  delivery: z
+    .object({ status: z.string(), attempts: z.number(), lastError: z.string().nullable() })
+    .optional(),
   at: z.string(),
 });
 

@@ -64,6 +64,8 @@ export interface ThreadMessageView {
   body: string;
   name?: string | undefined;
   contact?: string | undefined;
+  attachments?: Array<{ kind: string; mime: string; data: string }> | undefined;
+  delivery?: { status: string; attempts: number; lastError: string | null } | undefined;
   at: string;
 }
 
@@ -72,6 +74,17 @@ export interface CasesDeps {
   sealer: Sealer;
   audit: AuditLog;
   clock: Clock;
+  /** Hands a reply to its channel (the outbox) inside the reply's transaction; web replies need none. */
+  deliver?: (
+    trx: Transaction<Database>,
+    thread: { id: string; channel: string; identity_enc: string | null },
+    messageId: string,
+    body: string,
+  ) => Promise<void>;
+  /** Delivery state per outbound message id. */
+  deliveryOf?: (
+    threadIds: string[],
+  ) => Promise<Map<string, { status: string; attempts: number; lastError: string | null }>>;
 }
 
 type Row = {
@@ -359,6 +372,7 @@ export function createCasesService(deps: CasesDeps) {
             body: c.body,
             name: c.name,
             contact: c.contact,
+            attachments: c.attachments,
             at: new Date(m.created_at).toISOString(),
           };
         });
@@ -388,6 +402,10 @@ export function createCasesService(deps: CasesDeps) {
         .sort((a, b) => a.at.localeCompare(b.at) || Number(a.id) - Number(b.id));
     } finally {
       orgKey.fill(0);
+    }
+    if (deps.deliveryOf) {
+      const delivery = await deps.deliveryOf([t.id, ...merged.map((m) => m.id)]);
+      for (const m of messages) if (delivery.has(m.id)) m.delivery = delivery.get(m.id);
     }
     const related = t.identity_index
       ? await db
@@ -461,6 +479,7 @@ export function createCasesService(deps: CasesDeps) {
     return mutate(session, id, 'message', async (trx, t) => {
       const now = clock.now();
       const msg = await insertMessage(trx, t, session, 'out', body);
+      if (t.channel !== 'web' && deps.deliver) await deps.deliver(trx, t, msg.id, body);
       const nextStatus = t.status === 'new' ? 'screening' : t.status;
       await trx
         .updateTable('request_threads')

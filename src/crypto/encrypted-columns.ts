@@ -13,4 +13,17 @@ export const SERVER_TIER_COLUMNS = [
     context: 'case_answers.value',
     key: "thread_id::text || '/' || step_id || '/' || question_id",
   },
+  {
+    table: 'inbound_updates',
+    column: 'payload_enc',
+    context: 'inbound_updates.payload',
+    key: "channel || '/' || update_key",
+  },
+  { table: 'outbox', column: 'payload_enc', context: 'outbox.payload', key: 'id::text' },
+  {
+    table: 'bot_conversations',
+    column: 'state_enc',
+    context: 'bot_conversations.state',
+    key: "channel || '/' || encode(identity_index, 'hex')",
+  },
 ] as const;

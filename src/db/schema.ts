@@ -68,6 +68,9 @@ export interface RequestThreadsTable {
   merged_into: string | null;
   first_response_at: Timestamp | null;
   purged_at: Timestamp | null;
+  last_inbound_at: Timestamp | null;
+  callback_requested_at: Timestamp | null;
+  callback_done_at: Timestamp | null;
 }
 
 export interface ThreadMessagesTable {
@@ -182,7 +185,43 @@ export interface KnowledgeArticlesTable {
   created_by: string | null;
 }
 
+export interface InboundUpdatesTable {
+  channel: string;
+  update_key: string;
+  payload_enc: string;
+  received_at: Timestamp;
+  processed_at: Timestamp | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  thread_id: string;
+  message_id: string | null;
+  channel: string;
+  recipient_index: Buffer;
+  payload_enc: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  provider_message_id: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface BotConversationsTable {
+  channel: string;
+  identity_index: Buffer;
+  state_enc: string;
+  updated_at: Timestamp;
+}
+
 export interface Database {
+  inbound_updates: InboundUpdatesTable;
+  outbox: OutboxTable;
+  bot_conversations: BotConversationsTable;
   protocol_versions: ProtocolVersionsTable;
   case_answers: CaseAnswersTable;
   case_steps: CaseStepsTable;

@@ -55,6 +55,25 @@ export const en = {
   'error.bad_request': 'The request could not be understood.',
   'error.internal': 'An error occurred on our side. Your data is safe. Please try again.',
   'error.back': 'Back to the start',
+  'bot.choose_language': 'Choose a language / Выберите язык / Оберіть мову',
+  'bot.choose_category': 'Who are you? Your answer helps us help you faster.',
+  'bot.ready':
+    "Write your message here. An operator will answer in this chat. You can also read answers to common questions (/faq) or fill in the questionnaire (/questionnaire). To remove the bot's messages: /delete.",
+  'bot.received': 'Received. An operator will answer here as soon as possible.',
+  'bot.menu.faq': 'Questions and answers',
+  'bot.menu.questionnaire': 'Questionnaire',
+  'bot.faq.choose': 'Choose a topic:',
+  'bot.q.done': 'Thank you, your answers have been saved.',
+  'bot.q.type_answer': 'Type your answer (or /skip).',
+  'bot.q.invalid': 'That answer does not fit. Please try again (or /skip).',
+  'bot.q.none': 'There is no questionnaire to fill in right now.',
+  'bot.deleted':
+    'The bot\'s messages in this chat have been deleted where Telegram allows it. To clear your side: open the chat menu (⋮) → "Delete chat" and tick "Also delete for the bot". Consider also clearing Telegram from your recent apps.',
+  'bot.too_large': 'This file is too large (at most 5 MB).',
+  'bot.unsupported':
+    'This kind of message is not supported. Please write text, send a photo or a voice message.',
+  'bot.yes': 'Yes',
+  'bot.no': 'No',
   'questionnaire.heading': 'Questionnaire',
   'questionnaire.intro':
     'Answer what you can. Only the help line sees your answers; skip anything you do not want to say.',

@@ -73,7 +73,12 @@ export function createIntakeService(deps: IntakeDeps) {
    */
   async function createRequest(
     input: NewRequest,
-    opts: { withReceipt: boolean; formNonce?: { nonce: Buffer; expiresAt: Date } },
+    opts: {
+      withReceipt: boolean;
+      formNonce?: { nonce: Buffer; expiresAt: Date };
+      /** Messaging channels: the chat id or phone number (encrypted) and its blind index. */
+      identity?: { index: Buffer; enc: string };
+    },
   ): Promise<CreatedRequest> {
     const orgPk = await deps.orgPublicKey();
     const code = opts.withReceipt ? generateReceiptCode() : null;
@@ -98,10 +103,10 @@ export function createIntakeService(deps: IntakeDeps) {
       t AS (
         INSERT INTO request_threads (id, ref, channel, category, language, urgency, status, public_key, sk_for_org,
           sk_for_receipt, receipt_salt, receipt_lookup, message_count, awaiting_reply, created_at, updated_at,
-          last_requester_at, protocol_version)
+          last_requester_at, protocol_version, identity_index, identity_enc)
         SELECT ${id}, ${ref}, ${input.channel}, ${input.category}, ${input.language}, ${triage.urgency}, 'new',
           ${keys.publicKey}, ${keys.skForOrg}, ${keys.skForReceipt}, ${keys.receiptSalt},
-          ${code ? receiptLookup(code) : null}, 1, true, ${now}, ${now}, ${now}, ${deps.protocolVersion?.() ?? null}
+          ${code ? receiptLookup(code) : null}, 1, true, ${now}, ${now}, ${now}, ${deps.protocolVersion?.() ?? null}, ${opts.identity?.index ?? null}, ${opts.identity?.enc ?? null}
         FROM claim
         RETURNING id
       ),

@@ -1,10 +1,18 @@
 import { z } from 'zod';
 
 /** What is sealed inside one thread message. Only the holder of the thread key can read it. */
+export const ZAttachment = z.object({
+  kind: z.enum(['image', 'voice', 'audio', 'document']),
+  mime: z.string(),
+  /** base64 of the bytes; the whole message is sealed, so attachments are never stored in clear. */
+  data: z.string(),
+});
+
 export const ZMessageContent = z.object({
   body: z.string(),
   name: z.string().optional(),
   contact: z.string().optional(),
+  attachments: z.array(ZAttachment).optional(),
 });
 export type MessageContent = z.infer<typeof ZMessageContent>;
 
@@ -16,4 +24,4 @@ export function decodeContent(b: Buffer): MessageContent {
   return ZMessageContent.parse(JSON.parse(b.toString('utf8')));
 }
 
-export const LIMITS = { body: 5000, name: 200, contact: 300 } as const;
+export const LIMITS = { body: 5000, name: 200, contact: 300, attachmentBytes: 5 * 1024 * 1024 } as const;

@@ -370,7 +370,7 @@ export function createProtocolService(deps: ProtocolDeps) {
   }
 
   /** The requester's own questionnaire (steps meant for them), opened with the receipt-derived key pair. */
-  async function requesterView(threadId: string, kp: KeyPair) {
+  async function requesterView(threadId: string, kp: KeyPair | null) {
     return buildView(await threadFor(threadId), kp, 'requester');
   }
 

@@ -22,8 +22,12 @@ export function createRetentionService(deps: {
     const now = clock.now();
     const cutoff = new Date(now.getTime() - deps.retentionDays * 86_400_000);
     let purged = 0;
+    let lastXid = '0';
     for (;;) {
       const n = await db.transaction().execute(async (trx) => {
+        lastXid =
+          (await sql<{ x: string }>`SELECT pg_current_xact_id()::text AS x`.execute(trx)).rows[0]?.x ??
+          lastXid;
         const ids = (
           await trx
             .selectFrom('request_threads')
@@ -86,6 +90,14 @@ export function createRetentionService(deps: {
     }
     const vacuum = opts.vacuum ?? 'plain';
     if (purged > 0 && vacuum !== 'none') {
+      // A transaction that started before the purge may still see the old rows, and VACUUM must keep
+      // them for it: wait (up to 30 s) until every such transaction has ended.
+      for (let i = 0; i < 300; i++) {
+        const r = await sql<{ done: boolean }>`
+          SELECT pg_snapshot_xmin(pg_current_snapshot()) > ${lastXid}::xid8 AS done`.execute(db);
+        if (r.rows[0]?.done) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
       // Deleted tuples stay in the heap until vacuumed. Plain VACUUM frees them for reuse (their bytes
       // may linger until overwritten, but the keys that opened them are gone: crypto-shredding); FULL
       // rewrites the tables so no byte of them is left in the database files, at the cost of a lock —

@@ -1,0 +1,330 @@
+import { type Bot, type Context, InlineKeyboard } from 'grammy';
+import { CALLER_CATEGORIES, type CallerCategory } from '../../cases/categories.ts';
+import type { Clock } from '../../clock.ts';
+import type { Vault } from '../../crypto/vault.ts';
+import type { Db } from '../../db/database.ts';
+import { AppError } from '../../errors.ts';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey, t } from '../../i18n/i18n.ts';
+import { type ChannelIntake, identityIndex } from '../../intake/channel-intake.service.ts';
+import { LIMITS } from '../../intake/message-content.ts';
+import { toPlainText } from '../../knowledge/articles.ts';
+import type { KnowledgeService } from '../../knowledge/knowledge.service.ts';
+import type { Log } from '../../log.ts';
+import { validateAnswer } from '../../protocol/answers.ts';
+import type { ProtocolService, StepView } from '../../protocol/protocol.service.ts';
+import type { Attachment } from '../channel.ts';
+import { checkAudio, stripImage } from '../media.ts';
+
+/**
+ * The Telegram conversation: language, who the person is, then free conversation with the operators;
+ * /faq reads the knowledge base, /questionnaire walks the protocol's requester questions with buttons,
+ * /delete removes the bot's messages and explains how to clear the person's side. The per-chat state
+ * is server-tier encrypted and keyed by the chat id's blind index.
+ */
+interface ConversationState {
+  lang?: Language;
+  category?: CallerCategory;
+  /** Questionnaire position: step and question index. */
+  q?: { step: string; index: number };
+  /** Message ids of the bot's own UI messages (for /delete). */
+  sent: number[];
+  /** Questions answered in this chat (sealed answers cannot be read back without the thread key). */
+  answered?: string[];
+}
+
+export interface TelegramBotDeps {
+  db: Db;
+  vault: Vault;
+  clock: Clock;
+  log: Log;
+  channelIntake: ChannelIntake;
+  protocol: ProtocolService;
+  knowledge: KnowledgeService;
+  apiRoot: string;
+  token: string;
+}
+
+const CONTEXT = 'bot_conversations.state';
+
+export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
+  const { db, vault, clock, channelIntake } = deps;
+
+  async function load(chatId: string): Promise<ConversationState> {
+    const row = await db
+      .selectFrom('bot_conversations')
+      .select('state_enc')
+      .where('channel', '=', 'telegram')
+      .where('identity_index', '=', identityIndex(vault, 'telegram', chatId))
+      .executeTakeFirst();
+    return row ? (JSON.parse(vault.decrypt(row.state_enc, CONTEXT)) as ConversationState) : { sent: [] };
+  }
+
+  async function save(chatId: string, state: ConversationState): Promise<void> {
+    const row = {
+      channel: 'telegram',
+      identity_index: identityIndex(vault, 'telegram', chatId),
+      state_enc: vault.encrypt(JSON.stringify({ ...state, sent: state.sent.slice(-200) }), CONTEXT),
+      updated_at: clock.now(),
+    };
+    await db
+      .insertInto('bot_conversations')
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .columns(['channel', 'identity_index'])
+          .doUpdateSet({ state_enc: row.state_enc, updated_at: row.updated_at }),
+      )
+      .execute();
+  }
+
+  async function say(ctx: Context, state: ConversationState, text: string, keyboard?: InlineKeyboard) {
+    const m = await ctx.reply(text, keyboard ? { reply_markup: keyboard } : {});
+    state.sent.push(m.message_id);
+  }
+
+  const lang = (s: ConversationState): Language => s.lang ?? 'ru';
+
+  function languageKeyboard() {
+    const kb = new InlineKeyboard();
+    for (const l of LANGUAGES) kb.text(LANGUAGE_NAMES[l], `lang:${l}`);
+    return kb;
+  }
+
+  function categoryKeyboard(l: Language) {
+    const kb = new InlineKeyboard();
+    for (const c of CALLER_CATEGORIES) kb.text(t(l, `form.category.${c}` as MessageKey), `cat:${c}`).row();
+    return kb;
+  }
+
+  async function askNext(ctx: Context, chatId: string, state: ConversationState): Promise<void> {
+    const l = lang(state);
+    const open = await channelIntake.openThreadOf('telegram', chatId);
+    const steps = open ? await requesterSteps(open.id) : [];
+    // Find the next unanswered question from the current position on.
+    for (const step of steps) {
+      for (let i = 0; i < step.questions.length; i++) {
+        const q = step.questions[i];
+        if (!q || q.type === 'datetime_window' || q.type === 'multichoice') continue;
+        const before =
+          state.q &&
+          (steps.indexOf(step) < steps.findIndex((s) => s.id === state.q?.step) ||
+            (step.id === state.q.step && i < state.q.index));
+        if (before || q.answer !== null || state.answered?.includes(`${step.id}.${q.id}`)) continue;
+        state.q = { step: step.id, index: i };
+        const kb = new InlineKeyboard();
+        if (q.type === 'choice') for (const o of q.options ?? []) kb.text(o.label[l], `qa:${o.value}`).row();
+        if (q.type === 'boolean') kb.text(t(l, 'bot.yes'), 'qa:yes').text(t(l, 'bot.no'), 'qa:no');
+        const prompt =
+          q.type === 'choice' || q.type === 'boolean'
+            ? q.label[l]
+            : `${q.label[l]}\n\n${t(l, 'bot.q.type_answer')}`;
+        await say(ctx, state, prompt, q.type === 'choice' || q.type === 'boolean' ? kb : undefined);
+        return;
+      }
+    }
+    delete state.q;
+    await say(ctx, state, steps.length ? t(l, 'bot.q.done') : t(l, 'bot.q.none'));
+  }
+
+  async function requesterSteps(threadId: string): Promise<StepView[]> {
+    try {
+      // Requester-facing steps only; the bot never needs the thread key (answers are written sealed).
+      return (await deps.protocol.requesterView(threadId, null)).steps.filter((s) => !s.completed);
+    } catch {
+      return [];
+    }
+  }
+
+  async function answer(ctx: Context, chatId: string, state: ConversationState, raw: string): Promise<void> {
+    const l = lang(state);
+    const open = await channelIntake.openThreadOf('telegram', chatId);
+    const pos = state.q;
+    if (!open || !pos) return;
+    const steps = await requesterSteps(open.id);
+    const step = steps.find((s) => s.id === pos.step);
+    const q = step?.questions[pos.index];
+    if (!step || !q) {
+      delete state.q;
+      return;
+    }
+    if (raw !== '/skip') {
+      const v = validateAnswer({ ...q, required: false }, raw);
+      if (v.error) {
+        await say(ctx, state, t(l, 'bot.q.invalid'));
+        return;
+      }
+      await deps.protocol.saveAnswers({ type: 'requester' }, open.id, step.id, { [q.id]: v.value });
+      state.answered = [...(state.answered ?? []), `${step.id}.${q.id}`];
+    }
+    state.q = { step: step.id, index: pos.index + 1 };
+    await askNext(ctx, chatId, state);
+  }
+
+  /** Every update goes through here: load the chat's state, run the handler, save the state. */
+  async function withState(ctx: Context, fn: (chatId: string, state: ConversationState) => Promise<void>) {
+    const chatId = String(ctx.chat?.id ?? '');
+    if (!chatId || ctx.chat?.type !== 'private') return;
+    const state = await load(chatId);
+    await fn(chatId, state);
+    await save(chatId, state);
+  }
+
+  async function toIntake(
+    ctx: Context,
+    chatId: string,
+    state: ConversationState,
+    text: string,
+    attachments: Attachment[] = [],
+  ) {
+    const l = lang(state);
+    if (!state.category) {
+      await say(ctx, state, t(l, 'bot.choose_category'), categoryKeyboard(l));
+    }
+    const { created } = await channelIntake.receive(
+      { channel: 'telegram', updateKey: String(ctx.update.update_id), identity: chatId, text, attachments },
+      { category: state.category ?? 'other', language: l },
+    );
+    if (created) await say(ctx, state, t(l, 'bot.received'));
+  }
+
+  bot.command('start', (ctx) =>
+    withState(ctx, async (_chatId, state) => {
+      await say(ctx, state, t(lang(state), 'bot.choose_language'), languageKeyboard());
+    }),
+  );
+
+  bot.command('faq', (ctx) =>
+    withState(ctx, async (_chatId, state) => {
+      const l = lang(state);
+      const kb = new InlineKeyboard();
+      for (const a of (await deps.knowledge.load()).list(l)) kb.text(a.title, `kb:${a.slug}`).row();
+      await say(ctx, state, t(l, 'bot.faq.choose'), kb);
+    }),
+  );
+
+  bot.command('questionnaire', (ctx) =>
+    withState(ctx, async (chatId, state) => {
+      if (!(await channelIntake.openThreadOf('telegram', chatId))) {
+        await toIntake(ctx, chatId, state, '/questionnaire');
+      }
+      delete state.q;
+      await askNext(ctx, chatId, state);
+    }),
+  );
+
+  bot.command('skip', (ctx) => withState(ctx, (chatId, state) => answer(ctx, chatId, state, '/skip')));
+
+  bot.command('delete', (ctx) =>
+    withState(ctx, async (chatId, state) => {
+      // The bot can delete its own messages (private chats, within 48 hours); operator replies too.
+      const replies = await db
+        .selectFrom('outbox')
+        .select('provider_message_id')
+        .where('channel', '=', 'telegram')
+        .where('recipient_index', '=', vault.blindIndex('outbox-recipient:telegram', chatId))
+        .where('provider_message_id', 'is not', null)
+        .execute();
+      const ids = [...state.sent, ...replies.map((r) => Number(r.provider_message_id))];
+      for (const id of ids) await ctx.api.deleteMessage(chatId, id).catch(() => undefined);
+      state.sent = [];
+      await ctx.reply(t(lang(state), 'bot.deleted'));
+    }),
+  );
+
+  bot.callbackQuery(/^lang:(ru|uk|en)$/, (ctx) =>
+    withState(ctx, async (_chatId, state) => {
+      const l = ctx.match[1];
+      if (isLanguage(l)) state.lang = l;
+      await ctx.answerCallbackQuery();
+      await say(ctx, state, t(lang(state), 'bot.choose_category'), categoryKeyboard(lang(state)));
+    }),
+  );
+
+  bot.callbackQuery(/^cat:([a-z_]+)$/, (ctx) =>
+    withState(ctx, async (_chatId, state) => {
+      const c = CALLER_CATEGORIES.find((x) => x === ctx.match[1]);
+      if (c) state.category = c;
+      await ctx.answerCallbackQuery();
+      await say(ctx, state, t(lang(state), 'bot.ready'));
+    }),
+  );
+
+  bot.callbackQuery(/^kb:([a-z0-9-]+)$/, (ctx) =>
+    withState(ctx, async (_chatId, state) => {
+      await ctx.answerCallbackQuery();
+      const a = (await deps.knowledge.load()).get(ctx.match[1] ?? '', lang(state));
+      if (a) await say(ctx, state, `${a.title}\n\n${toPlainText(a.body)}`.slice(0, 4000));
+    }),
+  );
+
+  bot.callbackQuery(/^qa:([a-z0-9_]+)$/, (ctx) =>
+    withState(ctx, async (chatId, state) => {
+      await ctx.answerCallbackQuery();
+      await answer(ctx, chatId, state, ctx.match[1] ?? '');
+    }),
+  );
+
+  bot.on('message:text', (ctx) =>
+    withState(ctx, async (chatId, state) => {
+      if (ctx.message.text.startsWith('/')) return;
+      if (state.q) return answer(ctx, chatId, state, ctx.message.text.slice(0, LIMITS.body));
+      await toIntake(ctx, chatId, state, ctx.message.text.slice(0, LIMITS.body));
+    }),
+  );
+
+  async function download(ctx: Context, fileId: string): Promise<Buffer> {
+    const file = await ctx.api.getFile(fileId);
+    if ((file.file_size ?? 0) > LIMITS.attachmentBytes) throw new AppError('payload_too_large');
+    const url = `${deps.apiRoot}/file/bot${deps.token}/${file.file_path}`;
+    const res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+    if (!res.ok) throw new Error(`file download failed: ${res.status}`);
+    const buf = Buffer.from(await res.arrayBuffer());
+    if (buf.length > LIMITS.attachmentBytes) throw new AppError('payload_too_large');
+    return buf;
+  }
+
+  bot.on(['message:photo', 'message:voice', 'message:audio'], (ctx) =>
+    withState(ctx, async (chatId, state) => {
+      const m = ctx.message;
+      try {
+        let attachment: Attachment;
+        if (m.photo) {
+          const biggest = m.photo[m.photo.length - 1];
+          if (!biggest) return;
+          const img = await stripImage(await download(ctx, biggest.file_id));
+          attachment = { kind: 'image', ...img };
+        } else if (m.voice) {
+          attachment = {
+            kind: 'voice',
+            ...checkAudio(await download(ctx, m.voice.file_id), m.voice.mime_type ?? 'audio/ogg'),
+          };
+        } else if (m.audio) {
+          attachment = {
+            kind: 'audio',
+            ...checkAudio(await download(ctx, m.audio.file_id), m.audio.mime_type ?? 'audio/mpeg'),
+          };
+        } else return;
+        await toIntake(ctx, chatId, state, (m.caption ?? '').slice(0, LIMITS.body), [attachment]);
+      } catch (e) {
+        if (
+          e instanceof AppError &&
+          (e.code === 'payload_too_large' || e.code === 'unsupported_media_type')
+        ) {
+          await say(
+            ctx,
+            state,
+            t(lang(state), e.code === 'payload_too_large' ? 'bot.too_large' : 'bot.unsupported'),
+          );
+          return;
+        }
+        throw e;
+      }
+    }),
+  );
+
+  bot.on('message', (ctx) =>
+    withState(ctx, async (_chatId, state) => {
+      await say(ctx, state, t(lang(state), 'bot.unsupported'));
+    }),
+  );
+}

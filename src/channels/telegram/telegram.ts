@@ -1,0 +1,148 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Bot } from 'grammy';
+import type { Update } from 'grammy/types';
+import { AppError } from '../../errors.ts';
+import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
+import { createTelegramAdapter } from './telegram.adapter.ts';
+import { installConversation, type TelegramBotDeps } from './telegram.bot.ts';
+
+export interface TelegramSettings {
+  token: string;
+  mode: 'polling' | 'webhook';
+  apiRoot: string;
+  /** Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token (webhook mode). */
+  webhookSecret: string | undefined;
+  /** Public URL of /channels/telegram/webhook; when set, the app registers it with Telegram. */
+  webhookUrl: string | undefined;
+}
+
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+/**
+ * Telegram through grammY, in webhook mode (Telegram calls us; the secret-token header is checked)
+ * or long polling (for setups without a public address). Either way every update is first recorded by
+ * its update_id (a replay does nothing twice), then handled; an update recorded but not handled (a
+ * crash in between) is picked up again by the sweep.
+ */
+export function createTelegram(
+  settings: TelegramSettings,
+  deps: Omit<TelegramBotDeps, 'apiRoot' | 'token'> & { channelIntake: ChannelIntake },
+) {
+  const bot = new Bot(settings.token, { client: { apiRoot: settings.apiRoot, timeoutSeconds: 15 } });
+  const recordedByRoute = new WeakSet<object>();
+  const { channelIntake, log } = deps;
+
+  bot.use(async (ctx, next) => {
+    const key = String(ctx.update.update_id);
+    if (!recordedByRoute.has(ctx.update) && !(await channelIntake.record('telegram', key, ctx.update)))
+      return;
+    try {
+      await next();
+      await channelIntake.markProcessed('telegram', key);
+    } catch (e) {
+      await channelIntake.markProcessed('telegram', key, e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  });
+  installConversation(bot, { ...deps, apiRoot: settings.apiRoot, token: settings.token });
+  bot.catch((err) =>
+    log.error(
+      {
+        err: err.error instanceof Error ? err.error.message : String(err.error),
+        update: err.ctx.update.update_id,
+      },
+      'telegram update failed',
+    ),
+  );
+
+  let initialised: Promise<void> | null = null;
+  const init = () => {
+    initialised ??= bot.init().catch((e: unknown) => {
+      initialised = null;
+      throw e;
+    });
+    return initialised;
+  };
+
+  async function handle(update: Update): Promise<void> {
+    await init();
+    recordedByRoute.add(update);
+    await bot.handleUpdate(update);
+  }
+
+  /** Handles updates that were recorded but never processed (a crash after the acknowledgement). */
+  async function sweep(): Promise<number> {
+    const pending = await channelIntake.pending('telegram');
+    for (const p of pending) await handle(p.payload as Update).catch(() => undefined);
+    return pending.length;
+  }
+
+  function registerWebhook(app: FastifyInstance): void {
+    app.post(
+      '/channels/telegram/webhook',
+      { bodyLimit: 1024 * 1024, schema: { hide: true } },
+      async (req, reply) => {
+        const secret = settings.webhookSecret;
+        const got = req.headers['x-telegram-bot-api-secret-token'];
+        if (
+          !secret ||
+          typeof got !== 'string' ||
+          got.length !== secret.length ||
+          !timingSafeEqual(Buffer.from(got), Buffer.from(secret))
+        ) {
+          throw new AppError('unauthenticated', 'Bad secret token');
+        }
+        const update = req.body as Update | undefined;
+        if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) {
+          throw new AppError('bad_request', 'Not a Telegram update');
+        }
+        const fresh = await channelIntake.record('telegram', String(update.update_id), update);
+        // Acknowledge at once; handle after. A replay is acknowledged and ignored.
+        if (fresh)
+          setImmediate(
+            () =>
+              void handle(update).catch((e: unknown) =>
+                log.error({ err: String(e) }, 'telegram webhook handling failed'),
+              ),
+          );
+        return reply.code(200).send({ ok: true });
+      },
+    );
+  }
+
+  return {
+    bot,
+    adapter: createTelegramAdapter(bot.api),
+    registerWebhook,
+    handle,
+    sweep,
+    /** Worker role: long polling, or registering the webhook; plus the sweep of unhandled updates. */
+    async start(): Promise<{ stop(): Promise<void> }> {
+      const timer = setInterval(() => void sweep().catch(() => undefined), 30_000);
+      timer.unref();
+      if (settings.mode === 'polling') {
+        // bot.start() resolves only when polling stops; it deletes any webhook first.
+        void bot
+          .start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false })
+          .catch((e: unknown) => log.error({ err: String(e) }, 'telegram polling stopped'));
+      } else if (settings.webhookUrl) {
+        await init().catch(() => undefined);
+        await bot.api
+          .setWebhook(settings.webhookUrl, {
+            secret_token: settings.webhookSecret,
+            allowed_updates: [...ALLOWED_UPDATES],
+          })
+          .catch((e: unknown) => log.error({ err: String(e) }, 'telegram setWebhook failed'));
+      }
+      return {
+        async stop() {
+          clearInterval(timer);
+          if (bot.isRunning()) await bot.stop();
+        },
+      };
+    },
+  };
+}
+
+export type Telegram = ReturnType<typeof createTelegram>;

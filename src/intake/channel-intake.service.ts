@@ -1,0 +1,139 @@
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { CallerCategory } from '../cases/categories.ts';
+import type { InboundMessage } from '../channels/channel.ts';
+import type { Clock } from '../clock.ts';
+import type { Vault } from '../crypto/vault.ts';
+import type { Db } from '../db/database.ts';
+import type { Language } from '../i18n/i18n.ts';
+import type { IntakeService } from './intake.service.ts';
+import type { MessageContent } from './message-content.ts';
+
+/**
+ * Intake from messaging channels. A provider update is first recorded (encrypted, keyed by the
+ * provider's update id: a replayed webhook is recognised and does nothing twice), acknowledged, then
+ * processed. A chat id or phone number is stored only server-tier encrypted and found again by its
+ * blind index, so a second contact from the same person joins their open request.
+ */
+export function identityIndex(vault: Vault, channel: string, identity: string): Buffer {
+  return vault.blindIndex(`channel-identity:${channel}`, identity);
+}
+
+export function createChannelIntake(deps: {
+  db: Db;
+  vault: Vault;
+  audit: AuditLog;
+  clock: Clock;
+  intake: IntakeService;
+}) {
+  const { db, vault, clock, intake } = deps;
+
+  /** Stores an update once. Returns false if this update was already received (a replay). */
+  async function record(channel: string, updateKey: string, payload: unknown): Promise<boolean> {
+    const r = await db
+      .insertInto('inbound_updates')
+      .values({
+        channel,
+        update_key: updateKey,
+        payload_enc: vault.encrypt(JSON.stringify(payload), 'inbound_updates.payload'),
+        received_at: clock.now(),
+      })
+      .onConflict((oc) => oc.columns(['channel', 'update_key']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async function markProcessed(channel: string, updateKey: string, error?: string): Promise<void> {
+    await db
+      .updateTable('inbound_updates')
+      .set((eb) => ({
+        processed_at: error ? null : clock.now(),
+        attempts: eb('attempts', '+', 1),
+        last_error: error ?? null,
+      }))
+      .where('channel', '=', channel)
+      .where('update_key', '=', updateKey)
+      .execute();
+  }
+
+  /** Updates recorded but not processed (a crash after the acknowledgement): the worker retries them. */
+  async function pending(
+    channel: string,
+    limit = 100,
+  ): Promise<Array<{ updateKey: string; payload: unknown }>> {
+    const rows = await db
+      .selectFrom('inbound_updates')
+      .select(['update_key', 'payload_enc'])
+      .where('channel', '=', channel)
+      .where('processed_at', 'is', null)
+      .where('attempts', '<', 5)
+      .orderBy('received_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      updateKey: r.update_key,
+      payload: JSON.parse(vault.decrypt(r.payload_enc, 'inbound_updates.payload')) as unknown,
+    }));
+  }
+
+  /** The person's open request on this channel, if any. */
+  async function openThreadOf(channel: string, identity: string) {
+    return db
+      .selectFrom('request_threads')
+      .select(['id', 'language', 'category', 'status'])
+      .where('identity_index', '=', identityIndex(vault, channel, identity))
+      .where('closed_at', 'is', null)
+      .where('purged_at', 'is', null)
+      .where('merged_into', 'is', null)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+  }
+
+  /** A message from a person: appended to their open request, or the first message of a new one. */
+  async function receive(
+    msg: InboundMessage,
+    ctx: { category: CallerCategory; language: Language },
+  ): Promise<{ threadId: string; created: boolean }> {
+    const content: MessageContent = {
+      body: msg.text,
+      ...(msg.attachments?.length
+        ? {
+            attachments: msg.attachments.map((a) => ({
+              kind: a.kind,
+              mime: a.mime,
+              data: a.data.toString('base64'),
+            })),
+          }
+        : {}),
+    };
+    const open = await openThreadOf(msg.channel, msg.identity);
+    let threadId: string;
+    let created = false;
+    if (open) {
+      await intake.appendRequesterMessage(open.id, content);
+      threadId = open.id;
+    } else {
+      const r = await intake.createRequest(
+        { channel: msg.channel, category: ctx.category, language: ctx.language, content },
+        {
+          withReceipt: false,
+          identity: {
+            index: identityIndex(vault, msg.channel, msg.identity),
+            enc: vault.encrypt(msg.identity, 'request_threads.identity'),
+          },
+        },
+      );
+      threadId = r.id;
+      created = true;
+    }
+    await db
+      .updateTable('request_threads')
+      .set({ last_inbound_at: clock.now() })
+      .where('id', '=', threadId)
+      .execute();
+    return { threadId, created };
+  }
+
+  return { record, markProcessed, pending, openThreadOf, receive };
+}
+
+export type ChannelIntake = ReturnType<typeof createChannelIntake>;

@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { Channel } from '../cases/categories.ts';
+import type { ChannelAdapter, OutboundMessage, SendResult } from '../channels/channel.ts';
+import type { Clock } from '../clock.ts';
+import type { Vault } from '../crypto/vault.ts';
+import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import type { Log } from '../log.ts';
+import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
+
+/**
+ * Reliable outbound delivery: a reply is written to the outbox in the same transaction as the reply
+ * itself, so it is never lost; a worker claims due rows (FOR UPDATE SKIP LOCKED, safe with several
+ * workers), sends them through the channel adapter and records the outcome:
+ * - 5xx, timeouts, dropped connections: retried with exponential backoff (2 s … 10 min, 8 attempts);
+ * - 429: retried after the provider's `retry_after`;
+ * - other 4xx: failed at once, shown to the operator in the thread and notified to the assignee;
+ * - a worker that dies mid-send leaves a row in `sending` whose lease expires; it is sent again. Where
+ *   the provider has no idempotency key (Telegram, WhatsApp, Twilio), a crash in the milliseconds
+ *   between the provider's acceptance and our commit can therefore repeat one message; every other
+ *   crash point delivers exactly once.
+ * Pacing respects each provider's limits (Telegram: 30 messages/s overall, 1/s per chat) with a
+ * sliding-window limiter, so we never trigger their 429s ourselves.
+ */
+export const MAX_ATTEMPTS = 8;
+const LEASE_MS = 60_000;
+
+export function backoffMs(attempt: number): number {
+  return Math.min(600_000, 2000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** At most `max` events in any window of `windowMs`: exactly what providers count. */
+export function createSlidingWindow(max: number, windowMs: number) {
+  const times: number[] = [];
+  return {
+    /** ms to wait before the next event is allowed (0 = now). */
+    waitMs(now: number): number {
+      while (times.length && (times[0] as number) <= now - windowMs) times.shift();
+      return times.length < max ? 0 : (times[0] as number) + windowMs - now + 1;
+    },
+    record(now: number): void {
+      times.push(now);
+    },
+  };
+}
+
+export interface OutboxItem {
+  threadId: string;
+  messageId: string | null;
+  channel: Channel;
+  message: OutboundMessage;
+}
+
+export function createOutbox(deps: {
+  db: Db;
+  vault: Vault;
+  audit: AuditLog;
+  clock: Clock;
+  log: Log;
+  adapters: Map<Channel, ChannelAdapter>;
+}) {
+  const { db, vault, clock, log } = deps;
+  // 1 s windows with a 3% margin: a send that the provider timestamps a little late must still fit.
+  const globalWindows = new Map<Channel, ReturnType<typeof createSlidingWindow>>();
+  const recipientWindows = new Map<string, ReturnType<typeof createSlidingWindow>>();
+  let wake: (() => void) | null = null;
+
+  function limiterFor(adapter: ChannelAdapter, recipient: string) {
+    let g = globalWindows.get(adapter.channel);
+    if (!g) {
+      g = createSlidingWindow(adapter.limits.perSecond, 1030);
+      globalWindows.set(adapter.channel, g);
+    }
+    const key = `${adapter.channel}:${recipient}`;
+    let r = recipientWindows.get(key);
+    if (!r) {
+      if (recipientWindows.size > 50_000) recipientWindows.clear();
+      r = createSlidingWindow(adapter.limits.perRecipientPerSecond, 1030);
+      recipientWindows.set(key, r);
+    }
+    return { g, r };
+  }
+
+  async function enqueue(trx: Transaction<Database> | Db, item: OutboxItem): Promise<string> {
+    const id = randomUUID();
+    await trx
+      .insertInto('outbox')
+      .values({
+        id,
+        thread_id: item.threadId,
+        message_id: item.messageId,
+        channel: item.channel,
+        recipient_index: vault.blindIndex(`outbox-recipient:${item.channel}`, item.message.to),
+        payload_enc: vault.encrypt(JSON.stringify(item.message), 'outbox.payload'),
+        status: 'pending',
+        next_attempt_at: clock.now(),
+        created_at: clock.now(),
+      })
+      .execute();
+    wake?.();
+    return id;
+  }
+
+  async function settle(
+    row: { id: string; thread_id: string; attempts: number },
+    result: SendResult,
+  ): Promise<'sent' | 'retry' | 'failed'> {
+    const now = clock.now();
+    if (result.ok) {
+      await db
+        .updateTable('outbox')
+        .set({
+          status: 'sent',
+          sent_at: now,
+          provider_message_id: result.providerMessageId ?? null,
+          last_error: null,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      return 'sent';
+    }
+    const final = !result.retryable || row.attempts >= MAX_ATTEMPTS;
+    if (!final) {
+      const wait = Math.max(backoffMs(row.attempts), result.retryAfterMs ?? 0);
+      await db
+        .updateTable('outbox')
+        .set({
+          status: 'pending',
+          next_attempt_at: new Date(now.getTime() + wait),
+          last_error: result.error.slice(0, 500),
+        })
+        .where('id', '=', row.id)
+        .execute();
+      return 'retry';
+    }
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('outbox')
+        .set({ status: 'failed', last_error: result.error.slice(0, 500) })
+        .where('id', '=', row.id)
+        .execute();
+      const t = await trx
+        .selectFrom('request_threads')
+        .select('assignee_id')
+        .where('id', '=', row.thread_id)
+        .executeTakeFirst();
+      if (t?.assignee_id) {
+        await trx
+          .insertInto('notifications')
+          .values({
+            user_id: t.assignee_id,
+            request_id: row.thread_id,
+            kind: 'delivery_failed',
+            details: JSON.stringify({ outbox: row.id, error: result.error.slice(0, 200) }),
+            created_at: now,
+          })
+          .execute();
+      }
+      await deps.audit.append(
+        {
+          actorType: 'system',
+          action: 'outbox.failed',
+          subjectType: 'request',
+          subjectId: row.thread_id,
+          details: { outbox: row.id, code: result.code ?? null },
+        },
+        trx,
+      );
+      await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', row.thread_id)})`.execute(trx);
+    });
+    deps.audit.chainSoon();
+    return 'failed';
+  }
+
+  /** One pass: claim due rows, send what the rate limits allow now, put the rest back. */
+  async function runOnce(
+    limit = 50,
+  ): Promise<{ sent: number; retried: number; failed: number; deferred: number }> {
+    const now = clock.now();
+    const claimed = await sql<{
+      id: string;
+      thread_id: string;
+      channel: string;
+      payload_enc: string;
+      attempts: number;
+    }>`
+      UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ${new Date(now.getTime() + LEASE_MS)}
+      WHERE id IN (
+        SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ${now}
+        ORDER BY next_attempt_at, created_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING id, thread_id, channel, payload_enc, attempts`.execute(db);
+    const stats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+    // Oldest first, as claimed.
+    const rows = [...claimed.rows].sort((a, b) => a.attempts - b.attempts);
+    for (const row of rows) {
+      const adapter = deps.adapters.get(row.channel as Channel);
+      const message = JSON.parse(vault.decrypt(row.payload_enc, 'outbox.payload')) as OutboundMessage;
+      if (!adapter) {
+        await settle(row, { ok: false, retryable: true, error: `channel ${row.channel} is not configured` });
+        stats.retried++;
+        continue;
+      }
+      const { g, r } = limiterFor(adapter, message.to);
+      const t = clock.now().getTime();
+      const wait = Math.max(g.waitMs(t), r.waitMs(t));
+      if (wait > 0) {
+        // Not now: back to the queue without spending an attempt.
+        await db
+          .updateTable('outbox')
+          .set((eb) => ({
+            status: 'pending',
+            attempts: eb('attempts', '-', 1),
+            next_attempt_at: new Date(t + wait),
+          }))
+          .where('id', '=', row.id)
+          .execute();
+        stats.deferred++;
+        continue;
+      }
+      g.record(t);
+      r.record(t);
+      let result: SendResult;
+      try {
+        result = await adapter.send(message, row.id);
+      } catch (e) {
+        result = { ok: false, retryable: true, error: e instanceof Error ? e.message : String(e) };
+      }
+      const outcome = await settle(row, result);
+      if (outcome === 'sent') stats.sent++;
+      else if (outcome === 'retry') stats.retried++;
+      else stats.failed++;
+    }
+    return stats;
+  }
+
+  /** The delivery loop: runs while there is work, sleeps until the next due row or a new enqueue. */
+  function start(): { stop(): Promise<void> } {
+    let stopped = false;
+    let running: Promise<void> = Promise.resolve();
+    const loop = async () => {
+      while (!stopped) {
+        let worked = false;
+        try {
+          const s = await runOnce();
+          worked = s.sent + s.retried + s.failed + s.deferred > 0;
+        } catch (e) {
+          log.error({ err: String(e) }, 'outbox pass failed');
+        }
+        if (stopped) break;
+        const next = await db
+          .selectFrom('outbox')
+          .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+          .where('status', 'in', ['pending', 'sending'])
+          .executeTakeFirst()
+          .catch(() => undefined);
+        const dueIn = next?.at ? new Date(next.at as Date).getTime() - clock.now().getTime() : 1000;
+        const sleep = worked ? Math.max(0, Math.min(dueIn, 250)) : Math.max(5, Math.min(dueIn, 1000));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, sleep);
+          wake = () => {
+            clearTimeout(timer);
+            wake = null;
+            resolve();
+          };
+        });
+      }
+    };
+    running = loop();
+    return {
+      async stop() {
+        stopped = true;
+        wake?.();
+        await running;
+      },
+    };
+  }
+
+  /** Delivery state of outbound messages, for the operator's thread view. */
+  async function deliveryOf(threadIds: string[]) {
+    if (threadIds.length === 0)
+      return new Map<string, { status: string; attempts: number; lastError: string | null }>();
+    const rows = await db
+      .selectFrom('outbox')
+      .select(['message_id', 'status', 'attempts', 'last_error'])
+      .where('thread_id', 'in', threadIds)
+      .execute();
+    return new Map(
+      rows
+        .filter((r) => r.message_id)
+        .map((r) => [
+          r.message_id as string,
+          { status: r.status, attempts: r.attempts, lastError: r.last_error },
+        ]),
+    );
+  }
+
+  return { enqueue, runOnce, start, deliveryOf };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;
