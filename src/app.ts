@@ -21,7 +21,6 @@ import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { registerUsersRoutes } from './auth/users.routes.ts';
 import { registerCannedRoutes } from './canned/canned.routes.ts';
 import { registerCasesRoutes } from './cases/cases.routes.ts';
-import type { Telegram } from './channels/telegram/telegram.ts';
 import { errorPage } from './channels/web/web.pages.ts';
 import { registerWebRoutes } from './channels/web/web.routes.ts';
 import { registerConsole } from './console.routes.ts';
@@ -45,7 +44,7 @@ export interface AppOptions {
   consoleDir?: string | undefined;
   publicOrigin?: string | undefined;
   /** Messaging channels whose webhooks this instance answers. */
-  telegram?: Telegram | undefined;
+  webhooks?: Array<{ registerWebhook(app: FastifyInstance): void }> | undefined;
 }
 
 const PUBLIC_CSP =
@@ -227,7 +226,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerProtocolRoutes(app, { sessions: core.sessions, protocol: core.protocol });
   registerKnowledgeRoutes(app, { sessions: core.sessions, knowledge: core.knowledge });
   registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
-  opts.telegram?.registerWebhook(app);
+  for (const w of opts.webhooks ?? []) w.registerWebhook(app);
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });
   consoleFallback = await registerConsole(app, opts.consoleDir);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { TwilioSettings } from './channels/sms/twilio.ts';
 import type { TelegramSettings } from './channels/telegram/telegram.ts';
+import type { WhatsappSettings } from './channels/whatsapp/whatsapp.ts';
 
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
@@ -40,6 +42,32 @@ const ZEnv = z.object({
     .regex(/^[A-Za-z0-9_-]{16,256}$/, '16–256 of A-Z a-z 0-9 _ -')
     .optional(),
   TELEGRAM_WEBHOOK_URL: z.string().url().optional(),
+  WHATSAPP_TOKEN: z.string().min(10).optional(),
+  WHATSAPP_PHONE_NUMBER_ID: z
+    .string()
+    .regex(/^\d{5,20}$/)
+    .optional(),
+  WHATSAPP_APP_SECRET: z.string().min(8).optional(),
+  WHATSAPP_VERIFY_TOKEN: z.string().min(8).optional(),
+  WHATSAPP_API_ROOT: z.string().url().default('https://graph.facebook.com'),
+  WHATSAPP_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default('v21.0'),
+  WHATSAPP_TEMPLATE: z
+    .string()
+    .regex(/^[a-z0-9_]{1,512}$/)
+    .default('hotline_reply'),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/)
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
+  TWILIO_FROM: z
+    .string()
+    .regex(/^\+\d{6,16}$/)
+    .optional(),
+  TWILIO_API_BASE: z.string().url().optional(),
 });
 
 export interface Config {
@@ -60,6 +88,8 @@ export interface Config {
   /** web: HTTP only; worker: scheduled jobs only; all: both in one process (the default). */
   role: 'all' | 'web' | 'worker';
   telegram: TelegramSettings | undefined;
+  whatsapp: WhatsappSettings | undefined;
+  twilio: TwilioSettings | undefined;
 }
 
 /** Parses the environment once at start-up; a bad value stops the process with a clear message. */
@@ -105,5 +135,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           webhookUrl: e.TELEGRAM_WEBHOOK_URL,
         }
       : undefined,
+    whatsapp:
+      e.WHATSAPP_TOKEN && e.WHATSAPP_PHONE_NUMBER_ID && e.WHATSAPP_APP_SECRET && e.WHATSAPP_VERIFY_TOKEN
+        ? {
+            token: e.WHATSAPP_TOKEN,
+            phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID,
+            appSecret: e.WHATSAPP_APP_SECRET,
+            verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+            apiRoot: e.WHATSAPP_API_ROOT,
+            apiVersion: e.WHATSAPP_API_VERSION,
+            template: e.WHATSAPP_TEMPLATE,
+          }
+        : undefined,
+    twilio:
+      e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
+        ? {
+            accountSid: e.TWILIO_ACCOUNT_SID,
+            authToken: e.TWILIO_AUTH_TOKEN,
+            from: e.TWILIO_FROM,
+            apiBase: e.TWILIO_API_BASE,
+            publicOrigin: e.WHITEFLAG_PUBLIC_ORIGIN,
+          }
+        : undefined,
   };
 }

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { createTwilioChannels } from './channels/sms/twilio.ts';
 import { createTelegram } from './channels/telegram/telegram.ts';
+import { createWhatsapp } from './channels/whatsapp/whatsapp.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
 import { createCore } from './core.ts';
@@ -55,6 +57,22 @@ async function main(): Promise<void> {
       })
     : null;
   if (telegram) core.adapters.set('telegram', telegram.adapter);
+  const whatsapp = config.whatsapp
+    ? createWhatsapp(config.whatsapp, { channelIntake: core.channelIntake, log })
+    : null;
+  if (whatsapp) core.adapters.set('whatsapp', whatsapp.adapter);
+  const twilioChannels = config.twilio
+    ? createTwilioChannels(config.twilio, {
+        channelIntake: core.channelIntake,
+        db: core.db,
+        clock: core.clock,
+        log,
+      })
+    : null;
+  if (twilioChannels) {
+    core.adapters.set('sms', twilioChannels.smsAdapter);
+    core.adapters.set('voice', twilioChannels.voiceAdapter);
+  }
 
   const jobs: JobRunner | null =
     config.role === 'web'
@@ -75,7 +93,11 @@ async function main(): Promise<void> {
       events,
       consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
       publicOrigin: config.http.publicOrigin,
-      telegram: config.telegram?.mode === 'webhook' ? (telegram ?? undefined) : undefined,
+      webhooks: [
+        ...(telegram && config.telegram?.mode === 'webhook' ? [telegram] : []),
+        ...(whatsapp ? [whatsapp] : []),
+        ...(twilioChannels ? [twilioChannels] : []),
+      ],
     });
   }
   // Delivery and channel listeners run where the scheduled jobs run (worker or all-in-one).

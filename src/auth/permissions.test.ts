@@ -68,6 +68,7 @@ const MATRIX: Record<string, Rule> = {
   'PUT /api/knowledge/{slug}/{lang}': ['admin'],
   'GET /api/knowledge/{slug}/{lang}/versions': ['admin'],
   'GET /api/notifications': 'any-session',
+  'POST /api/requests/{id}/callback-done': WORKERS,
   'POST /api/notifications/{id}/read': 'any-session',
 };
 

@@ -35,6 +35,8 @@ const ZQueueItem = z.object({
   lastRequesterAt: z.string(),
   lastOperatorAt: z.string().nullable(),
   firstResponseAt: z.string().nullable(),
+  callbackRequestedAt: z.string().nullable(),
+  callbackDoneAt: z.string().nullable(),
   sla: z.object({
     state: z.enum(['ok', 'warning', 'breach']),
     dueAt: z.string().nullable(),
@@ -319,5 +321,19 @@ export function registerCasesRoutes(
       },
     },
     async (req) => ({ request: await cases.merge(req.session!, req.params.id, req.body.intoId) }),
+  );
+
+  r.post(
+    '/api/requests/:id/callback-done',
+    {
+      preValidation: requireSession(sessions, 'request.reply'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Mark the requested call-back as done',
+        params: ZId,
+        response: { 200: ZRequestResult, 409: ZError },
+      },
+    },
+    async (req) => ({ request: await cases.markCallbackDone(req.session!, req.params.id) }),
   );
 }

@@ -54,6 +54,9 @@ export interface QueueItem {
   lastRequesterAt: string;
   lastOperatorAt: string | null;
   firstResponseAt: string | null;
+  /** Voice callers who asked to be called back, until an operator marks it done. */
+  callbackRequestedAt: string | null;
+  callbackDoneAt: string | null;
   sla: SlaView;
 }
 
@@ -104,6 +107,8 @@ type Row = {
   last_operator_at: Date | null;
   first_response_at: Date | null;
   closed_at: Date | null;
+  callback_requested_at: Date | null;
+  callback_done_at: Date | null;
 };
 
 const QUEUE_COLUMNS = [
@@ -123,6 +128,8 @@ const QUEUE_COLUMNS = [
   'last_operator_at',
   'first_response_at',
   'closed_at',
+  'callback_requested_at',
+  'callback_done_at',
 ] as const;
 
 /** Keyset cursors keep paging fast however deep it goes (no OFFSET scans). */
@@ -176,6 +183,8 @@ export function createCasesService(deps: CasesDeps) {
       lastRequesterAt: r.last_requester_at.toISOString(),
       lastOperatorAt: r.last_operator_at?.toISOString() ?? null,
       firstResponseAt: r.first_response_at?.toISOString() ?? null,
+      callbackRequestedAt: r.callback_requested_at?.toISOString() ?? null,
+      callbackDoneAt: r.callback_done_at?.toISOString() ?? null,
       sla: computeSla(
         {
           urgency: r.urgency,
@@ -504,6 +513,19 @@ export function createCasesService(deps: CasesDeps) {
     });
   }
 
+  async function markCallbackDone(session: Session, id: string): Promise<QueueItem> {
+    return mutate(session, id, 'updated', async (trx, t) => {
+      if (!t.callback_requested_at) throw new AppError('conflict', 'No call-back was requested');
+      await trx
+        .updateTable('request_threads')
+        .set({ callback_done_at: clock.now(), updated_at: clock.now() })
+        .where('id', '=', id)
+        .execute();
+      await audit.append(auditEntry(session, id, 'request.callback_done'), trx);
+      return reload(trx, id);
+    });
+  }
+
   /** Internal note: sealed like everything else, never shown to the requester. */
   async function addNote(session: Session, id: string, body: string): Promise<{ messageId: string }> {
     return mutate(session, id, 'message', async (trx, t) => {
@@ -732,6 +754,7 @@ export function createCasesService(deps: CasesDeps) {
     markProbe,
     merge,
     supervisorOverview,
+    markCallbackDone,
     getItem: (id: string) => reload(db, id),
   };
 }
