@@ -90,7 +90,7 @@ async function run(argv: string[]): Promise<number> {
       keyring: runtime.keyring,
       clock: systemClock,
       log,
-      settings: { session: config.session, cases: config.cases },
+      settings: { session: config.session, cases: config.cases, outbox: config.outbox },
     });
     const actor = { type: 'cli' as const, id: null };
     const needEmail = () => {

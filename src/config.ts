@@ -31,6 +31,7 @@ const ZEnv = z.object({
   WHITEFLAG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   WHITEFLAG_SILENT_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   WHITEFLAG_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  WHITEFLAG_OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   TELEGRAM_BOT_TOKEN: z
     .string()
     .regex(/^\d+:[\w-]{20,}$/, 'looks like 123456:ABC…')
@@ -85,6 +86,7 @@ export interface Config {
   session: { idleMs: number; maxMs: number };
   intake: { perMinute: number };
   cases: { retentionDays: number; silentDays: number };
+  outbox: { leaseMs: number };
   /** web: HTTP only; worker: scheduled jobs only; all: both in one process (the default). */
   role: 'all' | 'web' | 'worker';
   telegram: TelegramSettings | undefined;
@@ -125,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     intake: { perMinute: e.WHITEFLAG_INTAKE_PER_MINUTE },
     cases: { retentionDays: e.WHITEFLAG_RETENTION_DAYS, silentDays: e.WHITEFLAG_SILENT_DAYS },
+    outbox: { leaseMs: e.WHITEFLAG_OUTBOX_LEASE_SECONDS * 1000 },
     role: e.WHITEFLAG_ROLE,
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {

@@ -28,6 +28,7 @@ import { createRetentionService } from './retention/retention.service.ts';
 export interface CoreSettings {
   session: { idleMs: number; maxMs: number };
   cases?: { retentionDays: number; silentDays: number };
+  outbox?: { leaseMs: number };
 }
 
 /**
@@ -63,7 +64,15 @@ export async function createCore(deps: {
   );
   // Outbound channels register their adapters here (Telegram, WhatsApp, SMS); the outbox delivers.
   const adapters = new Map<Channel, ChannelAdapter>();
-  const outbox = createOutbox({ db, vault, audit, clock, log, adapters });
+  const outbox = createOutbox({
+    db,
+    vault,
+    audit,
+    clock,
+    log,
+    adapters,
+    leaseMs: deps.settings.outbox?.leaseMs,
+  });
   const cases = createCasesService({
     db,
     sealer,

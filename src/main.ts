@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     keyring: runtime.keyring,
     clock: systemClock,
     log,
-    settings: { session: config.session, cases: config.cases },
+    settings: { session: config.session, cases: config.cases, outbox: config.outbox },
   });
 
   const hasUsers = await core.db.selectFrom('users').select('id').limit(1).executeTakeFirst();

@@ -55,7 +55,12 @@ export interface TestContext {
 }
 
 export async function createTestContext(
-  opts: { intakePerMinute?: number; start?: Date } = {},
+  opts: {
+    intakePerMinute?: number;
+    start?: Date;
+    /** Messaging channels to wire in: their webhooks are served by the test app. */
+    channels?: (core: Core) => Array<{ registerWebhook(app: FastifyInstance): void }>;
+  } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
   const handle = connectDatabase(database.url, 5);
@@ -75,6 +80,7 @@ export async function createTestContext(
     intakePerMinute: opts.intakePerMinute ?? 6000,
     secureCookies: true,
     events,
+    webhooks: opts.channels?.(core) ?? [],
   });
   await app.ready();
   return {

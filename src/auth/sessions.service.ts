@@ -203,7 +203,27 @@ export function createSessionsService(deps: SessionsDeps) {
     audit.chainSoon();
   }
 
-  return { login, checkPassword, createSession, authenticate, logout };
+  /**
+   * Is this session still valid? For long-lived connections (live events): the same checks as
+   * `authenticate`, but without counting as activity, so an open stream never keeps a session awake.
+   */
+  async function isAlive(sessionId: Buffer): Promise<boolean> {
+    const row = await db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['sessions.last_seen_at', 'sessions.expires_at', 'users.disabled_at'])
+      .where('sessions.id', '=', sessionId)
+      .executeTakeFirst();
+    const now = clock.now().getTime();
+    return (
+      !!row &&
+      !row.disabled_at &&
+      new Date(row.expires_at).getTime() > now &&
+      new Date(row.last_seen_at).getTime() + deps.session.idleMs > now
+    );
+  }
+
+  return { login, checkPassword, createSession, authenticate, isAlive, logout };
 }
 
 export type SessionsService = ReturnType<typeof createSessionsService>;

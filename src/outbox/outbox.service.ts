@@ -25,7 +25,7 @@ import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
  * sliding-window limiter, so we never trigger their 429s ourselves.
  */
 export const MAX_ATTEMPTS = 8;
-const LEASE_MS = 60_000;
+const DEFAULT_LEASE_MS = 60_000;
 
 export function backoffMs(attempt: number): number {
   return Math.min(600_000, 2000 * 2 ** Math.max(0, attempt - 1));
@@ -60,8 +60,11 @@ export function createOutbox(deps: {
   clock: Clock;
   log: Log;
   adapters: Map<Channel, ChannelAdapter>;
+  /** How long a claimed row stays claimed before another worker may send it (a crashed worker). */
+  leaseMs?: number | undefined;
 }) {
   const { db, vault, clock, log } = deps;
+  const LEASE_MS = deps.leaseMs ?? DEFAULT_LEASE_MS;
   // 1 s windows with a 3% margin: a send that the provider timestamps a little late must still fit.
   const globalWindows = new Map<Channel, ReturnType<typeof createSlidingWindow>>();
   const recipientWindows = new Map<string, ReturnType<typeof createSlidingWindow>>();

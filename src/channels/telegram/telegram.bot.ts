@@ -77,9 +77,14 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
       .execute();
   }
 
+  /** The bot's own prompts. A failure to send one is logged, never allowed to fail (and so replay) an update. */
   async function say(ctx: Context, state: ConversationState, text: string, keyboard?: InlineKeyboard) {
-    const m = await ctx.reply(text, keyboard ? { reply_markup: keyboard } : {});
-    state.sent.push(m.message_id);
+    try {
+      const m = await ctx.reply(text, keyboard ? { reply_markup: keyboard } : {});
+      state.sent.push(m.message_id);
+    } catch (e) {
+      deps.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'telegram prompt not sent');
+    }
   }
 
   const lang = (s: ConversationState): Language => s.lang ?? 'ru';

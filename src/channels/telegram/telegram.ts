@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Bot } from 'grammy';
+import { Api, Bot } from 'grammy';
 import type { Update } from 'grammy/types';
 import { AppError } from '../../errors.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
@@ -29,7 +29,17 @@ export function createTelegram(
   settings: TelegramSettings,
   deps: Omit<TelegramBotDeps, 'apiRoot' | 'token'> & { channelIntake: ChannelIntake },
 ) {
-  const bot = new Bot(settings.token, { client: { apiRoot: settings.apiRoot, timeoutSeconds: 15 } });
+  const client = { apiRoot: settings.apiRoot, timeoutSeconds: 15 };
+  const bot = new Bot(settings.token, { client });
+  // The bot's own prompts wait out a 429 (Telegram allows one message per second per chat); operator
+  // replies use a separate Api without this, so the outbox sees the 429 and schedules the retry itself.
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    for (let attempt = 0; ; attempt++) {
+      const res = await prev(method, payload, signal);
+      if (res.ok || res.error_code !== 429 || attempt >= 3) return res;
+      await new Promise((r) => setTimeout(r, Math.min(30, res.parameters?.retry_after ?? 1) * 1000));
+    }
+  });
   const recordedByRoute = new WeakSet<object>();
   const { channelIntake, log } = deps;
 
@@ -65,10 +75,27 @@ export function createTelegram(
     return initialised;
   };
 
+  // Updates of one chat are handled one after another, in order (webhooks are acknowledged at once, so
+  // a person's next message could otherwise overtake the button press before it).
+  const chains = new Map<string, Promise<void>>();
+  function chatOf(u: Update): string {
+    return String(
+      u.message?.chat.id ?? u.callback_query?.message?.chat.id ?? u.callback_query?.from.id ?? 'other',
+    );
+  }
+
   async function handle(update: Update): Promise<void> {
     await init();
     recordedByRoute.add(update);
-    await bot.handleUpdate(update);
+    const key = chatOf(update);
+    const previous = chains.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => bot.handleUpdate(update));
+    chains.set(key, next);
+    try {
+      await next;
+    } finally {
+      if (chains.get(key) === next) chains.delete(key);
+    }
   }
 
   /** Handles updates that were recorded but never processed (a crash after the acknowledgement). */
@@ -113,7 +140,7 @@ export function createTelegram(
 
   return {
     bot,
-    adapter: createTelegramAdapter(bot.api),
+    adapter: createTelegramAdapter(new Api(settings.token, client)),
     registerWebhook,
     handle,
     sweep,

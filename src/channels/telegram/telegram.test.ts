@@ -1,0 +1,280 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeTelegram } from '../../../test/fakes/telegram.ts';
+import {
+  createOperator,
+  createTestContext,
+  type LoggedIn,
+  login,
+  type TestContext,
+  type TestOperator,
+} from '../../../test/helpers.ts';
+import { createTelegram, type Telegram } from './telegram.ts';
+
+/**
+ * Telegram end to end against a local server that speaks the Bot API, with grammY pointed at it:
+ * a person talks to the bot, the request appears, an operator replies, Telegram receives exactly one
+ * sendMessage for that chat — also when the API fails, throttles or drops the connection.
+ */
+type Fake = Awaited<ReturnType<typeof startFakeTelegram>>;
+let fake: Fake;
+let ctx: TestContext;
+let telegram: Telegram;
+let s: LoggedIn;
+let admin: TestOperator;
+const secret = randomBytes(16).toString('hex');
+
+async function until<T>(f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const threadOf = async (chatId: number) => {
+  const t = await ctx.core.channelIntake.openThreadOf('telegram', String(chatId));
+  return t?.id;
+};
+
+/** A person writes; resolves when the request exists and the bot's own prompts are out. */
+async function personWrites(chatId: number, text: string): Promise<string> {
+  expect((await deliver(fake.userSends({ id: chatId }, text))).statusCode).toBe(200);
+  const id = await until(() => threadOf(chatId));
+  await fake.waitForSent(
+    (c) =>
+      String(c.params.chat_id) === String(chatId) &&
+      c.params.text === 'Получено. Оператор ответит здесь как можно скорее.',
+  );
+  return id;
+}
+
+/** Runs the outbox as its loop would, moving the clock past each backoff; then logs in again. */
+async function drainOutbox(rounds = 20) {
+  for (let i = 0; i < rounds; i++) {
+    await ctx.core.outbox.runOnce();
+    ctx.clock.advance(11 * 60_000);
+  }
+  s = await login(ctx, admin);
+}
+
+beforeAll(async () => {
+  // Generous limits here: pacing against Telegram's real limits is the benchmark's job (npm run bench -- channels).
+  fake = await startFakeTelegram({ globalPerSecond: 1000, perChatPerSecond: 1000 });
+  ctx = await createTestContext({
+    channels: (core) => {
+      telegram = createTelegram(
+        {
+          token: fake.token,
+          mode: 'webhook',
+          apiRoot: fake.url,
+          webhookSecret: secret,
+          webhookUrl: undefined,
+        },
+        {
+          db: core.db,
+          vault: core.vault,
+          clock: core.clock,
+          log: core.log,
+          channelIntake: core.channelIntake,
+          protocol: core.protocol,
+          knowledge: core.knowledge,
+        },
+      );
+      core.adapters.set('telegram', telegram.adapter);
+      return [telegram];
+    },
+  });
+  admin = await createOperator(ctx, 'admin');
+  s = await login(ctx, admin);
+});
+afterAll(async () => {
+  await ctx?.close();
+  await fake?.close();
+});
+
+async function deliver(update: unknown) {
+  return ctx.app.inject({
+    method: 'POST',
+    url: '/channels/telegram/webhook',
+    headers: { 'x-telegram-bot-api-secret-token': secret },
+    payload: update as object,
+  });
+}
+
+describe('telegram', () => {
+  it('walks a person through language and category, files the request, and delivers the reply exactly once', async () => {
+    const chat = { id: 700001, first_name: 'Test' };
+    expect((await deliver(fake.userSends(chat, '/start'))).statusCode).toBe(200);
+    const langMsg = await fake.waitForSent(
+      (c) => c.method === 'sendMessage' && String(c.params.chat_id) === String(chat.id),
+    );
+    expect(JSON.stringify(langMsg.params.reply_markup)).toContain('lang:ru');
+    expect(
+      (
+        await deliver(
+          fake.userPressesButton(
+            chat,
+            Number((langMsg.result as { message_id?: number } | undefined)?.message_id ?? 1),
+            'lang:ru',
+          ),
+        )
+      ).statusCode,
+    ).toBe(200);
+    const catMsg = await fake.waitForSent((c) =>
+      JSON.stringify(c.params.reply_markup ?? '').includes('cat:serviceman_war_zone'),
+    );
+    const catId = Number((catMsg.result as { message_id?: number } | undefined)?.message_id);
+    expect((await deliver(fake.userPressesButton(chat, catId, 'cat:serviceman_war_zone'))).statusCode).toBe(
+      200,
+    );
+    await fake.waitForSent((c) => typeof c.params.text === 'string' && c.params.text.includes('/faq'));
+
+    expect((await deliver(fake.userSends(chat, 'Хочу сдаться, я под Купянском'))).statusCode).toBe(200);
+    const id = await until(() => threadOf(chat.id));
+    await fake.waitForSent((c) => c.params.text === 'Получено. Оператор ответит здесь как можно скорее.');
+    const opened = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
+    expect(opened.json().request).toMatchObject({
+      channel: 'telegram',
+      category: 'serviceman_war_zone',
+      language: 'ru',
+      urgency: 3,
+    });
+    expect(opened.json().messages[0].body).toBe('Хочу сдаться, я под Купянском');
+
+    const before = fake.sentTo(chat.id, 'sendMessage').length;
+    const reply = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/replies`,
+      headers: s.headers,
+      payload: { body: 'Мы на связи. Оставайтесь в укрытии.' },
+    });
+    expect(reply.statusCode).toBe(201);
+    await drainOutbox(3);
+    const replies = fake
+      .sentTo(chat.id, 'sendMessage')
+      .slice(before)
+      .filter((c) => c.params.text === 'Мы на связи. Оставайтесь в укрытии.');
+    expect(replies).toHaveLength(1);
+    const view = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
+    expect(view.json().messages.at(-1).delivery).toMatchObject({ status: 'sent', attempts: 1 });
+    // A second message from the same chat joins the same request.
+    await deliver(fake.userSends(chat, 'Понял, жду.'));
+    await until(
+      async () =>
+        (await ctx.core.db.selectFrom('thread_messages').select('id').where('thread_id', '=', id).execute())
+          .length === 3,
+    );
+  });
+
+  it('refuses forged webhooks and ignores replayed ones', async () => {
+    const chat = { id: 700002 };
+    const update = fake.userSends(chat, 'раз');
+    const forged = await ctx.app.inject({
+      method: 'POST',
+      url: '/channels/telegram/webhook',
+      headers: { 'x-telegram-bot-api-secret-token': 'x'.repeat(32) },
+      payload: update as object,
+    });
+    expect(forged.statusCode).toBe(401);
+    const none = await ctx.app.inject({
+      method: 'POST',
+      url: '/channels/telegram/webhook',
+      payload: update as object,
+    });
+    expect(none.statusCode).toBe(401);
+    expect(await threadOf(chat.id)).toBeUndefined();
+    expect((await deliver(update)).statusCode).toBe(200);
+    expect((await deliver(update)).statusCode).toBe(200);
+    const id = await until(() => threadOf(chat.id));
+    await new Promise((r) => setTimeout(r, 200));
+    const msgs = await ctx.core.db
+      .selectFrom('thread_messages')
+      .select('id')
+      .where('thread_id', '=', id)
+      .execute();
+    expect(msgs).toHaveLength(1);
+    const garbage = await ctx.app.inject({
+      method: 'POST',
+      url: '/channels/telegram/webhook',
+      headers: { 'x-telegram-bot-api-secret-token': secret },
+      payload: { hello: 1 },
+    });
+    expect(garbage.statusCode).toBe(400);
+  });
+
+  it('retries 500s, honours 429 retry_after, survives dropped connections, and delivers once', async () => {
+    const chat = { id: 700003 };
+    const id = await personWrites(chat.id, 'Помогите');
+    fake.fail(
+      'sendMessage',
+      { status: 429, retryAfter: 30 },
+      { status: 500 },
+      { drop: true },
+      { status: 502 },
+    );
+    const before = fake
+      .sentTo(chat.id, 'sendMessage')
+      .filter((c) => c.outcome === 'ok' && c.params.text === 'Ответ после сбоев').length;
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/replies`,
+      headers: s.headers,
+      payload: { body: 'Ответ после сбоев' },
+    });
+    const waitAfter = async () => {
+      await ctx.core.outbox.runOnce();
+      const row = await ctx.core.db
+        .selectFrom('outbox')
+        .select(['next_attempt_at', 'status'])
+        .where('thread_id', '=', id)
+        .executeTakeFirstOrThrow();
+      const wait = new Date(row.next_attempt_at).getTime() - ctx.clock.now().getTime();
+      ctx.clock.advance(wait);
+      return wait;
+    };
+    expect(await waitAfter()).toBe(30_000); // 429: Telegram's retry_after, longer than the first backoff step
+    expect(await waitAfter()).toBe(4000); // 500: exponential backoff
+    expect(await waitAfter()).toBe(8000); // dropped connection
+    expect(await waitAfter()).toBe(16_000); // 502
+    await drainOutbox(2);
+    const ok = fake
+      .sentTo(chat.id, 'sendMessage')
+      .filter((c) => c.outcome === 'ok' && c.params.text === 'Ответ после сбоев');
+    const attempts = fake.calls
+      .filter((c) => String(c.params.chat_id) === String(chat.id) && c.params.text === 'Ответ после сбоев')
+      .map((c) => c.outcome);
+    expect(attempts).toEqual(['fault', 'fault', 'dropped', 'fault', 'ok']);
+    expect(ok.length - before).toBe(1);
+    const row = await ctx.core.db
+      .selectFrom('outbox')
+      .select(['status', 'attempts'])
+      .where('thread_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'sent', attempts: 5 });
+  });
+
+  it('stops on a permanent error and shows the failure to the operator', async () => {
+    const chat = { id: 700004 };
+    const id = await personWrites(chat.id, 'Вопрос');
+    await ctx.app.inject({ method: 'POST', url: `/api/requests/${id}/claim`, headers: s.headers });
+    fake.fail('sendMessage', { status: 403, description: 'Forbidden: bot was blocked by the user' });
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/replies`,
+      headers: s.headers,
+      payload: { body: 'Не дойдёт' },
+    });
+    await drainOutbox(2);
+    const view = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
+    expect(view.json().messages.at(-1).delivery).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: expect.stringContaining('blocked'),
+    });
+    const notes = await ctx.app.inject({ method: 'GET', url: '/api/notifications', headers: s.headers });
+    expect(notes.json().items.map((n: { kind: string }) => n.kind)).toContain('delivery_failed');
+  });
+});
