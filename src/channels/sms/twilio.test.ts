@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingWebhook, smsWebhook, startFakeTwilio, voiceWebhook } from '../../../test/fakes/twilio.ts';
+import {
+  createOperator,
+  createTestContext,
+  type LoggedIn,
+  login,
+  type TestContext,
+} from '../../../test/helpers.ts';
+import { createTwilioChannels } from './twilio.ts';
+
+/** SMS and voice through Twilio-style webhooks, with the real twilio client pointed at a local fake. */
+type Fake = Awaited<ReturnType<typeof startFakeTwilio>>;
+let fake: Fake;
+let ctx: TestContext;
+let base = '';
+let s: LoggedIn;
+const FROM = '+15550001111';
+
+async function until<T>(f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  fake = await startFakeTwilio({});
+  ctx = await createTestContext({
+    channels: (core) => {
+      const tw = createTwilioChannels(
+        {
+          accountSid: fake.accountSid,
+          authToken: fake.authToken,
+          from: FROM,
+          apiBase: fake.url,
+          publicOrigin: undefined,
+        },
+        { channelIntake: core.channelIntake, db: core.db, clock: core.clock, log: core.log },
+      );
+      core.adapters.set('sms', tw.smsAdapter);
+      core.adapters.set('voice', tw.voiceAdapter);
+      return [tw];
+    },
+  });
+  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = ctx.app.server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  s = await login(ctx, await createOperator(ctx, 'admin'));
+});
+afterAll(async () => {
+  await ctx?.close();
+  await fake?.close();
+});
+
+const threadOf = (channel: string, from: string) =>
+  ctx.core.channelIntake.openThreadOf(channel, from).then((t) => t?.id);
+
+describe('sms', () => {
+  it('files an SMS, replies by SMS through the real client, and refuses forged signatures', async () => {
+    const from = '+79001112233';
+    const forged = await smsWebhook(
+      `${base}/channels/sms/webhook`,
+      { from, to: FROM, body: 'подделка' },
+      'wrong-auth-token-000000',
+    );
+    expect(forged.status).toBe(401);
+    expect(await threadOf('sms', from)).toBeUndefined();
+    const r = await smsWebhook(
+      `${base}/channels/sms/webhook`,
+      { from, to: FROM, body: 'Хочу сдаться' },
+      fake.authToken,
+    );
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('<Response');
+    const id = await until(() => threadOf('sms', from));
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/replies`,
+      headers: s.headers,
+      payload: { body: 'Мы на связи' },
+    });
+    await ctx.core.outbox.runOnce();
+    const msgs = fake.messagesTo(from);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ body: 'Мы на связи', from: FROM });
+  });
+});
+
+describe('voice', () => {
+  it('offers a language menu, takes a call-back request that operators can mark done', async () => {
+    const from = '+79004445566';
+    const incoming = await voiceWebhook(
+      `${base}/channels/voice/incoming`,
+      { From: from, To: FROM },
+      fake.authToken,
+    );
+    expect(incoming.status).toBe(200);
+    expect(incoming.text).toContain('<Gather');
+    expect(incoming.text).toContain('Для русского языка нажмите 1');
+    const lang = await voiceWebhook(
+      `${base}/channels/voice/language`,
+      { From: from, To: FROM, Digits: '2' },
+      fake.authToken,
+    );
+    expect(lang.text).toContain('Це конфіденційна лінія допомоги');
+    expect(lang.text).toContain('/channels/voice/menu?lang=uk');
+    const menu = await voiceWebhook(
+      `${base}/channels/voice/menu?lang=uk`,
+      { From: from, To: FROM, Digits: '2', CallSid: 'CA00000000000000000000000000000001' },
+      fake.authToken,
+    );
+    expect(menu.text).toContain('Ми передзвонимо');
+    const id = await until(() => threadOf('voice', from));
+    const view = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
+    expect(view.json().request).toMatchObject({ channel: 'voice', language: 'uk', callbackDoneAt: null });
+    expect(view.json().request.callbackRequestedAt).not.toBeNull();
+    const done = await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/callback-done`,
+      headers: s.headers,
+    });
+    expect(done.json().request.callbackDoneAt).not.toBeNull();
+  });
+
+  it('stores a recorded message sealed in the thread and deletes it at the provider', async () => {
+    const from = '+79007778899';
+    const rec = fake.addRecording(Buffer.from('ID3 fake mp3 bytes of a voice message'), {
+      durationSec: 7,
+      mime: 'audio/mpeg',
+    });
+    const menu = await voiceWebhook(
+      `${base}/channels/voice/menu?lang=ru`,
+      { From: from, To: FROM, Digits: '1' },
+      fake.authToken,
+    );
+    expect(menu.text).toContain('<Record');
+    const r = await recordingWebhook(
+      `${base}/channels/voice/recorded?lang=ru`,
+      {
+        callSid: 'CA00000000000000000000000000000002',
+        from,
+        to: FROM,
+        recordingUrl: rec.url,
+        recordingSid: rec.sid,
+        durationSec: 7,
+      },
+      fake.authToken,
+    );
+    expect(r.status).toBe(200);
+    const id = await until(() => threadOf('voice', from));
+    const view = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
+    expect(view.json().messages[0].body).toContain('voice message');
+    expect(Buffer.from(view.json().messages[0].attachments[0].data, 'base64').toString()).toContain(
+      'fake mp3 bytes',
+    );
+    await until(async () =>
+      fake.calls.some((c) => c.method === 'DELETE' && String(c.path).includes(rec.sid)),
+    );
+  });
+});

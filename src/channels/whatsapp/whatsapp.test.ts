@@ -1,0 +1,154 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverWebhook, startFakeWhatsApp, verifyHandshake } from '../../../test/fakes/whatsapp.ts';
+import {
+  createOperator,
+  createTestContext,
+  type LoggedIn,
+  login,
+  type TestContext,
+  type TestOperator,
+} from '../../../test/helpers.ts';
+import { createWhatsapp } from './whatsapp.ts';
+
+/** WhatsApp Cloud API against a local fake of the Graph API, webhooks signed as Meta signs them. */
+type Fake = Awaited<ReturnType<typeof startFakeWhatsApp>>;
+let fake: Fake;
+let ctx: TestContext;
+let url = '';
+let s: LoggedIn;
+let admin: TestOperator;
+const appSecret = 'app-secret-for-tests';
+const verifyToken = 'verify-token-123';
+
+async function until<T>(f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  fake = await startFakeWhatsApp({});
+  ctx = await createTestContext({
+    channels: (core) => {
+      const wa = createWhatsapp(
+        {
+          token: fake.accessToken,
+          phoneNumberId: fake.phoneNumberId,
+          appSecret,
+          verifyToken,
+          apiRoot: fake.url,
+          apiVersion: 'v21.0',
+          template: 'hotline_reply',
+        },
+        { channelIntake: core.channelIntake, log: core.log },
+      );
+      core.adapters.set('whatsapp', wa.adapter);
+      return [wa];
+    },
+  });
+  await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = ctx.app.server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/channels/whatsapp/webhook`;
+  admin = await createOperator(ctx, 'admin');
+  s = await login(ctx, admin);
+});
+afterAll(async () => {
+  await ctx?.close();
+  await fake?.close();
+});
+
+const threadOf = (waId: string) => ctx.core.channelIntake.openThreadOf('whatsapp', waId).then((t) => t?.id);
+
+describe('whatsapp', () => {
+  it('answers the subscription handshake only with the verify token', async () => {
+    expect(await verifyHandshake(url, verifyToken, 'challenge-42')).toEqual({
+      status: 200,
+      text: 'challenge-42',
+    });
+    expect((await verifyHandshake(url, 'wrong-token!', 'x')).status).toBe(403);
+  });
+
+  it('files a message, replies through the API once, and sends a template when the 24-hour window is closed', async () => {
+    const waId = '79001234567';
+    const r = await deliverWebhook(
+      url,
+      fake.textMessagePayload({ waId, text: 'Здравствуйте, хочу узнать про плен' }),
+      appSecret,
+    );
+    expect(r.status).toBe(200);
+    const id = await until(() => threadOf(waId));
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/replies`,
+      headers: s.headers,
+      payload: { body: 'Здравствуйте! Мы на связи.' },
+    });
+    await ctx.core.outbox.runOnce();
+    const sent = fake.sentTo(waId);
+    expect(sent).toHaveLength(1);
+    expect(JSON.stringify(sent[0]?.body)).toContain('Здравствуйте! Мы на связи.');
+
+    fake.closeWindow(waId);
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/replies`,
+      headers: s.headers,
+      payload: { body: 'Второй ответ' },
+    });
+    ctx.clock.advance(1100); // one message per second per recipient
+    await ctx.core.outbox.runOnce();
+    const after = fake.sentTo(waId);
+    expect(after).toHaveLength(2);
+    expect(after[1]?.body).toMatchObject({ type: 'template', template: { name: 'hotline_reply' } });
+    expect(JSON.stringify(after[1]?.body)).toContain('Второй ответ');
+  });
+
+  it('strips EXIF and GPS from photos before sealing them', async () => {
+    const waId = '79007654321';
+    const photo = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#884422' } })
+      .jpeg()
+      .withExif({ IFD0: { Copyright: 'EXIFMARKER-xyz', Artist: 'EXIFMARKER-xyz' } })
+      .toBuffer();
+    expect(photo.includes('EXIFMARKER-xyz')).toBe(true);
+    expect(
+      (
+        await deliverWebhook(
+          url,
+          fake.imageMessagePayload({ waId, bytes: photo, mime: 'image/jpeg', caption: 'фото' }),
+          appSecret,
+        )
+      ).status,
+    ).toBe(200);
+    const id = await until(() => threadOf(waId));
+    const view = await until(async () => {
+      const v = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
+      return v.json().messages?.[0]?.attachments ? v : null;
+    });
+    const att = view.json().messages[0].attachments[0];
+    expect(att).toMatchObject({ kind: 'image', mime: 'image/jpeg' });
+    const stored = Buffer.from(att.data, 'base64');
+    expect(stored.includes('EXIFMARKER-xyz')).toBe(false);
+    expect((await sharp(stored).metadata()).exif).toBeUndefined();
+  });
+
+  it('rejects forged signatures and ignores replays', async () => {
+    const waId = '79000000001';
+    const payload = fake.textMessagePayload({ waId, text: 'раз' });
+    expect((await deliverWebhook(url, payload, 'not-the-secret')).status).toBe(401);
+    expect((await deliverWebhook(url, payload, appSecret, { signature: null })).status).toBe(401);
+    expect(await threadOf(waId)).toBeUndefined();
+    expect((await deliverWebhook(url, payload, appSecret)).status).toBe(200);
+    expect((await deliverWebhook(url, payload, appSecret)).status).toBe(200);
+    const id = await until(() => threadOf(waId));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(
+      await ctx.core.db.selectFrom('thread_messages').select('id').where('thread_id', '=', id).execute(),
+    ).toHaveLength(1);
+    expect((await deliverWebhook(url, { hello: 1 }, appSecret)).status).toBe(400);
+  });
+});
