@@ -58,7 +58,11 @@ async function main(): Promise<void> {
     : null;
   if (telegram) core.adapters.set('telegram', telegram.adapter);
   const whatsapp = config.whatsapp
-    ? createWhatsapp(config.whatsapp, { channelIntake: core.channelIntake, log })
+    ? createWhatsapp(config.whatsapp, {
+        channelIntake: core.channelIntake,
+        log,
+        retryAs: (id, kind) => core.outbox.retryAs('whatsapp', id, kind),
+      })
     : null;
   if (whatsapp) core.adapters.set('whatsapp', whatsapp.adapter);
   const twilioChannels = config.twilio
@@ -122,18 +126,25 @@ async function main(): Promise<void> {
     closing = true;
     log.info({ signal }, 'shutting down');
     clearInterval(housekeeping);
-    try {
-      await app?.close();
-      await events?.close();
-      await jobs?.stop();
-      await telegramRunner?.stop();
-      await delivery?.stop();
-      await core.notifier.flush();
-      await core.audit.chain().catch(() => 0);
-      await runtime.close();
-    } finally {
-      process.exit(0);
+    // Every step runs even if an earlier one fails: the embedded database must always be stopped.
+    const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+      ['http', () => app?.close()],
+      ['events', () => events?.close()],
+      ['jobs', () => jobs?.stop()],
+      ['telegram', () => telegramRunner?.stop()],
+      ['outbox', () => delivery?.stop()],
+      ['notifier', () => core.notifier.flush()],
+      ['audit', () => core.audit.chain()],
+      ['database', () => runtime.close()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (e) {
+        log.error({ step: name, err: e instanceof Error ? e.message : String(e) }, 'shutdown step failed');
+      }
     }
+    process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -19,6 +19,8 @@ export interface ServerProcess {
   output: () => string;
   cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown code runs (a crash, a power cut). */
+  kill(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -41,7 +43,8 @@ export async function startServerProcess(
   // This is the zero-setup mode: it must not pick up the suite's DATABASE_URL.
   delete env.DATABASE_URL;
   let out = '';
-  const child: ChildProcess = spawn(TSX, ['src/main.ts'], {
+  // One process (node with tsx's loader), so that a SIGKILL really kills the server and nothing else.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,6 +93,12 @@ export async function startServerProcess(
       return r;
     },
     stop,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
     async cleanup() {
       await stop();
       if (ownsDataDir) await fs.rm(dataDir, { recursive: true, force: true });

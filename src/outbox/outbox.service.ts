@@ -299,7 +299,39 @@ export function createOutbox(deps: {
     );
   }
 
-  return { enqueue, runOnce, start, deliveryOf };
+  /**
+   * A provider reported, after accepting it, that a message failed (WhatsApp's 131047 arrives as a
+   * status webhook): send it again in another form (a template), through the same queue.
+   */
+  async function retryAs(
+    channel: Channel,
+    providerMessageId: string,
+    kind: OutboundMessage['kind'],
+  ): Promise<boolean> {
+    const row = await db
+      .selectFrom('outbox')
+      .select(['id', 'payload_enc'])
+      .where('channel', '=', channel)
+      .where('provider_message_id', '=', providerMessageId)
+      .executeTakeFirst();
+    if (!row) return false;
+    const message = JSON.parse(vault.decrypt(row.payload_enc, 'outbox.payload')) as OutboundMessage;
+    if (message.kind === kind) return false;
+    await db
+      .updateTable('outbox')
+      .set({
+        payload_enc: vault.encrypt(JSON.stringify({ ...message, kind }), 'outbox.payload'),
+        status: 'pending',
+        next_attempt_at: clock.now(),
+        provider_message_id: null,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    wake?.();
+    return true;
+  }
+
+  return { enqueue, runOnce, start, deliveryOf, retryAs };
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;

@@ -45,7 +45,11 @@ beforeAll(async () => {
           apiVersion: 'v21.0',
           template: 'hotline_reply',
         },
-        { channelIntake: core.channelIntake, log: core.log },
+        {
+          channelIntake: core.channelIntake,
+          log: core.log,
+          retryAs: (id, kind) => core.outbox.retryAs('whatsapp', id, kind),
+        },
       );
       core.adapters.set('whatsapp', wa.adapter);
       return [wa];
@@ -106,6 +110,35 @@ describe('whatsapp', () => {
     expect(after).toHaveLength(2);
     expect(after[1]?.body).toMatchObject({ type: 'template', template: { name: 'hotline_reply' } });
     expect(JSON.stringify(after[1]?.body)).toContain('Второй ответ');
+  });
+
+  it('resends as a template when Meta reports 131047 later, in a status webhook', async () => {
+    const waId = '79005550000';
+    await deliverWebhook(url, fake.textMessagePayload({ waId, text: 'Привет' }), appSecret);
+    const id = await until(() => threadOf(waId));
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/replies`,
+      headers: s.headers,
+      payload: { body: 'Ответ позже' },
+    });
+    ctx.clock.advance(1100);
+    await ctx.core.outbox.runOnce();
+    const first = fake.sentTo(waId);
+    expect(first).toHaveLength(1);
+    // Meta accepted it, then says the window was closed.
+    const st = await deliverWebhook(
+      url,
+      fake.statusPayload({ wamid: first[0]?.wamid as string, waId, status: 'failed' }),
+      appSecret,
+    );
+    expect(st.status).toBe(200);
+    ctx.clock.advance(1100);
+    await until(async () => (await ctx.core.outbox.runOnce()).sent === 1);
+    const after = fake.sentTo(waId);
+    expect(after).toHaveLength(2);
+    expect(after[1]?.body).toMatchObject({ type: 'template' });
+    expect(JSON.stringify(after[1]?.body)).toContain('Ответ позже');
   });
 
   it('strips EXIF and GPS from photos before sealing them', async () => {

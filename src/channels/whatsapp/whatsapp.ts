@@ -34,6 +34,25 @@ export interface WhatsappSettings {
   template: string;
 }
 
+const ZWaMessage = z
+  .object({
+    id: z.string().max(200),
+    from: z.string().regex(/^\d{5,20}$/),
+    type: z.string(),
+    text: z.object({ body: z.string() }).optional(),
+    image: z.object({ id: z.string(), caption: z.string().optional() }).optional(),
+    audio: z.object({ id: z.string(), mime_type: z.string().optional() }).optional(),
+  })
+  .passthrough();
+
+const ZWaStatus = z
+  .object({
+    id: z.string().max(200),
+    status: z.string(),
+    errors: z.array(z.object({ code: z.number() }).passthrough()).optional(),
+  })
+  .passthrough();
+
 const ZWebhook = z.object({
   object: z.literal('whatsapp_business_account'),
   entry: z
@@ -42,22 +61,7 @@ const ZWebhook = z.object({
         changes: z.array(
           z.object({
             value: z
-              .object({
-                messages: z
-                  .array(
-                    z
-                      .object({
-                        id: z.string().max(200),
-                        from: z.string().regex(/^\d{5,20}$/),
-                        type: z.string(),
-                        text: z.object({ body: z.string() }).optional(),
-                        image: z.object({ id: z.string(), caption: z.string().optional() }).optional(),
-                        audio: z.object({ id: z.string(), mime_type: z.string().optional() }).optional(),
-                      })
-                      .passthrough(),
-                  )
-                  .optional(),
-              })
+              .object({ messages: z.array(ZWaMessage).optional(), statuses: z.array(ZWaStatus).optional() })
               .passthrough(),
           }),
         ),
@@ -69,7 +73,15 @@ type WaMessage = NonNullable<
   z.infer<typeof ZWebhook>['entry'][number]['changes'][number]['value']['messages']
 >[number];
 
-export function createWhatsapp(settings: WhatsappSettings, deps: { channelIntake: ChannelIntake; log: Log }) {
+export function createWhatsapp(
+  settings: WhatsappSettings,
+  deps: {
+    channelIntake: ChannelIntake;
+    log: Log;
+    /** Re-queue an accepted message in another form (the template, when Meta reports 131047 later). */
+    retryAs?: (providerMessageId: string, kind: 'template') => Promise<boolean>;
+  },
+) {
   const base = `${settings.apiRoot.replace(/\/$/, '')}/${settings.apiVersion}`;
   const auth = { authorization: `Bearer ${settings.token}` };
 
@@ -114,17 +126,19 @@ export function createWhatsapp(settings: WhatsappSettings, deps: { channelIntake
     channel: 'whatsapp',
     limits: { perSecond: 60, perRecipientPerSecond: 1 },
     async send(message: OutboundMessage): Promise<SendResult> {
+      const template = () =>
+        sendOnce(message.to, {
+          type: 'template',
+          template: {
+            name: settings.template,
+            language: { code: 'ru' },
+            components: [{ type: 'body', parameters: [{ type: 'text', text: message.text.slice(0, 1000) }] }],
+          },
+        });
+      if (message.kind === 'template') return template();
       const first = await sendOnce(message.to, { type: 'text', text: { body: message.text } });
-      if (first.ok || first.code !== '131047') return first;
       // The 24-hour customer-service window is closed: only a template may start the conversation.
-      return sendOnce(message.to, {
-        type: 'template',
-        template: {
-          name: settings.template,
-          language: { code: 'ru' },
-          components: [{ type: 'body', parameters: [{ type: 'text', text: message.text.slice(0, 1000) }] }],
-        },
-      });
+      return first.ok || first.code !== '131047' ? first : template();
     },
   };
 
@@ -214,6 +228,12 @@ export function createWhatsapp(settings: WhatsappSettings, deps: { channelIntake
         const fresh: WaMessage[] = [];
         for (const e of parsed.entry) {
           for (const c of e.changes) {
+            // Meta may accept a text and report later that the 24-hour window was closed (131047).
+            for (const st of c.value.statuses ?? []) {
+              if (st.status === 'failed' && st.errors?.some((x) => x.code === 131047)) {
+                await deps.retryAs?.(st.id, 'template');
+              }
+            }
             for (const m of c.value.messages ?? []) {
               if (await deps.channelIntake.record('whatsapp', m.id, m)) fresh.push(m);
             }
