@@ -277,4 +277,88 @@ describe('telegram', () => {
     const notes = await ctx.app.inject({ method: 'GET', url: '/api/notifications', headers: s.headers });
     expect(notes.json().items.map((n: { kind: string }) => n.kind)).toContain('delivery_failed');
   });
+
+  it('serves the FAQ, walks the questionnaire with buttons, strips photo metadata, and /delete wipes its messages', async () => {
+    const chat = { id: 700005 };
+    const id = await personWrites(chat.id, 'Здравствуйте');
+    // FAQ: a list of topics as buttons, then the article as text.
+    await deliver(fake.userSends(chat, '/faq'));
+    const list = await fake.waitForSent(
+      (c) =>
+        String(c.params.chat_id) === String(chat.id) &&
+        JSON.stringify(c.params.reply_markup ?? '').includes('kb:pow-rights'),
+    );
+    const listId = Number((list.result as { message_id?: number } | undefined)?.message_id);
+    await deliver(fake.userPressesButton(chat, listId, 'kb:pow-rights'));
+    await fake.waitForSent(
+      (c) =>
+        String(c.params.chat_id) === String(chat.id) &&
+        typeof c.params.text === 'string' &&
+        c.params.text.includes('Женевск'),
+    );
+
+    // Questionnaire: this person is "other", so the information branch asks what they want to know.
+    await deliver(fake.userSends(chat, '/questionnaire'));
+    const q = await fake.waitForSent(
+      (c) =>
+        String(c.params.chat_id) === String(chat.id) &&
+        JSON.stringify(c.params.reply_markup ?? '').includes('qa:pow_rights'),
+    );
+    await deliver(
+      fake.userPressesButton(
+        chat,
+        Number((q.result as { message_id?: number } | undefined)?.message_id),
+        'qa:pow_rights',
+      ),
+    );
+    await fake.waitForSent(
+      (c) =>
+        String(c.params.chat_id) === String(chat.id) &&
+        typeof c.params.text === 'string' &&
+        c.params.text.includes('/skip'),
+    );
+    await deliver(fake.userSends(chat, 'Что с едой и врачами?'));
+    await fake.waitForSent(
+      (c) =>
+        String(c.params.chat_id) === String(chat.id) && c.params.text === 'Спасибо, ваши ответы сохранены.',
+    );
+    const checklist = await ctx.app.inject({
+      method: 'GET',
+      url: `/api/requests/${id}/protocol`,
+      headers: s.headers,
+    });
+    const answers = Object.fromEntries(
+      checklist.json().steps[0].questions.map((x: { id: string; answer: unknown }) => [x.id, x.answer]),
+    );
+    expect(answers).toMatchObject({ topic: 'pow_rights', details: 'Что с едой и врачами?' });
+
+    // A photo with EXIF: sealed into the thread without it.
+    const sharp = (await import('sharp')).default;
+    const photo = await sharp({ create: { width: 12, height: 12, channels: 3, background: '#336699' } })
+      .jpeg()
+      .withExif({ IFD0: { Copyright: 'TGEXIFMARKER' } })
+      .toBuffer();
+    await deliver(fake.userSendsPhoto(chat, photo, 'моё фото'));
+    const withPhoto = await until(async () => {
+      const v = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
+      const m = v.json().messages?.find((x: { attachments?: unknown[] }) => x.attachments?.length);
+      return m ?? null;
+    });
+    const stored = Buffer.from(withPhoto.attachments[0].data, 'base64');
+    expect(withPhoto.body).toBe('моё фото');
+    expect(stored.includes('TGEXIFMARKER')).toBe(false);
+
+    // /delete: the bot deletes what it sent, and explains how to clear the person's side.
+    const botMessages = fake.chatMessages(chat.id).filter((m) => m.sender === 'bot' && !m.deleted).length;
+    expect(botMessages).toBeGreaterThan(3);
+    await deliver(fake.userSends(chat, '/delete'));
+    await fake.waitForSent(
+      (c) =>
+        String(c.params.chat_id) === String(chat.id) &&
+        typeof c.params.text === 'string' &&
+        c.params.text.includes('Удалить чат'),
+    );
+    const left = fake.chatMessages(chat.id).filter((m) => m.sender === 'bot' && !m.deleted);
+    expect(left).toHaveLength(1); // only the explanation itself
+  });
 });
