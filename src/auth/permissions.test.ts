@@ -69,6 +69,7 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/knowledge/{slug}/{lang}/versions': ['admin'],
   'GET /api/notifications': 'any-session',
   'POST /api/requests/{id}/callback-done': WORKERS,
+  'POST /api/requests/{id}/triage': WORKERS,
   'POST /api/notifications/{id}/read': 'any-session',
 };
 

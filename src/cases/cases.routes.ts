@@ -37,6 +37,10 @@ const ZQueueItem = z.object({
   firstResponseAt: z.string().nullable(),
   callbackRequestedAt: z.string().nullable(),
   callbackDoneAt: z.string().nullable(),
+  spamScore: z.number(),
+  spamReasons: z.array(z.string()),
+  triageVerdict: z.enum(['genuine', 'spam']).nullable(),
+  detectedLanguage: z.string().nullable(),
   sla: z.object({
     state: z.enum(['ok', 'warning', 'breach']),
     dueAt: z.string().nullable(),
@@ -74,6 +78,10 @@ const ZQueueQuery = z.object({
   ...ZCommonFilters,
   status: csvOf(CASE_STATES),
   open: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  likelyFake: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
@@ -335,5 +343,26 @@ export function registerCasesRoutes(
       },
     },
     async (req) => ({ request: await cases.markCallbackDone(req.session!, req.params.id) }),
+  );
+
+  r.post(
+    '/api/requests/:id/triage',
+    {
+      preValidation: requireSession(sessions, 'request.status'),
+      schema: {
+        tags: ['requests'],
+        summary:
+          'Confirm the request as spam/probe (flags its identity and template for 30 days) or overrule the score',
+        params: ZId,
+        body: z.object({
+          verdict: z.enum(['genuine', 'spam']),
+          reason: z.string().trim().max(500).optional(),
+        }),
+        response: { 200: ZRequestResult, 404: ZError },
+      },
+    },
+    async (req) => ({
+      request: await cases.setTriageVerdict(req.session!, req.params.id, req.body.verdict, req.body.reason),
+    }),
   );
 }

@@ -33,6 +33,8 @@ export interface QueueFilters {
   tag?: string | undefined;
   assignee?: 'me' | 'none' | string | undefined;
   awaitingReply?: boolean | undefined;
+  /** true: only likely fakes (score ≥ 60); false: only the others. */
+  likelyFake?: boolean | undefined;
   sort: 'urgent' | 'newest' | 'waiting';
   limit: number;
   cursor?: string | undefined;
@@ -57,6 +59,11 @@ export interface QueueItem {
   /** Voice callers who asked to be called back, until an operator marks it done. */
   callbackRequestedAt: string | null;
   callbackDoneAt: string | null;
+  /** Spam/probe score 0–100 with the rules that fired; at 60 or more the request sinks in the queue. */
+  spamScore: number;
+  spamReasons: string[];
+  triageVerdict: 'genuine' | 'spam' | null;
+  detectedLanguage: string | null;
   sla: SlaView;
 }
 
@@ -109,6 +116,11 @@ type Row = {
   closed_at: Date | null;
   callback_requested_at: Date | null;
   callback_done_at: Date | null;
+  spam_score: number;
+  spam_reasons: string[];
+  sunk: boolean;
+  triage_verdict: 'genuine' | 'spam' | null;
+  detected_language: string | null;
 };
 
 const QUEUE_COLUMNS = [
@@ -130,6 +142,11 @@ const QUEUE_COLUMNS = [
   'closed_at',
   'callback_requested_at',
   'callback_done_at',
+  'spam_score',
+  'spam_reasons',
+  'sunk',
+  'triage_verdict',
+  'detected_language',
 ] as const;
 
 /** Keyset cursors keep paging fast however deep it goes (no OFFSET scans). */
@@ -185,6 +202,10 @@ export function createCasesService(deps: CasesDeps) {
       firstResponseAt: r.first_response_at?.toISOString() ?? null,
       callbackRequestedAt: r.callback_requested_at?.toISOString() ?? null,
       callbackDoneAt: r.callback_done_at?.toISOString() ?? null,
+      spamScore: r.spam_score,
+      spamReasons: r.spam_reasons,
+      triageVerdict: r.triage_verdict,
+      detectedLanguage: r.detected_language,
       sla: computeSla(
         {
           urgency: r.urgency,
@@ -214,6 +235,7 @@ export function createCasesService(deps: CasesDeps) {
     if (f.urgency !== undefined) q = q.where('urgency', '>=', f.urgency);
     if (f.tag) q = q.where(sql<SqlBool>`tags @> ARRAY[${f.tag}]::text[]`);
     if (f.awaitingReply !== undefined) q = q.where('awaiting_reply', '=', f.awaitingReply);
+    if (f.likelyFake !== undefined) q = q.where('sunk', '=', f.likelyFake);
     if (f.assignee === 'me') q = q.where('assignee_id', '=', user.id);
     else if (f.assignee === 'none') q = q.where('assignee_id', 'is', null);
     else if (f.assignee) q = q.where('assignee_id', '=', f.assignee);
@@ -226,11 +248,18 @@ export function createCasesService(deps: CasesDeps) {
   ): Promise<{ items: QueueItem[]; nextCursor: string | null }> {
     let q = filtered(user, f).select([...QUEUE_COLUMNS]);
     if (f.sort === 'urgent') {
+      // Likely fakes sink below everything else (flood resistance), then urgency, then the newest word.
       if (f.cursor) {
-        const [u, at, id] = decodeCursor(f.cursor, ['n', 's', 's']);
-        q = q.where(sql<SqlBool>`(urgency, last_requester_at, id) < (${u}, ${at}::timestamptz, ${id}::uuid)`);
+        const [sunk, u, at, id] = decodeCursor(f.cursor, ['n', 'n', 's', 's']);
+        q = q.where(
+          sql<SqlBool>`(sunk > ${sunk === 1} OR (sunk = ${sunk === 1} AND (urgency, last_requester_at, id) < (${u}, ${at}::timestamptz, ${id}::uuid)))`,
+        );
       }
-      q = q.orderBy('urgency', 'desc').orderBy('last_requester_at', 'desc').orderBy('id', 'desc');
+      q = q
+        .orderBy('sunk', 'asc')
+        .orderBy('urgency', 'desc')
+        .orderBy('last_requester_at', 'desc')
+        .orderBy('id', 'desc');
     } else if (f.sort === 'newest') {
       if (f.cursor) {
         const [at, id] = decodeCursor(f.cursor, ['s', 's']);
@@ -251,7 +280,7 @@ export function createCasesService(deps: CasesDeps) {
     if (rows.length > f.limit && last) {
       nextCursor =
         f.sort === 'urgent'
-          ? encodeCursor([last.urgency, last.last_requester_at.toISOString(), last.id])
+          ? encodeCursor([last.sunk ? 1 : 0, last.urgency, last.last_requester_at.toISOString(), last.id])
           : f.sort === 'newest'
             ? encodeCursor([last.created_at.toISOString(), last.id])
             : encodeCursor([last.last_requester_at.toISOString(), last.id]);
@@ -513,6 +542,79 @@ export function createCasesService(deps: CasesDeps) {
     });
   }
 
+  /**
+   * An operator confirms or overrules the spam/probe score. Confirming flags the channel identity (30
+   * days) and the exact template text, so the next fakes from them score high; overruling clears both.
+   */
+  async function setTriageVerdict(
+    session: Session,
+    id: string,
+    verdict: 'genuine' | 'spam',
+    reason: string | undefined,
+  ): Promise<QueueItem> {
+    return mutate(session, id, 'updated', async (trx, t) => {
+      const now = clock.now();
+      const expires = new Date(now.getTime() + 30 * 86_400_000);
+      await trx
+        .updateTable('request_threads')
+        .set({
+          triage_verdict: verdict,
+          spam_score: verdict === 'spam' ? Math.max(t.spam_score, 80) : 0,
+          spam_reasons:
+            verdict === 'spam'
+              ? [...new Set([...t.spam_reasons, 'operator-confirmed'])]
+              : ['operator-overruled'],
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute();
+      if (verdict === 'spam') {
+        if (t.identity_index) {
+          await trx
+            .insertInto('flagged_identities')
+            .values({
+              identity_index: t.identity_index,
+              reason: reason ?? 'spam',
+              flagged_by: session.user.id,
+              created_at: now,
+              expires_at: expires,
+            })
+            .onConflict((oc) =>
+              oc
+                .column('identity_index')
+                .doUpdateSet({ reason: reason ?? 'spam', flagged_by: session.user.id, expires_at: expires }),
+            )
+            .execute();
+        }
+        if (t.text_fingerprint) {
+          await trx
+            .insertInto('flagged_fingerprints')
+            .values({
+              fingerprint: t.text_fingerprint,
+              flagged_by: session.user.id,
+              created_at: now,
+              expires_at: expires,
+            })
+            .onConflict((oc) => oc.column('fingerprint').doUpdateSet({ expires_at: expires }))
+            .execute();
+        }
+      } else {
+        if (t.identity_index)
+          await trx.deleteFrom('flagged_identities').where('identity_index', '=', t.identity_index).execute();
+        if (t.text_fingerprint)
+          await trx
+            .deleteFrom('flagged_fingerprints')
+            .where('fingerprint', '=', t.text_fingerprint)
+            .execute();
+      }
+      await audit.append(
+        auditEntry(session, id, 'request.triage', { verdict, reason: reason ?? null, score: t.spam_score }),
+        trx,
+      );
+      return reload(trx, id);
+    });
+  }
+
   async function markCallbackDone(session: Session, id: string): Promise<QueueItem> {
     return mutate(session, id, 'updated', async (trx, t) => {
       if (!t.callback_requested_at) throw new AppError('conflict', 'No call-back was requested');
@@ -755,6 +857,7 @@ export function createCasesService(deps: CasesDeps) {
     merge,
     supervisorOverview,
     markCallbackDone,
+    setTriageVerdict,
     getItem: (id: string) => reload(db, id),
   };
 }

@@ -71,6 +71,12 @@ export interface RequestThreadsTable {
   last_inbound_at: Timestamp | null;
   callback_requested_at: Timestamp | null;
   callback_done_at: Timestamp | null;
+  spam_score: Generated<number>;
+  spam_reasons: ColumnType<string[], string[] | undefined, string[]>;
+  sunk: ColumnType<boolean, never, never>;
+  triage_verdict: 'genuine' | 'spam' | null;
+  detected_language: string | null;
+  text_fingerprint: Buffer | null;
 }
 
 export interface ThreadMessagesTable {
@@ -218,7 +224,65 @@ export interface BotConversationsTable {
   updated_at: Timestamp;
 }
 
+export interface TextBandsTable {
+  band: Buffer;
+  thread_id: string;
+  created_at: Timestamp;
+}
+
+export interface FlaggedIdentitiesTable {
+  identity_index: Buffer;
+  reason: string;
+  flagged_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface FlaggedFingerprintsTable {
+  fingerprint: Buffer;
+  flagged_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface StatsDailyTable {
+  day: ColumnType<string, string, string>;
+  channel: string;
+  category: string;
+  language: string;
+  requests: number;
+  likely_fake: number;
+  verified: number;
+  meeting_agreed: number;
+  in_custody: number;
+  info_given: number;
+  probes: number;
+  first_response_count: number;
+  first_response_seconds: ColumnType<string, number | string, number | string>;
+}
+
+export interface StatsAnnotationsTable {
+  id: string;
+  day: ColumnType<string, string, string>;
+  label: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  text_bands: TextBandsTable;
+  flagged_identities: FlaggedIdentitiesTable;
+  flagged_fingerprints: FlaggedFingerprintsTable;
+  settings: SettingsTable;
+  stats_daily: StatsDailyTable;
+  stats_annotations: StatsAnnotationsTable;
   inbound_updates: InboundUpdatesTable;
   outbox: OutboxTable;
   bot_conversations: BotConversationsTable;

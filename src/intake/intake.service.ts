@@ -11,6 +11,8 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
 import type { Notifier } from '../realtime/events.ts';
+import { scoreRequest } from '../triage/scoring.ts';
+import { textSketch } from '../triage/text-sketch.ts';
 import { triageRequest } from '../triage/triage.ts';
 import { decodeContent, encodeContent, type MessageContent } from './message-content.ts';
 
@@ -63,6 +65,33 @@ export function generateRef(): string {
 export function createIntakeService(deps: IntakeDeps) {
   const { db, vault, sealer, audit, clock } = deps;
 
+  /** One round trip: what the spam rules need to know about this text and this identity. */
+  async function spamSignals(
+    sketch: { fingerprint: Buffer | null; bands: Buffer[] },
+    identity: Buffer | null,
+  ) {
+    const now = clock.now();
+    const day = new Date(now.getTime() - 86_400_000);
+    const hour = new Date(now.getTime() - 3_600_000);
+    const r = await sql<{ same: string; near: string; ident: string; iflag: boolean; tflag: boolean }>`
+      SELECT
+        (SELECT count(*) FROM request_threads WHERE text_fingerprint = ${sketch.fingerprint} AND created_at > ${day}) AS same,
+        (SELECT count(DISTINCT thread_id) FROM text_bands WHERE band = ANY(${sketch.bands}::bytea[]) AND created_at > ${day}) AS near,
+        (SELECT count(*) FROM request_threads WHERE identity_index = ${identity} AND created_at > ${hour}) AS ident,
+        EXISTS (SELECT 1 FROM flagged_identities WHERE identity_index = ${identity} AND expires_at > ${now}) AS iflag,
+        EXISTS (SELECT 1 FROM flagged_fingerprints WHERE fingerprint = ${sketch.fingerprint} AND expires_at > ${now}) AS tflag`.execute(
+      db,
+    );
+    const row = r.rows[0];
+    return {
+      sameTemplate24h: Number(row?.same ?? 0),
+      nearDuplicates24h: Number(row?.near ?? 0),
+      identityRecent1h: Number(row?.ident ?? 0),
+      identityFlagged: row?.iflag ?? false,
+      templateFlagged: row?.tflag ?? false,
+    };
+  }
+
   function receiptLookup(code: string): Buffer {
     return vault.blindIndex('receipt-lookup', code);
   }
@@ -85,6 +114,11 @@ export function createIntakeService(deps: IntakeDeps) {
     const keys = createThreadKeys(sealer, orgPk, code);
     const sealed = sealer.seal(keys.publicKey, encodeContent(input.content));
     const triage = triageRequest({ category: input.category, body: input.content.body });
+    const sketch = textSketch(input.content.body, (s) => vault.blindIndex('text-sketch', s));
+    const spam = scoreRequest({
+      text: input.content.body,
+      ...(await spamSignals(sketch, opts.identity?.index ?? null)),
+    });
     const id = randomUUID();
     const ref = generateRef();
     const now = clock.now();
@@ -97,23 +131,31 @@ export function createIntakeService(deps: IntakeDeps) {
       category: input.category,
       urgency: triage.urgency,
       reasons: triage.reasons,
+      spam: spam.score,
+      spamReasons: spam.reasons,
     });
     const result = await sql<{ subject_id: string }>`
       WITH claim AS (${claim}),
       t AS (
         INSERT INTO request_threads (id, ref, channel, category, language, urgency, status, public_key, sk_for_org,
           sk_for_receipt, receipt_salt, receipt_lookup, message_count, awaiting_reply, created_at, updated_at,
-          last_requester_at, protocol_version, identity_index, identity_enc)
+                    last_requester_at, protocol_version, identity_index, identity_enc, spam_score, spam_reasons,
+          detected_language, text_fingerprint)
         SELECT ${id}, ${ref}, ${input.channel}, ${input.category}, ${input.language}, ${triage.urgency}, 'new',
           ${keys.publicKey}, ${keys.skForOrg}, ${keys.skForReceipt}, ${keys.receiptSalt},
-          ${code ? receiptLookup(code) : null}, 1, true, ${now}, ${now}, ${now}, ${deps.protocolVersion?.() ?? null}, ${opts.identity?.index ?? null}, ${opts.identity?.enc ?? null}
+          ${code ? receiptLookup(code) : null}, 1, true, ${now}, ${now}, ${now}, ${deps.protocolVersion?.() ?? null}, ${opts.identity?.index ?? null}, ${opts.identity?.enc ?? null},
+          ${spam.score}, ${spam.reasons}::text[], ${triage.detectedLanguage}, ${sketch.fingerprint}
         FROM claim
         RETURNING id
       ),
-      m AS (
+            m AS (
         INSERT INTO thread_messages (thread_id, direction, sealed, created_at)
         SELECT id, 'in', ${sealed}, ${now} FROM t
-            )
+      ),
+      b AS (
+        INSERT INTO text_bands (band, thread_id, created_at)
+        SELECT band, t.id, ${now} FROM t, unnest(${sketch.bands}::bytea[]) AS band
+      )
       INSERT INTO audit_log (at, actor_type, action, subject_type, subject_id, details)
       SELECT ${now}, 'requester', 'request.create', 'request', t.id::text, ${details}::jsonb FROM t
       RETURNING subject_id`.execute(db);

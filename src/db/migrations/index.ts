@@ -2,6 +2,7 @@ import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-console.ts';
 import * as m0003 from './0003-protocol.ts';
 import * as m0004 from './0004-channels.ts';
+import * as m0005 from './0005-triage.ts';
 
 /** Ordered list of migrations. Append only: a shipped migration is never edited. */
 export const migrations: ReadonlyArray<{ name: string; up: string }> = [
@@ -9,4 +10,5 @@ export const migrations: ReadonlyArray<{ name: string; up: string }> = [
   { name: '0002-console', up: m0002.up },
   { name: '0003-protocol', up: m0003.up },
   { name: '0004-channels', up: m0004.up },
+  { name: '0005-triage', up: m0005.up },
 ];
