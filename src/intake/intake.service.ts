@@ -92,6 +92,24 @@ export function createIntakeService(deps: IntakeDeps) {
     };
   }
 
+  async function rescoreCopies(
+    sketch: { fingerprint: Buffer | null; bands: Buffer[] },
+    score: number,
+    reasons: string[],
+    now: Date,
+  ) {
+    const day = new Date(now.getTime() - 86_400_000);
+    const textReasons = reasons.filter((r) => r === 'template-text' || r === 'near-duplicate-text');
+    await sql`
+      UPDATE request_threads SET spam_score = ${score},
+        spam_reasons = ARRAY(SELECT DISTINCT unnest(spam_reasons || ${textReasons}::text[]))
+      WHERE created_at > ${day} AND triage_verdict IS NULL AND spam_score < ${score}
+        AND (text_fingerprint = ${sketch.fingerprint}
+          OR id IN (SELECT thread_id FROM text_bands WHERE band = ANY(${sketch.bands}::bytea[]) AND created_at > ${day}))`.execute(
+      db,
+    );
+  }
+
   function receiptLookup(code: string): Buffer {
     return vault.blindIndex('receipt-lookup', code);
   }
@@ -161,6 +179,10 @@ export function createIntakeService(deps: IntakeDeps) {
       RETURNING subject_id`.execute(db);
     if (result.rows.length === 0) throw new AppError('invalid_form_token', 'This form was already submitted');
     audit.chainSoon();
+    // Once a text shows up as a template, the copies that came before it are suspect too: raise them.
+    if (spam.reasons.includes('template-text') || spam.reasons.includes('near-duplicate-text')) {
+      void rescoreCopies(sketch, spam.score, spam.reasons, now).catch(() => undefined);
+    }
     deps.notifier.later('created', id);
     return { id, ref, receiptCode: code ?? undefined };
   }
