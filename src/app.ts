@@ -32,6 +32,8 @@ import { registerNotificationsRoutes } from './notifications/notifications.route
 import { registerProtocolRoutes } from './protocol/protocol.routes.ts';
 import { registerEventsRoutes } from './realtime/events.routes.ts';
 import type { EventBus } from './realtime/events.ts';
+import { registerSettingsRoutes } from './settings/settings.routes.ts';
+import { registerStatsRoutes } from './stats/stats.routes.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
 
 export interface AppOptions {
@@ -201,6 +203,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
 
   registerWebRoutes(app, {
     intake: core.intake,
+    settings: core.runtimeSettings,
     protocol: core.protocol,
     formTokens: core.formTokens,
     clock: core.clock,
@@ -226,6 +229,8 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerProtocolRoutes(app, { sessions: core.sessions, protocol: core.protocol });
   registerKnowledgeRoutes(app, { sessions: core.sessions, knowledge: core.knowledge });
   registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
+  registerStatsRoutes(app, { sessions: core.sessions, stats: core.stats, clock: core.clock });
+  registerSettingsRoutes(app, { sessions: core.sessions, settings: core.runtimeSettings });
   for (const w of opts.webhooks ?? []) w.registerWebhook(app);
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });
   consoleFallback = await registerConsole(app, opts.consoleDir);

@@ -24,6 +24,8 @@ import { createOutbox } from './outbox/outbox.service.ts';
 import { createProtocolService, loadDefaultProtocol } from './protocol/protocol.service.ts';
 import { createNotifier, EVENTS_CHANNEL } from './realtime/events.ts';
 import { createRetentionService } from './retention/retention.service.ts';
+import { createSettingsService } from './settings/settings.service.ts';
+import { createStatsService } from './stats/stats.service.ts';
 
 export interface CoreSettings {
   session: { idleMs: number; maxMs: number };
@@ -106,6 +108,8 @@ export async function createCore(deps: {
   const formTokens = createFormTokens(vault, clock);
   const channelIntake = createChannelIntake({ db, vault, audit, clock, intake });
   const canned = createCannedService({ db, audit, clock });
+  const runtimeSettings = createSettingsService({ db, audit, clock });
+  const stats = createStatsService({ db, audit, clock, vault });
   const knowledge = createKnowledgeService({ db, audit, clock });
   await knowledge.seedFromFiles();
   const caseSettings = deps.settings.cases ?? { retentionDays: 90, silentDays: 14 };
@@ -126,6 +130,8 @@ export async function createCore(deps: {
     cases,
     protocol,
     knowledge,
+    runtimeSettings,
+    stats,
     timers,
     retention,
     outbox,

@@ -86,6 +86,7 @@ async function main(): Promise<void> {
           log,
           timers: core.timers,
           retention: core.retention,
+          stats: core.stats,
         });
 
   let app: FastifyInstance | null = null;

@@ -70,6 +70,13 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/notifications': 'any-session',
   'POST /api/requests/{id}/callback-done': WORKERS,
   'POST /api/requests/{id}/triage': WORKERS,
+  'GET /api/stats/dashboard': LEADS,
+  'GET /api/stats/export.csv': LEADS,
+  'POST /api/stats/annotations': ['admin'],
+  'DELETE /api/stats/annotations/{id}': ['admin'],
+  'POST /api/stats/refresh': ['admin'],
+  'GET /api/settings/intake': ['admin'],
+  'PUT /api/settings/intake': ['admin'],
   'POST /api/notifications/{id}/read': 'any-session',
 };
 

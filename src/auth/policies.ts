@@ -22,7 +22,10 @@ export type Permission =
   | 'audit.read'
   | 'protocol.manage'
   | 'knowledge.manage'
-  | 'retention.run';
+  | 'retention.run'
+  | 'stats.read'
+  | 'stats.annotate'
+  | 'settings.manage';
 
 const MATRIX: Record<Role, readonly Permission[]> = {
   operator: [
@@ -45,6 +48,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'supervisor.read',
     'user.directory',
     'user.read',
+    'stats.read',
   ],
   registrar: [],
   liaison: [],
@@ -66,6 +70,9 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'protocol.manage',
     'knowledge.manage',
     'retention.run',
+    'stats.read',
+    'stats.annotate',
+    'settings.manage',
   ],
 };
 

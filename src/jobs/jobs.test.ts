@@ -31,6 +31,7 @@ describe('job queue', () => {
     const schedules = await runner.boss.getSchedules();
     expect(schedules.map((s) => [s.name, s.cron]).sort()).toEqual([
       [QUEUES.retention, '17 3 * * *'],
+      [QUEUES.stats, '*/10 * * * *'],
       [QUEUES.timers, '* * * * *'],
     ]);
   });

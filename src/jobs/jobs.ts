@@ -2,13 +2,14 @@ import PgBoss from 'pg-boss';
 import type { TimersService } from '../cases/timers.service.ts';
 import type { Log } from '../log.ts';
 import type { RetentionService } from '../retention/retention.service.ts';
+import type { StatsService } from '../stats/stats.service.ts';
 
 /**
  * Scheduled work on a PostgreSQL-backed queue (pg-boss): case timers every minute, retention nightly.
  * pg-boss makes each scheduled run happen once across all instances; the work itself is in plain
  * services so tests drive it with a manual clock.
  */
-export const QUEUES = { timers: 'timers-tick', retention: 'retention-run' } as const;
+export const QUEUES = { timers: 'timers-tick', retention: 'retention-run', stats: 'stats-rollup' } as const;
 
 export interface JobRunner {
   boss: PgBoss;
@@ -20,6 +21,7 @@ export async function startJobs(deps: {
   log: Log;
   timers: TimersService;
   retention: RetentionService;
+  stats?: StatsService | undefined;
 }): Promise<JobRunner> {
   const boss = new PgBoss({
     connectionString: deps.databaseUrl,
@@ -32,6 +34,10 @@ export async function startJobs(deps: {
   for (const q of Object.values(QUEUES)) await boss.createQueue(q);
   await boss.schedule(QUEUES.timers, '* * * * *');
   await boss.schedule(QUEUES.retention, '17 3 * * *');
+  await boss.schedule(QUEUES.stats, '*/10 * * * *');
+  await boss.work(QUEUES.stats, async () => {
+    await deps.stats?.refreshRecent();
+  });
   await boss.work(QUEUES.timers, async () => {
     const reminders = await deps.timers.runReminders();
     const unreachable = await deps.timers.runSilence();

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import type { Vault } from '../../crypto/vault.ts';
 
@@ -21,7 +21,7 @@ export function createFormTokens(vault: Vault, clock: Clock) {
       return Buffer.concat([payload, mac(payload)]).toString('base64url');
     },
     /** Returns the nonce to claim and when it may be forgotten, or null if forged or expired. */
-    verify(token: unknown): { nonce: Buffer; expiresAt: Date } | null {
+    verify(token: unknown): { nonce: Buffer; expiresAt: Date; issuedAt: Date } | null {
       if (typeof token !== 'string' || token.length > 64) return null;
       const raw = Buffer.from(token, 'base64url');
       if (raw.length !== 38) return null;
@@ -30,7 +30,33 @@ export function createFormTokens(vault: Vault, clock: Clock) {
       const issuedMs = payload.readUIntBE(0, 6) * 1000;
       const now = clock.now().getTime();
       if (issuedMs > now + 60_000 || now - issuedMs > FORM_TOKEN_TTL_MS) return null;
-      return { nonce: Buffer.from(payload.subarray(6)), expiresAt: new Date(issuedMs + FORM_TOKEN_TTL_MS) };
+      return {
+        nonce: Buffer.from(payload.subarray(6)),
+        expiresAt: new Date(issuedMs + FORM_TOKEN_TTL_MS),
+        issuedAt: new Date(issuedMs),
+      };
+    },
+    /** Strict mode's check question: two small numbers, their MAC bound to this form's token. */
+    challenge(token: string): { a: number; b: number; proof: string } {
+      const a = 1 + randomInt(9);
+      const b = 1 + randomInt(9);
+      return {
+        a,
+        b,
+        proof: vault
+          .blindIndex('form-challenge', `${token}|${a + b}`)
+          .subarray(0, 12)
+          .toString('base64url'),
+      };
+    },
+    checkChallenge(token: string, proof: unknown, answer: unknown): boolean {
+      if (typeof proof !== 'string' || typeof answer !== 'string' || !/^\d{1,2}$/.test(answer.trim()))
+        return false;
+      const expected = vault
+        .blindIndex('form-challenge', `${token}|${Number(answer.trim())}`)
+        .subarray(0, 12);
+      const got = Buffer.from(proof, 'base64url');
+      return got.length === expected.length && timingSafeEqual(got, expected);
     },
   };
 }

@@ -52,12 +52,37 @@ function describedBy(id: string, hint: boolean, err: MessageKey | undefined): st
   return [hint ? `${id}-hint` : '', err ? `${id}-error` : ''].filter(Boolean).join(' ');
 }
 
+const NUMBER_WORDS: Record<Language, string[]> = {
+  ru: ['ноль', 'один', 'два', 'три', 'четыре', 'пять', 'шесть', 'семь', 'восемь', 'девять'],
+  uk: ['нуль', 'один', 'два', 'три', 'чотири', "п'ять", 'шість', 'сім', 'вісім', "дев'ять"],
+  en: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'],
+};
+
+/** Strict mode's check question, in words (a script cannot just add the digits it sees). */
+export interface Challenge {
+  a: number;
+  b: number;
+  proof: string;
+}
+
+function challengeField(lang: Language, c: Challenge | undefined): SafeHtml {
+  if (!c) return html``;
+  const words = NUMBER_WORDS[lang];
+  const q = t(lang, 'form.challenge')
+    .replace('{a}', words[c.a] ?? String(c.a))
+    .replace('{b}', words[c.b] ?? String(c.b));
+  return html`<input type="hidden" name="proof" value="${c.proof}">
+  <label for="answer">${q}</label>
+  <input id="answer" name="answer" type="text" inputmode="numeric" maxlength="2" autocomplete="off" required>`;
+}
+
 export function homePage(
   lang: Language,
   formToken: string,
   values: FormValues = {},
   errors: FieldErrors = {},
   notice?: MessageKey,
+  challenge?: Challenge,
 ): string {
   const hasErrors = Object.keys(errors).length > 0 || notice !== undefined;
   return layout(
@@ -68,7 +93,7 @@ export function homePage(
 <p>${t(lang, 'home.intro')}</p>
 <p class="safety">${t(lang, 'home.safety')}</p>
 <p><a href="/follow-up?lang=${lang}">${t(lang, 'home.followup.link')}</a></p>
-<p><a href="/kb?lang=${lang}">${t(lang, 'kb.link')}</a></p>
+<p><a href="/kb?lang=${lang}">${t(lang, 'kb.link')}</a> · <a href="/stats?lang=${lang}">${t(lang, 'stats.heading')}</a></p>
 <section aria-labelledby="form-heading">
 <h2 id="form-heading">${t(lang, 'form.heading')}</h2>
 ${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.validation_failed')}</div>` : ''}
@@ -96,6 +121,7 @@ ${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.va
   <p class="hint" id="contact-hint">${t(lang, 'form.contact.hint')}</p>
   ${fieldError(lang, 'contact', errors.contact)}
   <input id="contact" name="contact" type="text" maxlength="${LIMITS.contact}" autocomplete="off" value="${values.contact ?? ''}" aria-describedby="${describedBy('contact', true, errors.contact)}">
+    ${challengeField(lang, challenge)}
   <button type="submit">${t(lang, 'form.submit')}</button>
 </form>
 </section>`,

@@ -10,6 +10,7 @@ import { LIMITS } from '../../intake/message-content.ts';
 import { createRateLimiter } from '../../lib/rate-limit.ts';
 import type { AnswerError } from '../../protocol/answers.ts';
 import type { ProtocolService } from '../../protocol/protocol.service.ts';
+import type { SettingsService } from '../../settings/settings.service.ts';
 import type { FormTokens } from './form-token.ts';
 import {
   type FieldErrors,
@@ -24,6 +25,7 @@ import {
 
 export interface WebRoutesDeps {
   intake: IntakeService;
+  settings: SettingsService;
   protocol: ProtocolService;
   formTokens: FormTokens;
   clock: Clock;
@@ -91,9 +93,14 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
       .send(SITE_CSS);
   });
 
-  app.get('/', async (req, reply) => {
-    return sendHtml(reply, 200, homePage(langOf(req), formTokens.issue()));
-  });
+  /** A fresh form: in strict mode with a check question bound to its token. */
+  async function freshForm(lang: Language, values?: FormValues, errors?: FieldErrors, notice?: MessageKey) {
+    const token = formTokens.issue();
+    const strict = (await deps.settings.intake()).strictMode;
+    return homePage(lang, token, values, errors, notice, strict ? formTokens.challenge(token) : undefined);
+  }
+
+  app.get('/', async (req, reply) => sendHtml(reply, 200, await freshForm(langOf(req))));
 
   app.post('/requests', async (req, reply) => {
     const form = parseForm(ZIntakeForm, req.body);
@@ -111,11 +118,18 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     else if (form.message.length > LIMITS.body) errors.message = 'error.message.too_long';
     if (form.name.length > LIMITS.name) errors.name = 'error.field.too_long';
     if (form.contact.length > LIMITS.contact) errors.contact = 'error.field.too_long';
-    const rerender = (status: number, notice?: MessageKey) =>
-      sendHtml(reply, status, homePage(lang, formTokens.issue(), values, errors, notice));
+    const rerender = async (status: number, notice?: MessageKey) =>
+      sendHtml(reply, status, await freshForm(lang, values, errors, notice));
     if (Object.keys(errors).length > 0 || !category) return rerender(400);
     const nonce = formTokens.verify(form.token);
     if (!nonce) return rerender(400, 'error.invalid_form_token');
+    if ((await deps.settings.intake()).strictMode) {
+      // Under attack: a person reads the form for a few seconds and answers the check question.
+      if (clock.now().getTime() - nonce.issuedAt.getTime() < 5000) return rerender(400, 'error.too_fast');
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (!formTokens.checkChallenge(form.token as string, body.proof, body.answer))
+        return rerender(400, 'error.challenge');
+    }
     if (!intakeBudget.take('global')) {
       reply.header('retry-after', String(intakeBudget.retryAfter('global')));
       return rerender(429, 'error.rate_limited');

@@ -1,0 +1,60 @@
+import type { AuditLog } from '../audit/audit.service.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+
+/**
+ * Runtime settings admins change without a restart (e.g. the public form's strict mode during an
+ * attack). Read often, written rarely: cached for a few seconds, so every instance follows quickly.
+ */
+export interface IntakeSettings {
+  /** During a flood: the public form asks a check question and refuses posts made too fast. */
+  strictMode: boolean;
+}
+
+const DEFAULTS: IntakeSettings = { strictMode: false };
+const TTL_MS = 5000;
+
+export function createSettingsService(deps: { db: Db; audit: AuditLog; clock: Clock }) {
+  let cache: { value: IntakeSettings; at: number } | null = null;
+  return {
+    async intake(): Promise<IntakeSettings> {
+      const now = Date.now();
+      if (cache && now - cache.at < TTL_MS) return cache.value;
+      const row = await deps.db
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', 'intake')
+        .executeTakeFirst();
+      const value = { ...DEFAULTS, ...((row?.value as Partial<IntakeSettings> | undefined) ?? {}) };
+      cache = { value, at: now };
+      return value;
+    },
+    async setIntake(actorId: string, value: IntakeSettings): Promise<IntakeSettings> {
+      await deps.db
+        .insertInto('settings')
+        .values({
+          key: 'intake',
+          value: JSON.stringify(value),
+          updated_at: deps.clock.now(),
+          updated_by: actorId,
+        })
+        .onConflict((oc) =>
+          oc
+            .column('key')
+            .doUpdateSet({ value: JSON.stringify(value), updated_at: deps.clock.now(), updated_by: actorId }),
+        )
+        .execute();
+      await deps.audit.append({
+        actorType: 'operator',
+        actorId,
+        action: 'settings.intake',
+        details: { ...value },
+      });
+      deps.audit.chainSoon();
+      cache = { value, at: Date.now() };
+      return value;
+    },
+  };
+}
+
+export type SettingsService = ReturnType<typeof createSettingsService>;
