@@ -12,6 +12,9 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+// `date` columns stay 'YYYY-MM-DD' strings: a JS Date would shift them by the process time zone.
+pg.types.setTypeParser(1082, (v: string) => v);
+
 export function connectDatabase(url: string, poolSize: number): DbHandle {
   const pool = new pg.Pool({
     connectionString: url,
