@@ -5,6 +5,10 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
 import type {
+  Article,
+  ArticleInput,
+  ArticleListItem,
+  ArticleVersion,
   AuditEntry,
   AuditQuery,
   AuditVerifyResult,
@@ -14,15 +18,25 @@ import type {
   CountsQuery,
   CreatedUser,
   DirectoryEntry,
+  IntakeSettings,
   LoginResult,
+  OperatorNotification,
+  ProtocolPublishResult,
+  ProtocolVersion,
   QueueCounts,
   QueueItem,
   QueuePage,
   QueueQuery,
   RequestDetail,
+  RequestLanguage,
+  RequestProtocol,
   Role,
   SecurityKey,
+  StatsAnnotation,
+  StatsDashboard,
+  StatsRange,
   SupervisorOverview,
+  TriageVerdict,
   User,
   UserSummary,
 } from './types.ts';
@@ -182,6 +196,12 @@ function normalizeItem(item: QueueItem): QueueItem {
     ...item,
     tags: item.tags ?? [],
     firstResponseAt: item.firstResponseAt ?? null,
+    callbackRequestedAt: item.callbackRequestedAt ?? null,
+    callbackDoneAt: item.callbackDoneAt ?? null,
+    spamScore: item.spamScore ?? 0,
+    spamReasons: item.spamReasons ?? [],
+    triageVerdict: item.triageVerdict ?? null,
+    detectedLanguage: item.detectedLanguage ?? null,
     sla: item.sla ?? { state: 'ok', dueAt: null, kind: null },
   };
 }
@@ -295,6 +315,21 @@ export function markProbe(id: string, reason: string): Promise<{ request: QueueI
   return request('POST', `/requests/${enc(id)}/probe`, { body: { reason } });
 }
 
+export function markCallbackDone(id: string): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/callback-done`);
+}
+
+/** Confirms the request as spam/probe (flags its identity and text for 30 days) or overrules the score. */
+export function setTriageVerdict(
+  id: string,
+  verdict: TriageVerdict,
+  reason?: string,
+): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/triage`, {
+    body: reason?.trim() ? { verdict, reason: reason.trim() } : { verdict },
+  });
+}
+
 export function mergeRequest(id: string, intoId: string): Promise<{ request: QueueItem }> {
   return request('POST', `/requests/${enc(id)}/merge`, { body: { intoId } });
 }
@@ -359,4 +394,116 @@ export function listAudit(
 
 export function verifyAudit(): Promise<AuditVerifyResult> {
   return request('GET', '/audit/verify');
+}
+
+// ---- surrender protocol
+
+export function getRequestProtocol(id: string, signal?: AbortSignal): Promise<RequestProtocol> {
+  return request('GET', `/requests/${enc(id)}/protocol`, { signal });
+}
+
+export function saveProtocolAnswers(
+  id: string,
+  stepId: string,
+  answers: Record<string, unknown>,
+): Promise<{ saved: string[] }> {
+  return request('PUT', `/requests/${enc(id)}/protocol/steps/${enc(stepId)}/answers`, { body: { answers } });
+}
+
+export function completeProtocolStep(id: string, stepId: string): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/protocol/steps/${enc(stepId)}/complete`);
+}
+
+export function sendStepInstructions(id: string, stepId: string): Promise<{ messageId: string }> {
+  return request('POST', `/requests/${enc(id)}/protocol/steps/${enc(stepId)}/send-instructions`);
+}
+
+/** The current definition, as published (JSON). */
+export function getProtocolDefinition(signal?: AbortSignal): Promise<Record<string, unknown>> {
+  return request('GET', '/protocol', { signal });
+}
+
+export function listProtocolVersions(): Promise<{ items: ProtocolVersion[] }> {
+  return request('GET', '/protocol/versions');
+}
+
+/** Validates and diffs (dryRun) or publishes a new version; a refused one has details.issues. */
+export function publishProtocol(definition: unknown, dryRun: boolean): Promise<ProtocolPublishResult> {
+  return request('POST', '/protocol/versions', { body: { definition, dryRun } });
+}
+
+// ---- notifications
+
+export function listNotifications(
+  unread: boolean,
+  signal?: AbortSignal,
+): Promise<{ items: OperatorNotification[] }> {
+  return request('GET', '/notifications', { query: { unread: unread ? 'true' : undefined }, signal });
+}
+
+export function markNotificationRead(id: string): Promise<void> {
+  return request('POST', `/notifications/${enc(id)}/read`);
+}
+
+// ---- knowledge base
+
+export function listArticles(
+  lang: RequestLanguage,
+  q: string,
+  signal?: AbortSignal,
+): Promise<{ items: ArticleListItem[] }> {
+  return request('GET', '/knowledge', { query: { lang, q: q.trim() || undefined }, signal });
+}
+
+export function getArticle(slug: string, lang: RequestLanguage, signal?: AbortSignal): Promise<Article> {
+  return request('GET', `/knowledge/${enc(slug)}/${enc(lang)}`, { signal });
+}
+
+export function saveArticle(
+  slug: string,
+  lang: RequestLanguage,
+  body: ArticleInput,
+): Promise<{ version: number }> {
+  return request('PUT', `/knowledge/${enc(slug)}/${enc(lang)}`, { body });
+}
+
+export function listArticleVersions(
+  slug: string,
+  lang: RequestLanguage,
+): Promise<{ items: ArticleVersion[] }> {
+  return request('GET', `/knowledge/${enc(slug)}/${enc(lang)}/versions`);
+}
+
+// ---- statistics
+
+export function getStatsDashboard(range: StatsRange, signal?: AbortSignal): Promise<StatsDashboard> {
+  return request('GET', '/stats/dashboard', { query: { from: range.from, to: range.to }, signal });
+}
+
+/** A plain link: the session cookie goes with it, and the server answers with a file download. */
+export function statsExportUrl(range: StatsRange): string {
+  return `/api/stats/export.csv${toSearch({ from: range.from, to: range.to })}`;
+}
+
+export function addStatsAnnotation(body: { day: string; label: string }): Promise<StatsAnnotation> {
+  return request('POST', '/stats/annotations', { body });
+}
+
+export function deleteStatsAnnotation(id: string): Promise<void> {
+  return request('DELETE', `/stats/annotations/${enc(id)}`);
+}
+
+/** Recomputes the rollup for the range now (the server refreshes recent days every ten minutes). */
+export function refreshStats(range: StatsRange): Promise<{ rows: number }> {
+  return request('POST', '/stats/refresh', { body: range });
+}
+
+// ---- settings
+
+export function getIntakeSettings(signal?: AbortSignal): Promise<IntakeSettings> {
+  return request('GET', '/settings/intake', { signal });
+}
+
+export function setIntakeSettings(body: IntakeSettings): Promise<IntakeSettings> {
+  return request('PUT', '/settings/intake', { body });
 }

@@ -12,6 +12,7 @@ import { navigate, paths, usePathname, useRoute } from './lib/router.tsx';
 import { canAdminister, hasPermission, useCurrentUser, useSession } from './lib/session.tsx';
 import { AdminPage } from './pages/admin-page.tsx';
 import { ChangePasswordPage } from './pages/change-password-page.tsx';
+import { KnowledgePage } from './pages/knowledge-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { NoAccessPage, NotFoundPage } from './pages/not-found-page.tsx';
 import { QueuePage } from './pages/queue-page.tsx';
@@ -88,7 +89,9 @@ function Console() {
 function Routes() {
   const route = useRoute();
   const user = useCurrentUser();
-  if (!hasPermission(user, 'queue.read') && route.name !== 'settings') return <NoAccessPage />;
+  // The knowledge base is open to every signed-in role (as its API is); the rest needs the queue.
+  if (!hasPermission(user, 'queue.read') && route.name !== 'settings' && route.name !== 'knowledge')
+    return <NoAccessPage />;
   switch (route.name) {
     case 'queue':
       return <QueuePage />;
@@ -98,6 +101,8 @@ function Routes() {
       return hasPermission(user, 'supervisor.read') ? <SupervisorPage /> : <NoAccessPage />;
     case 'admin':
       return canAdminister(user) ? <AdminPage /> : <NoAccessPage />;
+    case 'knowledge':
+      return <KnowledgePage slug={route.slug} />;
     case 'settings':
       return <SettingsPage />;
     case 'notFound':

@@ -55,7 +55,13 @@ export type Permission =
   | 'user.read'
   | 'user.manage'
   | 'key.grant'
-  | 'audit.read';
+  | 'audit.read'
+  | 'protocol.manage'
+  | 'knowledge.manage'
+  | 'retention.run'
+  | 'stats.read'
+  | 'stats.annotate'
+  | 'settings.manage';
 
 export interface User {
   id: string;
@@ -96,8 +102,36 @@ export interface QueueItem {
   lastRequesterAt: string;
   lastOperatorAt: string | null;
   firstResponseAt: string | null;
+  /** The requester asked to be called back (voice/SMS menu); null when not, or an older server. */
+  callbackRequestedAt: string | null;
+  callbackDoneAt: string | null;
+  /** Spam/probe score 0–100 (≥ LIKELY_FAKE_SCORE sinks in the queue) and the rules that fired. */
+  spamScore: number;
+  spamReasons: string[];
+  /** An operator's decision on the score; null until someone decided. */
+  triageVerdict: TriageVerdict | null;
+  /** Language detected from the text (ru/uk/en/other); null on an older server. */
+  detectedLanguage: string | null;
   sla: Sla;
 }
+
+export type TriageVerdict = 'genuine' | 'spam';
+
+/** The server sinks requests at or above this score (likely fakes). */
+export const LIKELY_FAKE_SCORE = 60;
+
+/** Reasons the scoring rules (and operators' verdicts) give; the console has words for each. */
+export const SPAM_REASONS = [
+  'template-text',
+  'near-duplicate-text',
+  'identity-flood',
+  'gibberish',
+  'flagged-identity',
+  'flagged-template',
+  'operator-confirmed',
+  'operator-overruled',
+] as const;
+export type SpamReason = (typeof SPAM_REASONS)[number];
 
 export interface QueuePage {
   items: QueueItem[];
@@ -117,6 +151,8 @@ export interface QueueQuery {
   tag?: string;
   assignee?: 'me' | 'none' | string;
   awaitingReply?: boolean;
+  /** true: likely fakes only; false: without them; absent: both (they sink to the bottom). */
+  likelyFake?: boolean;
   sort?: QueueSort;
   limit?: number;
   cursor?: string;
@@ -137,6 +173,24 @@ export interface QueueCounts {
 
 export type MessageDirection = 'in' | 'out' | 'note' | 'system';
 
+export type AttachmentKind = 'image' | 'voice' | 'audio' | 'document';
+
+/** A file sent with a message: base64 bytes, decrypted with the thread (never stored in clear). */
+export interface Attachment {
+  kind: AttachmentKind | string;
+  mime: string;
+  data: string;
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/** Where an operator reply is on its way out through the request's channel (the outbox). */
+export interface Delivery {
+  status: DeliveryStatus | string;
+  attempts: number;
+  lastError: string | null;
+}
+
 export interface ThreadMessage {
   id: string;
   direction: MessageDirection;
@@ -144,6 +198,8 @@ export interface ThreadMessage {
   body: string;
   name?: string;
   contact?: string;
+  attachments?: Attachment[];
+  delivery?: Delivery;
   at: string;
 }
 
@@ -254,4 +310,195 @@ export interface SecurityKey {
 export interface RequestEvent {
   type: 'created' | 'message' | 'updated';
   id: string;
+}
+
+// ---- surrender protocol (checklist per request; definition for admins)
+
+/** Protocol texts exist in all three requester languages. */
+export type LocalizedText = Record<RequestLanguage, string>;
+
+export const QUESTION_TYPES = [
+  'text',
+  'longtext',
+  'choice',
+  'multichoice',
+  'number',
+  'boolean',
+  'date',
+  'datetime_window',
+  'coarse_location',
+] as const;
+export type QuestionType = (typeof QUESTION_TYPES)[number];
+
+export type AnswerValue = string | number | boolean | string[] | { start: string; end: string };
+
+export interface ProtocolQuestion {
+  id: string;
+  type: QuestionType;
+  label: LocalizedText;
+  help?: LocalizedText;
+  required: boolean;
+  /** Sealed to the thread key: only operators (with the org key) and the requester read it. */
+  sensitive: boolean;
+  options?: { value: string; label: LocalizedText }[];
+  min?: number;
+  max?: number;
+  remindBeforeMinutes?: number;
+  answer: AnswerValue | null;
+  answeredBy: 'requester' | 'operator' | null;
+  answeredAt: string | null;
+}
+
+export type StepAudience = 'operator' | 'requester' | 'both';
+
+export interface ProtocolStepView {
+  id: string;
+  title: LocalizedText;
+  audience: StepAudience;
+  guidance: LocalizedText | null;
+  instructions: LocalizedText | null;
+  moveTo: CaseState | null;
+  completed: boolean;
+  completedAt: string | null;
+  questions: ProtocolQuestion[];
+}
+
+/** GET /api/requests/:id/protocol. nextAction: done | answer:q1,q2 | send-instructions:step | complete:step */
+export interface RequestProtocol {
+  version: string;
+  steps: ProtocolStepView[];
+  currentStepId: string | null;
+  nextAction: string;
+}
+
+/** Validation error keys of PUT …/answers (details.errors, by question id). */
+export type AnswerError = 'required' | 'invalid' | 'too_long' | 'out_of_range';
+
+export interface ProtocolVersion {
+  version: string;
+  publishedAt: string;
+  publishedBy: string | null;
+  current: boolean;
+}
+
+export interface ProtocolPublishResult {
+  version: string;
+  diff: string[];
+  published: boolean;
+}
+
+/** details.issues of a refused protocol definition. */
+export interface ProtocolIssue {
+  path: string;
+  message: string;
+}
+
+// ---- notifications
+
+export type NotificationKind = 'meeting_window_soon' | 'moved_unreachable' | 'delivery_failed';
+
+export interface OperatorNotification {
+  id: string;
+  kind: NotificationKind | string;
+  requestId: string | null;
+  details: Record<string, unknown>;
+  createdAt: string;
+  readAt: string | null;
+}
+
+// ---- knowledge base
+
+export const ARTICLE_CATEGORIES = [
+  'surrender',
+  'rights',
+  'relatives',
+  'citizenship',
+  'safety',
+  'about',
+] as const;
+export type ArticleCategory = (typeof ARTICLE_CATEGORIES)[number];
+
+export interface ArticleListItem {
+  slug: string;
+  title: string;
+  category: string;
+  /** Plain text around the first match (search only). */
+  snippet?: string;
+}
+
+export interface Article {
+  slug: string;
+  lang: string;
+  title: string;
+  category: string;
+  order: number;
+  /** Markdown source. */
+  body: string;
+  /** Rendered by the server's escaping Markdown renderer. */
+  html: string;
+}
+
+export interface ArticleInput {
+  title: string;
+  body: string;
+  category: ArticleCategory;
+  order: number;
+}
+
+export interface ArticleVersion {
+  version: number;
+  title: string;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+// ---- statistics (GET /api/stats/dashboard)
+
+export interface DayCount {
+  day: string;
+  count: number;
+}
+
+/** Totals over the range and one row per day (every day, zeros omitted per key). */
+export interface StatsBreakdown {
+  totals: Record<string, number>;
+  perDay: Array<{ day: string } & Record<string, number | string>>;
+}
+
+export interface StatsSpike {
+  day: string;
+  count: number;
+  baseline: number;
+  score: number;
+}
+
+export interface StatsAnnotation {
+  id: string;
+  day: string;
+  label: string;
+}
+
+export interface StatsDashboard {
+  from: string;
+  to: string;
+  series: DayCount[];
+  byChannel: StatsBreakdown;
+  byCategory: StatsBreakdown;
+  byLanguage: StatsBreakdown;
+  outcomes: { inCustody: number; infoGiven: number; probes: number; likelyFake: number };
+  funnel: { contacted: number; verified: number; meetingAgreed: number; inCustody: number };
+  firstResponse: { answered: number; meanMinutes: number | null };
+  workload: Array<{ operatorId: string; operator: string; replies: number }>;
+  spikes: StatsSpike[];
+  annotations: StatsAnnotation[];
+}
+
+export interface StatsRange {
+  from: string;
+  to: string;
+}
+
+/** GET/PUT /api/settings/intake */
+export interface IntakeSettings {
+  strictMode: boolean;
 }

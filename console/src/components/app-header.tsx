@@ -4,6 +4,7 @@ import { isPlainLeftClick, navigate, paths, useRoute } from '../lib/router.tsx';
 import { canAdminister, hasPermission, useCurrentUser, useSession } from '../lib/session.tsx';
 import { LanguageSwitch } from './language-switch.tsx';
 import { useLiveStatus } from './live-updates.tsx';
+import { NotificationsBell } from './notifications-bell.tsx';
 
 interface NavItem {
   to: string;
@@ -21,6 +22,7 @@ export function AppHeader({ onShowShortcuts }: { onShowShortcuts: () => void }) 
   const items: NavItem[] = [
     { to: paths.queue, label: t('nav.queue'), active: route.name === 'queue' || route.name === 'request' },
   ];
+  items.push({ to: paths.knowledge(), label: t('nav.knowledge'), active: route.name === 'knowledge' });
   if (hasPermission(user, 'supervisor.read'))
     items.push({ to: paths.supervisor, label: t('nav.supervisor'), active: route.name === 'supervisor' });
   if (canAdminister(user))
@@ -61,6 +63,7 @@ export function AppHeader({ onShowShortcuts }: { onShowShortcuts: () => void }) 
             {live === 'live' ? t('header.live') : t('header.offline')}
           </Badge>
         </Tooltip>
+        <NotificationsBell />
         <div className="wf-user" data-testid="whoami">
           <span className="wf-user-email" title={t('header.signedInAs', { email: user.email })}>
             {user.email}

@@ -80,3 +80,27 @@ export function SlaBadge({ item, now }: { item: QueueItem; now: number }) {
     </Tooltip>
   );
 }
+
+/** A call-back asked for (voice/SMS menu) and not marked done since. */
+export function callbackPending(item: Pick<QueueItem, 'callbackRequestedAt' | 'callbackDoneAt'>): boolean {
+  if (!item.callbackRequestedAt) return false;
+  if (!item.callbackDoneAt) return true;
+  return Date.parse(item.callbackDoneAt) < Date.parse(item.callbackRequestedAt);
+}
+
+export function CallbackBadge({ item }: { item: QueueItem }) {
+  const { t, i18n } = useTranslation();
+  if (!callbackPending(item)) return null;
+  return (
+    <Tooltip
+      label={t('request.callback.requestedAt', {
+        at: formatDateTime(item.callbackRequestedAt, i18n.language),
+      })}
+    >
+      <Badge color="orange" variant="filled" radius="sm" tt="none" data-testid="callback-badge">
+        <span aria-hidden="true">☎ </span>
+        {t('request.callback.badge')}
+      </Badge>
+    </Tooltip>
+  );
+}

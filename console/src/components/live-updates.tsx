@@ -39,7 +39,12 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
     void queryClient.invalidateQueries({ queryKey: queryKeys.queueAll });
     void queryClient.invalidateQueries({ queryKey: queryKeys.countsAll });
     void queryClient.invalidateQueries({ queryKey: queryKeys.supervisor });
-    for (const id of ids) void queryClient.invalidateQueries({ queryKey: queryKeys.request(id) });
+    // Timers and the outbox notify through request events too (a meeting soon, a failed delivery).
+    void queryClient.invalidateQueries({ queryKey: queryKeys.notifications });
+    for (const id of ids) {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.request(id) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.protocol(id) });
+    }
     if (created > 0) {
       notifications.show({
         id: 'live-new-requests',

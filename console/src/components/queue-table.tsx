@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { languageName } from '../lib/labels.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import type { DirectoryEntry, QueueItem } from '../types.ts';
-import { SlaBadge, StatusBadge, UrgencyBadge } from './badges.tsx';
+import { CallbackBadge, SlaBadge, StatusBadge, UrgencyBadge } from './badges.tsx';
 
 interface Props {
   items: QueueItem[];
@@ -95,7 +95,10 @@ export function QueueTable({ items, selectedId, currentUserId, users, now, onSel
                 <UrgencyBadge urgency={item.urgency} />
               </Table.Td>
               <Table.Td>
-                <StatusBadge status={item.status} />
+                <Group gap={4} wrap="nowrap">
+                  <StatusBadge status={item.status} />
+                  <CallbackBadge item={item} />
+                </Group>
               </Table.Td>
               <Table.Td>
                 <Text size="sm" lineClamp={1} maw={180}>

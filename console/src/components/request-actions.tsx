@@ -15,8 +15,10 @@ import { useTranslation } from 'react-i18next';
 import { assignableUsers, useDirectory } from '../hooks/use-directory.ts';
 import type { RequestActions } from '../hooks/use-request-actions.ts';
 import { describeError } from '../lib/errors.ts';
+import { formatDateTime } from '../lib/format.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
 import type { CaseState, RequestDetail } from '../types.ts';
+import { callbackPending } from './badges.tsx';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 
 const MAX_TAGS = 10;
@@ -40,7 +42,7 @@ interface Props {
 }
 
 export function RequestActionsPanel({ detail, actions, onProbe, onMerge }: Props) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const user = useCurrentUser();
   const { list } = useDirectory();
   const { request, allowedTransitions } = detail;
@@ -98,6 +100,35 @@ export function RequestActionsPanel({ detail, actions, onProbe, onMerge }: Props
           </Button>
         )}
       </Group>
+
+      {callbackPending(request) ? (
+        <Alert color="orange" p="xs" data-testid="callback-requested" title={t('request.callback.title')}>
+          <Stack gap={6}>
+            <Text size="sm">
+              {t('request.callback.requestedAt', {
+                at: formatDateTime(request.callbackRequestedAt, i18n.language),
+              })}
+            </Text>
+            {hasPermission(user, 'request.reply') && (
+              <Button
+                size="xs"
+                color="orange"
+                onClick={() => actions.callbackDone.mutate()}
+                loading={actions.callbackDone.isPending}
+                data-testid="callback-done"
+              >
+                {t('request.callback.markDone')}
+              </Button>
+            )}
+          </Stack>
+        </Alert>
+      ) : (
+        request.callbackDoneAt && (
+          <Text size="xs" c="dimmed" data-testid="callback-done-at">
+            {t('request.callback.doneAt', { at: formatDateTime(request.callbackDoneAt, i18n.language) })}
+          </Text>
+        )
+      )}
 
       {canAssign && (
         <Group gap="xs" align="flex-end" wrap="nowrap">

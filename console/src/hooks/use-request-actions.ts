@@ -1,6 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { assignRequest, changeStatus, claimRequest, releaseRequest, setRequestTags } from '../api.ts';
+import {
+  assignRequest,
+  changeStatus,
+  claimRequest,
+  markCallbackDone,
+  releaseRequest,
+  setRequestTags,
+} from '../api.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import type { CaseState, QueueItem, RequestDetail } from '../types.ts';
@@ -61,7 +68,16 @@ export function useRequestActions(id: string) {
     onSuccess: (r) => applied(r),
   });
 
-  return { claim, release, assign, status, tags };
+  const callbackDone = useMutation({
+    mutationFn: () => markCallbackDone(id),
+    onSuccess: (r) => {
+      applied(r);
+      notifySuccess(t('request.callback.marked'));
+    },
+    onError: (e) => notifyError(t, e),
+  });
+
+  return { claim, release, assign, status, tags, callbackDone };
 }
 
 export type RequestActions = ReturnType<typeof useRequestActions>;

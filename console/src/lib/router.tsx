@@ -11,7 +11,9 @@ export type Route =
   | { name: 'queue' }
   | { name: 'request'; id: string }
   | { name: 'supervisor' }
+  | { name: 'stats' }
   | { name: 'admin' }
+  | { name: 'knowledge'; slug: string | null }
   | { name: 'settings' }
   | { name: 'notFound' };
 
@@ -19,7 +21,10 @@ export const paths = {
   queue: `${BASE}/`,
   request: (id: string) => `${BASE}/requests/${encodeURIComponent(id)}`,
   supervisor: `${BASE}/supervisor`,
+  stats: `${BASE}/stats`,
   admin: `${BASE}/admin`,
+  knowledge: (slug?: string | null) =>
+    slug ? `${BASE}/knowledge/${encodeURIComponent(slug)}` : `${BASE}/knowledge`,
   settings: `${BASE}/settings`,
 } as const;
 
@@ -29,11 +34,17 @@ export function parseRoute(pathname: string): Route {
   if (rest === '') return { name: 'queue' };
   const request = /^\/requests\/([^/]+)$/.exec(rest);
   if (request?.[1]) return { name: 'request', id: decodeURIComponent(request[1]) };
+  const article = /^\/knowledge\/([^/]+)$/.exec(rest);
+  if (article?.[1]) return { name: 'knowledge', slug: decodeURIComponent(article[1]) };
   switch (rest) {
     case '/supervisor':
       return { name: 'supervisor' };
+    case '/stats':
+      return { name: 'stats' };
     case '/admin':
       return { name: 'admin' };
+    case '/knowledge':
+      return { name: 'knowledge', slug: null };
     case '/settings':
       return { name: 'settings' };
     default:

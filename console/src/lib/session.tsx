@@ -111,7 +111,12 @@ export function hasPermission(user: User, p: Permission): boolean {
   return user.permissions.includes(p);
 }
 
-/** The admin page holds user management and the audit log. */
+/** The admin page holds user management, the audit log, the protocol editor and the public form. */
 export function canAdminister(user: User): boolean {
-  return hasPermission(user, 'user.manage') || hasPermission(user, 'audit.read');
+  return (
+    hasPermission(user, 'user.manage') ||
+    hasPermission(user, 'audit.read') ||
+    hasPermission(user, 'protocol.manage') ||
+    hasPermission(user, 'settings.manage')
+  );
 }

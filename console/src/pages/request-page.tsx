@@ -4,10 +4,11 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getRequest } from '../api.ts';
-import { SlaBadge, StatusBadge, UrgencyBadge } from '../components/badges.tsx';
+import { CallbackBadge, SlaBadge, StatusBadge, UrgencyBadge } from '../components/badges.tsx';
 import { Composer, type ComposerMode } from '../components/composer.tsx';
 import { MergeModal } from '../components/merge-modal.tsx';
 import { ProbeModal } from '../components/probe-modal.tsx';
+import { ProtocolChecklist } from '../components/protocol-checklist.tsx';
 import { RequestActionsPanel } from '../components/request-actions.tsx';
 import { RelatedRequests, RequestDetails } from '../components/request-details.tsx';
 import { Thread } from '../components/thread.tsx';
@@ -90,6 +91,7 @@ export function RequestPage({ id }: { id: string }) {
             <StatusBadge status={detail.data.request.status} />
             <UrgencyBadge urgency={detail.data.request.urgency} />
             <SlaBadge item={detail.data.request} now={now} />
+            <CallbackBadge item={detail.data.request} />
           </>
         )}
         {detail.isFetching && !detail.isPending && <Loader size="xs" aria-label={t('app.loading')} />}
@@ -141,7 +143,7 @@ export function RequestPage({ id }: { id: string }) {
     <Stack gap="sm">
       {header}
       <div className="wf-request-layout">
-        <section aria-labelledby="thread-heading">
+        <section className="wf-thread-col" aria-labelledby="thread-heading">
           <Stack gap="sm">
             <Title order={2} size="h5" id="thread-heading">
               {t('request.thread')}
@@ -155,6 +157,16 @@ export function RequestPage({ id }: { id: string }) {
               canReply={canReply}
             />
           </Stack>
+        </section>
+        <section className="wf-protocol-col" aria-label={t('protocol.title')} data-testid="protocol-column">
+          <Paper withBorder p="sm">
+            <ProtocolChecklist
+              request={d.request}
+              messages={d.messages}
+              canReply={canReply}
+              canComplete={hasPermission(user, 'request.status')}
+            />
+          </Paper>
         </section>
         <aside className="wf-side" aria-label={t('request.details')}>
           <Stack gap="sm">
