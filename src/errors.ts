@@ -20,6 +20,8 @@ export const AppErrorCode = {
   receipt_not_found: 404,
   conflict: 409,
   invalid_transition: 409,
+  answers_missing: 409,
+  callback_not_requested: 409,
   rate_limited: 429,
   too_many_attempts: 429,
   unavailable: 503,

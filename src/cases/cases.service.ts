@@ -617,7 +617,8 @@ export function createCasesService(deps: CasesDeps) {
 
   async function markCallbackDone(session: Session, id: string): Promise<QueueItem> {
     return mutate(session, id, 'updated', async (trx, t) => {
-      if (!t.callback_requested_at) throw new AppError('conflict', 'No call-back was requested');
+      if (!t.callback_requested_at)
+        throw new AppError('callback_not_requested', 'No call-back was requested');
       await trx
         .updateTable('request_threads')
         .set({ callback_done_at: clock.now(), updated_at: clock.now() })

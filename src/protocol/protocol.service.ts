@@ -40,6 +40,8 @@ export interface StepView {
   moveTo: string | null;
   completed: boolean;
   completedAt: string | null;
+  /** When the step's instructions were last sent to the requester (from the audit log). */
+  instructionsSentAt: string | null;
   questions: Array<
     ProtocolStep['questions'][number] & {
       answer: AnswerValue | null;
@@ -298,6 +300,17 @@ export function createProtocolService(deps: ProtocolDeps) {
           .execute()
       ).map((r) => [r.step_id, new Date(r.completed_at).toISOString()]),
     );
+    const sent = new Map<string, string>();
+    for (const a of await db
+      .selectFrom('audit_log')
+      .select(['details', 'at'])
+      .where('action', '=', 'protocol.instructions_sent')
+      .where('subject_id', '=', t.id)
+      .orderBy('id')
+      .execute()) {
+      const step = (a.details as { step?: unknown }).step;
+      if (typeof step === 'string') sent.set(step, new Date(a.at).toISOString());
+    }
     const steps: StepView[] = stepsFor(p, t.category)
       .filter((s) => audience === 'operator' || s.audience !== 'operator')
       .map((s) => ({
@@ -309,6 +322,7 @@ export function createProtocolService(deps: ProtocolDeps) {
         moveTo: s.moveTo ?? null,
         completed: done.has(s.id),
         completedAt: done.get(s.id) ?? null,
+        instructionsSentAt: sent.get(s.id) ?? null,
         questions: s.questions.map((q) => {
           const a = answers.get(`${s.id}.${q.id}`);
           return { ...q, answer: a?.value ?? null, answeredBy: a?.by ?? null, answeredAt: a?.at ?? null };
@@ -325,7 +339,7 @@ export function createProtocolService(deps: ProtocolDeps) {
         ? 'done'
         : unanswered.length > 0
           ? `answer:${unanswered.join(',')}`
-          : currentStep.instructions
+          : currentStep.instructions && !currentStep.instructionsSentAt
             ? `send-instructions:${currentStep.id}`
             : `complete:${currentStep.id}`,
     };
@@ -523,7 +537,7 @@ export function createProtocolService(deps: ProtocolDeps) {
     );
     const missing = step.questions.filter((q) => q.required && !answered.has(q.id)).map((q) => q.id);
     if (missing.length)
-      throw new AppError('conflict', `Answer the required questions first: ${missing.join(', ')}`, {
+      throw new AppError('answers_missing', `Answer the required questions first: ${missing.join(', ')}`, {
         missing,
       });
     await db.transaction().execute(async (trx) => {
