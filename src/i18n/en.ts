@@ -89,6 +89,7 @@ export const en = {
   'bot.too_large': 'This file is too large (at most 5 MB).',
   'bot.unsupported':
     'This kind of message is not supported. Please write text, send a photo or a voice message.',
+  'bot.busy': 'Too many messages at once. Please wait a few minutes; your message will be read.',
   'bot.yes': 'Yes',
   'bot.no': 'No',
   'questionnaire.heading': 'Questionnaire',

@@ -4,7 +4,9 @@ import type { InboundMessage } from '../channels/channel.ts';
 import type { Clock } from '../clock.ts';
 import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
+import { createRateLimiter } from '../lib/rate-limit.ts';
 import type { IntakeService } from './intake.service.ts';
 import type { MessageContent } from './message-content.ts';
 
@@ -24,8 +26,20 @@ export function createChannelIntake(deps: {
   audit: AuditLog;
   clock: Clock;
   intake: IntakeService;
+  /** New conversations per minute per channel before only people already in conversation get through. */
+  newPerMinute?: number;
 }) {
   const { db, vault, clock, intake } = deps;
+  // Budgets, never per IP: per channel identity (one person or one bot account cannot flood), and per
+  // channel for *new* conversations — when a flood exhausts it, people already talking to an operator
+  // still get through and only new identities wait (their update stays recorded and is retried).
+  const perIdentity = createRateLimiter({ capacity: 20, refillPerSecond: 1 / 30, clock });
+  const newPerMinute = deps.newPerMinute ?? 600;
+  const newConversations = createRateLimiter({
+    capacity: Math.max(10, newPerMinute / 6),
+    refillPerSecond: newPerMinute / 60,
+    clock,
+  });
 
   /** Stores an update once. Returns false if this update was already received (a replay). */
   async function record(channel: string, updateKey: string, payload: unknown): Promise<boolean> {
@@ -105,7 +119,11 @@ export function createChannelIntake(deps: {
           }
         : {}),
     };
+    const key = identityIndex(vault, msg.channel, msg.identity).toString('base64');
+    if (!perIdentity.take(key)) throw new AppError('rate_limited', 'Too many messages from this identity');
     const open = await openThreadOf(msg.channel, msg.identity);
+    if (!open && !newConversations.take(msg.channel))
+      throw new AppError('rate_limited', 'Too many new conversations right now');
     let threadId: string;
     let created = false;
     if (open) {

@@ -185,11 +185,17 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
     if (!state.category) {
       await say(ctx, state, t(l, 'bot.choose_category'), categoryKeyboard(l));
     }
-    const { created } = await channelIntake.receive(
-      { channel: 'telegram', updateKey: String(ctx.update.update_id), identity: chatId, text, attachments },
-      { category: state.category ?? 'other', language: l },
-    );
-    if (created) await say(ctx, state, t(l, 'bot.received'));
+    try {
+      const { created } = await channelIntake.receive(
+        { channel: 'telegram', updateKey: String(ctx.update.update_id), identity: chatId, text, attachments },
+        { category: state.category ?? 'other', language: l },
+      );
+      if (created) await say(ctx, state, t(l, 'bot.received'));
+    } catch (e) {
+      // Over budget: say so; the update stays recorded and unprocessed, and the sweep retries it.
+      if (e instanceof AppError && e.code === 'rate_limited') await say(ctx, state, t(l, 'bot.busy'));
+      throw e;
+    }
   }
 
   bot.command('start', (ctx) =>
