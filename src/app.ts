@@ -121,6 +121,8 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
       );
     }
     reply.header('referrer-policy', 'no-referrer');
+    if (opts.publicOrigin?.startsWith('https://'))
+      reply.header('strict-transport-security', 'max-age=31536000');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('cross-origin-opener-policy', 'same-origin');

@@ -5,7 +5,7 @@ import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
 import { createCore } from './core.ts';
 import { generateKeyMaterial, keyIdOf, keyringToFile, readKeyFile, writeKeyFile } from './crypto/keyring.ts';
-import { rewrapAll } from './crypto/rotate.ts';
+import { countUnderKeys, rewrapAll } from './crypto/rotate.ts';
 import { AppError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { openRuntime } from './runtime.ts';
@@ -194,19 +194,29 @@ async function run(argv: string[]): Promise<number> {
         }
         const file = runtime.keyring.file;
         const ring = await readKeyFile(file);
+        const oldIds = [...ring.masterKeys.keys()];
         const fresh = Buffer.from(generateKeyMaterial(), 'base64');
         const newId = keyIdOf(fresh);
+        // Running servers reload the key file within 2 s of a change. Three phases, each given time to
+        // reach every instance, so no server ever writes under a key that another cannot read:
+        // 1. the new key becomes known (not yet used), 2. it becomes active, 3. data keys are
+        // re-wrapped, and the old keys are retired only when nothing uses them any more.
+        const settle = () =>
+          new Promise((r) => setTimeout(r, Number(process.env.WHITEFLAG_ROTATE_SETTLE_MS ?? 5000)));
         ring.masterKeys.set(newId, fresh);
-        ring.activeMasterKeyId = newId;
-        // 1. The new key becomes active in the file; running servers pick it up when they meet its id.
         await writeKeyFile(file, keyringToFile(ring));
+        await settle();
+        ring.activeMasterKeyId = newId;
+        await writeKeyFile(file, keyringToFile(ring));
+        await settle();
         const { createVault } = await import('./crypto/vault.ts');
         const vault = createVault(ring);
-        // 2. Every data key is re-wrapped under it.
-        const n = await rewrapAll(core.db, vault, (d) => process.stderr.write(`\rre-wrapped ${d}`));
+        let n = await rewrapAll(core.db, vault, (d) => process.stderr.write(`\rre-wrapped ${d}`));
+        // Anything written under an old key while phase 2 spread is caught by a second pass.
+        n += await rewrapAll(core.db, vault);
         process.stderr.write('\n');
-        // 3. The old keys are retired: a copy of an old key file no longer opens anything.
-        const retired = [...ring.masterKeys.keys()].filter((id) => id !== newId);
+        const remaining = await countUnderKeys(core.db, oldIds);
+        const retired = remaining === 0 ? oldIds : [];
         for (const id of retired) ring.masterKeys.delete(id);
         await writeKeyFile(file, keyringToFile(ring));
         await core.audit.append({

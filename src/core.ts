@@ -113,7 +113,7 @@ export async function createCore(deps: {
   const knowledge = createKnowledgeService({ db, audit, clock });
   await knowledge.seedFromFiles();
   const caseSettings = deps.settings.cases ?? { retentionDays: 90, silentDays: 14 };
-  const timers = createTimersService({ db, audit, clock, silentDays: caseSettings.silentDays });
+  const timers = createTimersService({ db, audit, clock, vault, silentDays: caseSettings.silentDays });
   const retention = createRetentionService({ db, audit, clock, retentionDays: caseSettings.retentionDays });
   const webauthn = createWebauthnService({ db, audit, clock, users, sessions });
   return {

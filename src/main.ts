@@ -8,6 +8,7 @@ import { createWhatsapp } from './channels/whatsapp/whatsapp.ts';
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
 import { createCore } from './core.ts';
+import { housekeeping } from './jobs/housekeeping.ts';
 import { type JobRunner, startJobs } from './jobs/jobs.ts';
 import { createLogger } from './log.ts';
 import { createEventBus } from './realtime/events.ts';
@@ -110,23 +111,18 @@ async function main(): Promise<void> {
   const telegramRunner = config.role === 'web' || !telegram ? null : await telegram.start();
 
   // Housekeeping: expired form nonces and sessions go; the audit chain catches up.
-  const housekeeping = setInterval(() => {
-    const now = systemClock.now();
-    void Promise.all([
-      core.db.deleteFrom('form_nonces').where('expires_at', '<', now).execute(),
-      core.db.deleteFrom('sessions').where('expires_at', '<', now).execute(),
-      core.db.deleteFrom('pending_logins').where('expires_at', '<', now).execute(),
-      core.audit.chain(),
-    ]).catch((e: unknown) => log.error({ err: String(e) }, 'housekeeping failed'));
+  const housekeepingTimer = setInterval(() => {
+    void housekeeping(core).catch((e: unknown) => log.error({ err: String(e) }, 'housekeeping failed'));
+    if (config.role !== 'web') void whatsapp?.sweep().catch(() => undefined);
   }, 60_000);
-  housekeeping.unref();
+  housekeepingTimer.unref();
 
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     log.info({ signal }, 'shutting down');
-    clearInterval(housekeeping);
+    clearInterval(housekeepingTimer);
     // Every step runs even if an earlier one fails: the embedded database must always be stopped.
     const steps: Array<[string, () => Promise<unknown> | undefined]> = [
       ['http', () => app?.close()],

@@ -134,6 +134,15 @@ export function createSessionsService(deps: SessionsDeps) {
   /** Password + TOTP in one step; a TOTP code is accepted once (replay rejection). */
   async function login(email: string, password: string, totp: string): Promise<LoginResult> {
     const { user: u, fail } = await checkPassword(email, password);
+    // A phishing-resistant key replaces the phishable code: once enrolled, TOTP no longer logs in
+    // (an admin's TOTP reset removes the keys and restores it).
+    const hasKey = await db
+      .selectFrom('webauthn_credentials')
+      .select('id')
+      .where('user_id', '=', u.id)
+      .limit(1)
+      .executeTakeFirst();
+    if (hasKey) return fail('totp_after_webauthn');
     const step = matchTotpStep(vault.decrypt(u.totp_secret_enc, 'users.totp'), totp, clock.now());
     if (step === null) return fail('totp');
     const claimed = await db

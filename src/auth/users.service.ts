@@ -284,7 +284,12 @@ export function createUsersService(deps: UsersDeps) {
     await db.transaction().execute(async (trx) => {
       const r = await trx
         .updateTable('users')
-        .set({ disabled_at: disabled ? clock.now() : null, updated_at: clock.now() })
+        .set({
+          disabled_at: disabled ? clock.now() : null,
+          updated_at: clock.now(),
+          // A disabled operator keeps nothing that opens conversations; enabling needs a fresh grant.
+          ...(disabled ? { org_key_sealed: null } : {}),
+        })
         .where('id', '=', userId)
         .executeTakeFirst();
       if (r.numUpdatedRows === 0n) throw new AppError('not_found', 'No such user');
@@ -359,6 +364,7 @@ export function createUsersService(deps: UsersDeps) {
         .executeTakeFirst();
       if (!u) throw new AppError('not_found', 'No such user');
       await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      await trx.deleteFrom('webauthn_credentials').where('user_id', '=', userId).execute();
       await audit.append(
         {
           actorType: actor.type,

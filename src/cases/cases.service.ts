@@ -725,6 +725,12 @@ export function createCasesService(deps: CasesDeps) {
         .where('id', 'in', ids)
         .returning(['id'])
         .execute();
+      // Duplicates merged into these requests move with them.
+      await trx
+        .updateTable('request_threads')
+        .set({ assignee_id: userId })
+        .where('merged_into', 'in', ids)
+        .execute();
       for (const r of rows) {
         await audit.append(auditEntry(session, r.id, 'request.assign', { to: userId }), trx);
         await notify(trx, 'updated', r.id);
@@ -766,10 +772,16 @@ export function createCasesService(deps: CasesDeps) {
         .set({ merged_into: intoId, updated_at: clock.now() })
         .where('merged_into', '=', id)
         .execute();
+      // The duplicate follows the target's need-to-know: whoever holds the target holds the duplicate.
       await trx
         .updateTable('request_threads')
-        .set({ merged_into: intoId, awaiting_reply: false, updated_at: clock.now() })
-        .where('id', '=', id)
+        .set({
+          merged_into: intoId,
+          awaiting_reply: false,
+          updated_at: clock.now(),
+          assignee_id: target.assignee_id ?? session.user.id,
+        })
+        .where((eb) => eb.or([eb('id', '=', id), eb('merged_into', '=', intoId)]))
         .execute();
       await trx
         .updateTable('request_threads')

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Clock } from '../clock.ts';
+import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
 
@@ -12,21 +13,39 @@ import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
  */
 export const SILENT_STATES = ['screening', 'verified', 'awaiting_front_contact', 'meeting_agreed'] as const;
 
-export function createTimersService(deps: { db: Db; audit: AuditLog; clock: Clock; silentDays: number }) {
+export function createTimersService(deps: {
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  vault: Vault;
+  silentDays: number;
+}) {
   const { db, audit, clock } = deps;
 
-  /** Sends due meeting-window reminders; each reminder once. */
+  /**
+   * Sends due meeting-window reminders, each once, then deletes the reminder. Due times are stored
+   * encrypted (a meeting time in clear would be a gift to whoever steals the database), so the few
+   * pending reminders are read and compared here rather than filtered in SQL.
+   */
   async function runReminders(): Promise<number> {
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
-      const due = await trx
-        .updateTable('case_reminders')
-        .set({ sent_at: now })
+      const pending = await trx
+        .selectFrom('case_reminders')
+        .select(['thread_id', 'kind', 'due_enc'])
         .where('sent_at', 'is', null)
-        .where('due_at', '<=', now)
-        .returning(['thread_id', 'kind', 'due_at'])
+        .forUpdate()
+        .skipLocked()
         .execute();
+      const due = pending.filter(
+        (r) => r.due_enc && new Date(deps.vault.decrypt(r.due_enc, 'case_reminders.due')) <= now,
+      );
       for (const r of due) {
+        await trx
+          .deleteFrom('case_reminders')
+          .where('thread_id', '=', r.thread_id)
+          .where('kind', '=', r.kind)
+          .execute();
         const t = await trx
           .selectFrom('request_threads')
           .select(['assignee_id', 'status'])

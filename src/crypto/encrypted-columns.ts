@@ -26,4 +26,10 @@ export const SERVER_TIER_COLUMNS = [
     context: 'bot_conversations.state',
     key: "channel || '/' || encode(identity_index, 'hex')",
   },
+  {
+    table: 'case_reminders',
+    column: 'due_enc',
+    context: 'case_reminders.due',
+    key: "thread_id::text || '/' || kind",
+  },
 ] as const;

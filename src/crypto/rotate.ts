@@ -35,3 +35,18 @@ export async function rewrapAll(db: Db, vault: Vault, onProgress?: (done: number
   }
   return total;
 }
+
+/** How many server-tier values are still wrapped under one of these master keys. */
+export async function countUnderKeys(db: Db, keyIds: string[]): Promise<number> {
+  if (keyIds.length === 0) return 0;
+  let total = 0;
+  for (const col of SERVER_TIER_COLUMNS) {
+    const r = await sql<{ n: string }>`
+      SELECT count(*)::text AS n FROM ${sql.table(col.table)}
+      WHERE ${sql.ref(col.column)} IS NOT NULL AND split_part(${sql.ref(col.column)}, '.', 2) = ANY(${keyIds}::text[])`.execute(
+      db,
+    );
+    total += Number(r.rows[0]?.n ?? 0);
+  }
+  return total;
+}

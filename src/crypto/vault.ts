@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { aeadDecrypt, aeadEncrypt } from './aead.ts';
 import { type Keyring, readKeyFileSync } from './keyring.ts';
 
@@ -24,8 +25,25 @@ const PREFIX = 'wf1';
 
 export function createVault(keyring: Keyring): Vault {
   let ring = keyring;
+  let lastCheck = 0;
+  let lastMtime = ring.file ? safeMtime(ring.file) : 0;
+
+  // Key rotation by the CLI rewrites the key file while servers run: every instance follows within
+  // two seconds (a new key becomes known, then active, then the old one is retired).
+  function maybeReload(): void {
+    if (ring.source !== 'file' || !ring.file) return;
+    const now = Date.now();
+    if (now - lastCheck < 2000) return;
+    lastCheck = now;
+    const m = safeMtime(ring.file);
+    if (m !== lastMtime) {
+      lastMtime = m;
+      ring = readKeyFileSync(ring.file) ?? ring;
+    }
+  }
 
   function masterKey(id: string): Buffer {
+    maybeReload();
     let key = ring.masterKeys.get(id);
     if (!key && ring.source === 'file' && ring.file) {
       // Another process (the CLI's `keys rotate`) may have added a key since we started.
@@ -47,6 +65,7 @@ export function createVault(keyring: Keyring): Vault {
   }
 
   function wrapDataKey(dek: Buffer, context: string): string {
+    maybeReload();
     const id = ring.activeMasterKeyId;
     const wrapped = aeadEncrypt(masterKey(id), dek, `dek:${context}`);
     return `${PREFIX}.${id}.${wrapped.toString('base64url')}`;
@@ -83,4 +102,12 @@ export function createVault(keyring: Keyring): Vault {
     },
     activeMasterKeyId: () => ring.activeMasterKeyId,
   };
+}
+
+function safeMtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
 }

@@ -165,7 +165,8 @@ export interface CaseStepsTable {
 export interface CaseRemindersTable {
   thread_id: string;
   kind: string;
-  due_at: Timestamp;
+  due_at: Timestamp | null;
+  due_enc: string | null;
   sent_at: Timestamp | null;
 }
 
@@ -194,7 +195,7 @@ export interface KnowledgeArticlesTable {
 export interface InboundUpdatesTable {
   channel: string;
   update_key: string;
-  payload_enc: string;
+  payload_enc: string | null;
   received_at: Timestamp;
   processed_at: Timestamp | null;
   attempts: Generated<number>;
@@ -207,7 +208,7 @@ export interface OutboxTable {
   message_id: string | null;
   channel: string;
   recipient_index: Buffer;
-  payload_enc: string;
+  payload_enc: string | null;
   status: 'pending' | 'sending' | 'sent' | 'failed';
   attempts: Generated<number>;
   next_attempt_at: Timestamp;

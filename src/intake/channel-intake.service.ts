@@ -56,13 +56,19 @@ export function createChannelIntake(deps: {
     return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
+  /**
+   * Processed: the raw update (names, text) is wiped at once — only its id stays, to recognise
+   * replays. Failed: kept for the sweep; a deferral for a budget does not count as an attempt.
+   */
   async function markProcessed(channel: string, updateKey: string, error?: string): Promise<void> {
+    const deferred = error !== undefined && /rate_limited|Too many/.test(error);
     await db
       .updateTable('inbound_updates')
       .set((eb) => ({
         processed_at: error ? null : clock.now(),
-        attempts: eb('attempts', '+', 1),
-        last_error: error ?? null,
+        attempts: deferred ? eb('attempts', '+', 0) : eb('attempts', '+', 1),
+        last_error: error ? error.replace(/\d{5,}/g, '#').slice(0, 200) : null,
+        ...(error ? {} : { payload_enc: null }),
       }))
       .where('channel', '=', channel)
       .where('update_key', '=', updateKey)
@@ -79,13 +85,14 @@ export function createChannelIntake(deps: {
       .select(['update_key', 'payload_enc'])
       .where('channel', '=', channel)
       .where('processed_at', 'is', null)
+      .where('payload_enc', 'is not', null)
       .where('attempts', '<', 5)
       .orderBy('received_at')
       .limit(limit)
       .execute();
     return rows.map((r) => ({
       updateKey: r.update_key,
-      payload: JSON.parse(vault.decrypt(r.payload_enc, 'inbound_updates.payload')) as unknown,
+      payload: JSON.parse(vault.decrypt(r.payload_enc as string, 'inbound_updates.payload')) as unknown,
     }));
   }
 

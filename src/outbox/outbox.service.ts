@@ -25,6 +25,11 @@ import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
  * sliding-window limiter, so we never trigger their 429s ourselves.
  */
 export const MAX_ATTEMPTS = 8;
+
+/** Provider errors can quote the recipient ("The 'To' number +7… is not valid"): keep no digit runs. */
+export function redact(error: string): string {
+  return error.replace(/\+?\d[\d\s()-]{4,}\d/g, '#').slice(0, 300);
+}
 const DEFAULT_LEASE_MS = 60_000;
 
 export function backoffMs(attempt: number): number {
@@ -65,7 +70,8 @@ export function createOutbox(deps: {
 }) {
   const { db, vault, clock, log } = deps;
   const LEASE_MS = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  // 1 s windows with a 3% margin: a send that the provider timestamps a little late must still fit.
+  // 1 s windows, counted when each response arrives: the provider counts a send on arrival, which is
+  // always before our response, so however slow the network the next send cannot come too early.
   const globalWindows = new Map<Channel, ReturnType<typeof createSlidingWindow>>();
   const recipientWindows = new Map<string, ReturnType<typeof createSlidingWindow>>();
   let wake: (() => void) | null = null;
@@ -73,14 +79,14 @@ export function createOutbox(deps: {
   function limiterFor(adapter: ChannelAdapter, recipient: string) {
     let g = globalWindows.get(adapter.channel);
     if (!g) {
-      g = createSlidingWindow(adapter.limits.perSecond, 1030);
+      g = createSlidingWindow(adapter.limits.perSecond, 1000);
       globalWindows.set(adapter.channel, g);
     }
     const key = `${adapter.channel}:${recipient}`;
     let r = recipientWindows.get(key);
     if (!r) {
       if (recipientWindows.size > 50_000) recipientWindows.clear();
-      r = createSlidingWindow(adapter.limits.perRecipientPerSecond, 1030);
+      r = createSlidingWindow(adapter.limits.perRecipientPerSecond, 1000);
       recipientWindows.set(key, r);
     }
     return { g, r };
@@ -132,7 +138,7 @@ export function createOutbox(deps: {
         .set({
           status: 'pending',
           next_attempt_at: new Date(now.getTime() + wait),
-          last_error: result.error.slice(0, 500),
+          last_error: redact(result.error),
         })
         .where('id', '=', row.id)
         .execute();
@@ -141,7 +147,8 @@ export function createOutbox(deps: {
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('outbox')
-        .set({ status: 'failed', last_error: result.error.slice(0, 500) })
+        // Given up: the reply text is wiped (the operator still has it, sealed, in the thread).
+        .set({ status: 'failed', last_error: redact(result.error), payload_enc: null })
         .where('id', '=', row.id)
         .execute();
       const t = await trx
@@ -156,7 +163,7 @@ export function createOutbox(deps: {
             user_id: t.assignee_id,
             request_id: row.thread_id,
             kind: 'delivery_failed',
-            details: JSON.stringify({ outbox: row.id, error: result.error.slice(0, 200) }),
+            details: JSON.stringify({ outbox: row.id, error: redact(result.error) }),
             created_at: now,
           })
           .execute();
@@ -186,7 +193,7 @@ export function createOutbox(deps: {
       id: string;
       thread_id: string;
       channel: string;
-      payload_enc: string;
+      payload_enc: string | null;
       attempts: number;
     }>`
       UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ${new Date(now.getTime() + LEASE_MS)}
@@ -199,6 +206,11 @@ export function createOutbox(deps: {
     const rows = [...claimed.rows].sort((a, b) => a.attempts - b.attempts);
     for (const row of rows) {
       const adapter = deps.adapters.get(row.channel as Channel);
+      if (!row.payload_enc) {
+        await settle(row, { ok: false, retryable: false, error: 'payload wiped' });
+        stats.failed++;
+        continue;
+      }
       const message = JSON.parse(vault.decrypt(row.payload_enc, 'outbox.payload')) as OutboundMessage;
       if (!adapter) {
         await settle(row, { ok: false, retryable: true, error: `channel ${row.channel} is not configured` });
@@ -222,14 +234,15 @@ export function createOutbox(deps: {
         stats.deferred++;
         continue;
       }
-      g.record(t);
-      r.record(t);
       let result: SendResult;
       try {
         result = await adapter.send(message, row.id);
       } catch (e) {
         result = { ok: false, retryable: true, error: e instanceof Error ? e.message : String(e) };
       }
+      const done = clock.now().getTime();
+      g.record(done);
+      r.record(done);
       const outcome = await settle(row, result);
       if (outcome === 'sent') stats.sent++;
       else if (outcome === 'retry') stats.retried++;
@@ -314,7 +327,7 @@ export function createOutbox(deps: {
       .where('channel', '=', channel)
       .where('provider_message_id', '=', providerMessageId)
       .executeTakeFirst();
-    if (!row) return false;
+    if (!row?.payload_enc) return false;
     const message = JSON.parse(vault.decrypt(row.payload_enc, 'outbox.payload')) as OutboundMessage;
     if (message.kind === kind) return false;
     await db
@@ -331,7 +344,22 @@ export function createOutbox(deps: {
     return true;
   }
 
-  return { enqueue, runOnce, start, deliveryOf, retryAs };
+  /**
+   * Delivered replies keep their text only as long as a provider may still report a late failure
+   * (WhatsApp's 131047 arrives after acceptance): a day. Then only the delivery record stays.
+   */
+  async function wipeDelivered(olderThanMs = 86_400_000): Promise<number> {
+    const r = await db
+      .updateTable('outbox')
+      .set({ payload_enc: null })
+      .where('status', 'in', ['sent', 'failed'])
+      .where('payload_enc', 'is not', null)
+      .where('created_at', '<', new Date(clock.now().getTime() - olderThanMs))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  return { enqueue, runOnce, start, deliveryOf, retryAs, wipeDelivered };
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;

@@ -449,8 +449,21 @@ export function createProtocolService(deps: ProtocolDeps) {
           const due = new Date(new Date(v.start).getTime() - q.remindBeforeMinutes * 60_000);
           await trx
             .insertInto('case_reminders')
-            .values({ thread_id: threadId, kind: `window:${stepId}.${q.id}`, due_at: due, sent_at: null })
-            .onConflict((oc) => oc.columns(['thread_id', 'kind']).doUpdateSet({ due_at: due, sent_at: null }))
+            // The time of a surrender meeting is the most dangerous fact we hold: encrypted, never in clear.
+            .values({
+              thread_id: threadId,
+              kind: `window:${stepId}.${q.id}`,
+              due_at: null,
+              due_enc: vault.encrypt(due.toISOString(), 'case_reminders.due'),
+              sent_at: null,
+            })
+            .onConflict((oc) =>
+              oc.columns(['thread_id', 'kind']).doUpdateSet({
+                due_at: null,
+                due_enc: vault.encrypt(due.toISOString(), 'case_reminders.due'),
+                sent_at: null,
+              }),
+            )
             .execute();
         }
       }

@@ -57,6 +57,8 @@ export function createRetentionService(deps: {
         await trx.deleteFrom('case_steps').where('thread_id', 'in', all).execute();
         await trx.deleteFrom('case_reminders').where('thread_id', 'in', all).execute();
         await trx.deleteFrom('notifications').where('request_id', 'in', all).execute();
+        await trx.deleteFrom('outbox').where('thread_id', 'in', all).execute();
+        await trx.deleteFrom('text_bands').where('thread_id', 'in', all).execute();
         await trx
           .updateTable('request_threads')
           .set({
@@ -67,6 +69,7 @@ export function createRetentionService(deps: {
             receipt_lookup: null,
             identity_index: null,
             identity_enc: null,
+            text_fingerprint: null,
             assignee_id: null,
             tags: [],
             message_count: 0,
@@ -88,6 +91,9 @@ export function createRetentionService(deps: {
       purged += n;
       if (n === 0) break;
     }
+    // Conversation state of people who stopped writing, and raw provider updates, go too.
+    await db.deleteFrom('bot_conversations').where('updated_at', '<', cutoff).execute();
+    await db.deleteFrom('inbound_updates').where('received_at', '<', cutoff).execute();
     const vacuum = opts.vacuum ?? 'plain';
     if (purged > 0 && vacuum !== 'none') {
       // A transaction that started before the purge may still see the old rows, and VACUUM must keep

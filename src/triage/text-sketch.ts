@@ -3,7 +3,8 @@
  * (HMAC under the index key, outside the database): a stolen database shows which requests resemble
  * each other, never what they say.
  * - fingerprint: the normalised text, for "the same template seen many times";
- * - bands: a MinHash sketch of word 3-shingles split into LSH bands, for near-identical text.
+ * - bands: a MinHash sketch of word 3-shingles split into LSH bands (each band hashed again), for
+ *   near-identical text. Both are deleted after 24 hours: the rules only look back one day.
  */
 export const SKETCH = { hashes: 8, bands: 4 } as const;
 
@@ -40,10 +41,10 @@ export function textSketch(
   const rows = SKETCH.hashes / SKETCH.bands;
   const bands: Buffer[] = [];
   for (let b = 0; b < SKETCH.bands; b++) {
-    const buf = Buffer.alloc(1 + rows * 4);
-    buf.writeUInt8(b, 0);
-    for (let r = 0; r < rows; r++) buf.writeUInt32BE(mins[b * rows + r] as number, 1 + r * 4);
-    bands.push(buf);
+    // Each band is hashed again, so the stored value reveals no MinHash minimum: guessing a shingle and
+    // checking it against a band would need the whole band, i.e. most of the text.
+    const parts = mins.slice(b * rows, (b + 1) * rows).map((m) => m.toString(16));
+    bands.push(keyedHash(`band:${b}:${parts.join(':')}`).subarray(0, 16));
   }
   return { fingerprint: keyedHash(`fp:${norm}`), bands };
 }

@@ -21,7 +21,7 @@ function nextTotp(secret: string): string {
 }
 
 beforeAll(async () => {
-  server = await startServerProcess();
+  server = await startServerProcess({ WHITEFLAG_ROTATE_SETTLE_MS: '2500' });
   const add = await server.cli(
     ['user', 'add', '--email', 'boot@example.org', '--role', 'admin', '--password-stdin'],
     'bootstrap admin password',
@@ -86,6 +86,14 @@ describe('planted marker', () => {
     // The running server meets the new key id on the next login and reloads the key file.
     const api = await apiLogin(server.url, admin.email, admin.password, nextTotp(admin.totpSecret));
     expect((await api.get('/api/users')).status).toBe(200);
+    // The running server writes under the new key and still reads everything.
+    const created = await api.post('/api/users', { email: 'after.rotation@example.org', role: 'operator' });
+    expect(created.status).toBe(201);
+    const users = (await (await api.get('/api/users')).json()) as { items: Array<{ email: string }> };
+    expect(users.items.map((u) => u.email)).toContain('after.rotation@example.org');
+    const again = await server.cli(['keys', 'rotate']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(((await (await api.get('/api/users')).json()) as { items: unknown[] }).items).toHaveLength(2);
     const verify = await server.cli(['audit', 'verify']);
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/Audit log OK: \d+ entries/);

@@ -361,4 +361,52 @@ describe('telegram', () => {
     const left = fake.chatMessages(chat.id).filter((m) => m.sender === 'bot' && !m.deleted);
     expect(left).toHaveLength(1); // only the explanation itself
   });
+
+  it('keeps no message text at rest once handled: raw updates wiped, reply texts wiped a day after delivery', async () => {
+    const chat = { id: 700006 };
+    const id = await personWrites(chat.id, 'Секретный текст 7f2a');
+    const updates = await ctx.core.db
+      .selectFrom('inbound_updates')
+      .select(['update_key', 'payload_enc', 'processed_at'])
+      .execute();
+    expect(updates.length).toBeGreaterThan(0);
+    for (const u of updates.filter((x) => x.processed_at)) expect(u.payload_enc).toBeNull();
+    await ctx.app.inject({
+      method: 'POST',
+      url: `/api/requests/${id}/replies`,
+      headers: s.headers,
+      payload: { body: 'Ответ 9c1b' },
+    });
+    await drainOutbox(1);
+    const before = await ctx.core.db
+      .selectFrom('outbox')
+      .select('payload_enc')
+      .where('thread_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(before.payload_enc).not.toBeNull(); // a provider may still report a late failure
+    ctx.clock.advance(25 * 3_600_000);
+    expect(await ctx.core.outbox.wipeDelivered()).toBeGreaterThanOrEqual(1);
+    const after = await ctx.core.db
+      .selectFrom('outbox')
+      .select(['payload_enc', 'status'])
+      .where('thread_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(after).toEqual({ payload_enc: null, status: 'sent' });
+    // With the master key, every server-tier value of the database opens — and none holds the texts.
+    const { SERVER_TIER_COLUMNS } = await import('../../crypto/encrypted-columns.ts');
+    const { sql } = await import('kysely');
+    for (const col of SERVER_TIER_COLUMNS) {
+      const rows = (
+        await sql<{
+          v: string | null;
+        }>`SELECT ${sql.ref(col.column)} AS v FROM ${sql.table(col.table)}`.execute(ctx.core.db)
+      ).rows;
+      for (const r of rows) {
+        if (!r.v) continue;
+        const plain = ctx.core.vault.decrypt(r.v, col.context);
+        expect(plain).not.toContain('7f2a');
+        expect(plain).not.toContain('9c1b');
+      }
+    }
+  });
 });

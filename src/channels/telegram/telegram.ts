@@ -25,6 +25,12 @@ const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
  * its update_id (a replay does nothing twice), then handled; an update recorded but not handled (a
  * crash in between) is picked up again by the sweep.
  */
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 export function createTelegram(
   settings: TelegramSettings,
   deps: Omit<TelegramBotDeps, 'apiRoot' | 'token'> & { channelIntake: ChannelIntake },
@@ -112,12 +118,7 @@ export function createTelegram(
       async (req, reply) => {
         const secret = settings.webhookSecret;
         const got = req.headers['x-telegram-bot-api-secret-token'];
-        if (
-          !secret ||
-          typeof got !== 'string' ||
-          got.length !== secret.length ||
-          !timingSafeEqual(Buffer.from(got), Buffer.from(secret))
-        ) {
+        if (!secret || typeof got !== 'string' || !safeEqual(got, secret)) {
           throw new AppError('unauthenticated', 'Bad secret token');
         }
         const update = req.body as Update | undefined;

@@ -206,10 +206,9 @@ export function createWhatsapp(
       scope.get('/channels/whatsapp/webhook', { schema: { hide: true } }, async (req, reply) => {
         const q = req.query as Record<string, string | undefined>;
         const token = q['hub.verify_token'] ?? '';
-        const ok =
-          q['hub.mode'] === 'subscribe' &&
-          token.length === settings.verifyToken.length &&
-          timingSafeEqual(Buffer.from(token), Buffer.from(settings.verifyToken));
+        const a = Buffer.from(token);
+        const b = Buffer.from(settings.verifyToken);
+        const ok = q['hub.mode'] === 'subscribe' && a.length === b.length && timingSafeEqual(a, b);
         if (!ok) throw new AppError('forbidden', 'Verification failed');
         return reply.type('text/plain').send(String(q['hub.challenge'] ?? ''));
       });

@@ -3,6 +3,7 @@ import * as m0002 from './0002-console.ts';
 import * as m0003 from './0003-protocol.ts';
 import * as m0004 from './0004-channels.ts';
 import * as m0005 from './0005-triage.ts';
+import * as m0006 from './0006-hardening.ts';
 
 /** Ordered list of migrations. Append only: a shipped migration is never edited. */
 export const migrations: ReadonlyArray<{ name: string; up: string }> = [
@@ -11,4 +12,5 @@ export const migrations: ReadonlyArray<{ name: string; up: string }> = [
   { name: '0003-protocol', up: m0003.up },
   { name: '0004-channels', up: m0004.up },
   { name: '0005-triage', up: m0005.up },
+  { name: '0006-hardening', up: m0006.up },
 ];
