@@ -13,6 +13,22 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<Benchmar
     summary: 'raw PostgreSQL INSERT ceiling vs. POST /requests over HTTP (throughput ratio, p99)',
     load: async () => (await import('./intake.bench.ts')).default,
   },
+  queue: {
+    summary: 'first queue page for common filters with 1,000,000 requests (p95 ≤ 20 ms server time)',
+    load: async () => (await import('./queue.bench.ts')).default,
+  },
+  channels: {
+    summary: 'Telegram webhook updates processed/s; outbox delivery vs. the 30/s limit (≥ 95%, 0 violations)',
+    load: async () => (await import('./channels.bench.ts')).default,
+  },
+  flood: {
+    summary: 'intake throughput, public form latency and queue ordering under a 100× fake-request flood',
+    load: async () => (await import('./flood.bench.ts')).default,
+  },
+  stats: {
+    summary: 'statistics rollup refresh and dashboard queries with 1,000,000 requests (p95 ≤ 100 ms)',
+    load: async () => (await import('./stats.bench.ts')).default,
+  },
 };
 
 function usage(): string {

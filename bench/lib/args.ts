@@ -38,7 +38,8 @@ function parseFlags(argv: string[]) {
   }
 }
 
-function numberFlag(
+/** A numeric flag's value, or `fallback` when absent; a UsageError when it breaks the rule. */
+export function numberFlag(
   name: string,
   raw: string | undefined,
   fallback: number,

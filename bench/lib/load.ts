@@ -21,6 +21,7 @@ export interface LoadOptions {
 export interface LatencySummary {
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
   mean: number;
@@ -54,6 +55,7 @@ export function summarize(latencies: number[]): LatencySummary {
   return {
     p50: percentile(sorted, 50),
     p90: percentile(sorted, 90),
+    p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     max: sorted.length ? (sorted[sorted.length - 1] as number) : Number.NaN,
     mean: sorted.length ? sum / sorted.length : Number.NaN,

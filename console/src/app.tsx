@@ -1,6 +1,6 @@
 import { Alert, Center, Loader } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AppHeader } from './components/app-header.tsx';
 import { LiveUpdates } from './components/live-updates.tsx';
@@ -19,6 +19,9 @@ import { QueuePage } from './pages/queue-page.tsx';
 import { RequestPage } from './pages/request-page.tsx';
 import { SettingsPage } from './pages/settings-page.tsx';
 import { SupervisorPage } from './pages/supervisor-page.tsx';
+
+// The dashboard and its chart library load only when someone opens it.
+const StatsPage = lazy(() => import('./pages/stats-page.tsx'));
 
 export function App() {
   const { t } = useTranslation();
@@ -87,6 +90,7 @@ function Console() {
 }
 
 function Routes() {
+  const { t } = useTranslation();
   const route = useRoute();
   const user = useCurrentUser();
   // The knowledge base is open to every signed-in role (as its API is); the rest needs the queue.
@@ -99,6 +103,14 @@ function Routes() {
       return <RequestPage key={route.id} id={route.id} />;
     case 'supervisor':
       return hasPermission(user, 'supervisor.read') ? <SupervisorPage /> : <NoAccessPage />;
+    case 'stats':
+      return hasPermission(user, 'stats.read') ? (
+        <Suspense fallback={<Loader aria-label={t('app.loading')} />}>
+          <StatsPage />
+        </Suspense>
+      ) : (
+        <NoAccessPage />
+      );
     case 'admin':
       return canAdminister(user) ? <AdminPage /> : <NoAccessPage />;
     case 'knowledge':

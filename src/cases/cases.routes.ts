@@ -63,6 +63,10 @@ const ZMessage = z.object({
 });
 
 const ZCommonFilters = {
+  likelyFake: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   category: csvOf(CALLER_CATEGORIES),
   channel: csvOf(CHANNELS),
   language: csvOf(LANGUAGES),
@@ -78,10 +82,6 @@ const ZQueueQuery = z.object({
   ...ZCommonFilters,
   status: csvOf(CASE_STATES),
   open: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-  likelyFake: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),

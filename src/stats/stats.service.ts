@@ -120,6 +120,24 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
       days.push(d.toISOString().slice(0, 10));
     }
     const series = days.map((day) => ({ day, count: byDay.get(day) ?? 0 }));
+    // Spikes are judged against the 28 days before each day, also before the range shown, so a day
+    // is a spike or not whatever period the dashboard displays.
+    const lookbackFrom = new Date(new Date(`${q.from}T00:00:00Z`).getTime() - 28 * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    const before = await sql<{ day: string; n: string }>`
+      SELECT day::text AS day, sum(requests)::text AS n FROM stats_daily
+      WHERE day >= ${lookbackFrom}::date AND day < ${q.from}::date GROUP BY day`.execute(db);
+    const beforeMap = new Map(before.rows.map((r) => [r.day, Number(r.n)]));
+    const history: Array<{ day: string; count: number }> = [];
+    for (
+      let d = new Date(`${lookbackFrom}T00:00:00Z`);
+      d < new Date(`${q.from}T00:00:00Z`);
+      d = new Date(d.getTime() + 86_400_000)
+    ) {
+      const day = d.toISOString().slice(0, 10);
+      history.push({ day, count: beforeMap.get(day) ?? 0 });
+    }
     const annotations = await db
       .selectFrom('stats_annotations')
       .selectAll()
@@ -169,7 +187,7 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
         operator: names.get(w.actor_id) ?? w.actor_id,
         replies: Number(w.replies),
       })),
-      spikes: detectSpikes(series),
+      spikes: detectSpikes([...history, ...series]).filter((sp) => sp.day >= q.from),
       annotations: annotations.map((a) => ({ id: a.id, day: String(a.day).slice(0, 10), label: a.label })),
     };
   }

@@ -25,6 +25,8 @@ export function AppHeader({ onShowShortcuts }: { onShowShortcuts: () => void }) 
   items.push({ to: paths.knowledge(), label: t('nav.knowledge'), active: route.name === 'knowledge' });
   if (hasPermission(user, 'supervisor.read'))
     items.push({ to: paths.supervisor, label: t('nav.supervisor'), active: route.name === 'supervisor' });
+  if (hasPermission(user, 'stats.read'))
+    items.push({ to: paths.stats, label: t('nav.stats'), active: route.name === 'stats' });
   if (canAdminister(user))
     items.push({ to: paths.admin, label: t('nav.admin'), active: route.name === 'admin' });
   items.push({ to: paths.settings, label: t('nav.settings'), active: route.name === 'settings' });

@@ -1,7 +1,7 @@
-import { Badge, Tooltip, VisuallyHidden } from '@mantine/core';
+import { Badge, Stack, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime, formatElapsed } from '../lib/format.ts';
-import type { CaseState, QueueItem, SlaState } from '../types.ts';
+import { type CaseState, LIKELY_FAKE_SCORE, type QueueItem, type SlaState, SPAM_REASONS } from '../types.ts';
 
 const STATUS_COLORS: Record<CaseState, string> = {
   new: 'blue',
@@ -100,6 +100,94 @@ export function CallbackBadge({ item }: { item: QueueItem }) {
       <Badge color="orange" variant="filled" radius="sm" tt="none" data-testid="callback-badge">
         <span aria-hidden="true">☎ </span>
         {t('request.callback.badge')}
+      </Badge>
+    </Tooltip>
+  );
+}
+
+type TriageFields = Pick<QueueItem, 'spamScore' | 'spamReasons' | 'triageVerdict'>;
+
+export function isLikelyFake(item: Pick<QueueItem, 'spamScore'>): boolean {
+  return item.spamScore >= LIKELY_FAKE_SCORE;
+}
+
+/** The reasons in words (an unknown code from a newer server is shown as it is). */
+export function useSpamReasonTexts(reasons: string[]): string[] {
+  const { t } = useTranslation();
+  return reasons.map((r) =>
+    (SPAM_REASONS as readonly string[]).includes(r)
+      ? t(`triage.reasons.${r as (typeof SPAM_REASONS)[number]}`)
+      : r,
+  );
+}
+
+/**
+ * The spam/probe score ("spam 70") or the operator's verdict, with the reasons in words on hover (and
+ * for screen readers). Nothing is shown for a request no rule flagged and nobody judged.
+ */
+export function SpamBadge({ item, showZero = false }: { item: TriageFields; showZero?: boolean }) {
+  const { t } = useTranslation();
+  const reasons = useSpamReasonTexts(item.spamReasons);
+  if (!item.triageVerdict && item.spamScore <= 0 && !showZero) return null;
+  const fake = isLikelyFake(item);
+  let label: string;
+  let color: string;
+  let variant: 'filled' | 'light' | 'outline';
+  if (item.triageVerdict === 'spam') {
+    label = t('triage.badgeSpam');
+    color = 'dark';
+    variant = 'filled';
+  } else if (item.triageVerdict === 'genuine') {
+    label = t('triage.badgeGenuine');
+    color = 'teal';
+    variant = 'light';
+  } else {
+    label = t('triage.badge', { score: item.spamScore });
+    color = fake ? 'red' : item.spamScore >= 30 ? 'orange' : 'gray';
+    variant = fake ? 'filled' : 'light';
+  }
+  const verdict =
+    item.triageVerdict === 'spam'
+      ? t('triage.verdictSpam')
+      : item.triageVerdict === 'genuine'
+        ? t('triage.verdictGenuine')
+        : null;
+  const summary = [
+    t('triage.score', { score: item.spamScore }),
+    ...(verdict ? [verdict] : []),
+    ...(fake && !item.triageVerdict ? [t('triage.likelyFake', { threshold: LIKELY_FAKE_SCORE })] : []),
+    ...(reasons.length ? reasons : [t('triage.noReasons')]),
+  ];
+  return (
+    <Tooltip
+      multiline
+      w={300}
+      withinPortal
+      label={
+        <Stack gap={2}>
+          <Text size="xs" fw={600}>
+            {summary[0]}
+          </Text>
+          {summary.slice(1).map((line) => (
+            <Text size="xs" key={line}>
+              • {line}
+            </Text>
+          ))}
+        </Stack>
+      }
+    >
+      <Badge
+        color={color}
+        variant={variant}
+        radius="sm"
+        tt="none"
+        className="wf-nowrap"
+        data-testid="spam-badge"
+        data-score={item.spamScore}
+        data-verdict={item.triageVerdict ?? 'none'}
+      >
+        <span aria-hidden="true">{label}</span>
+        <VisuallyHidden>{summary.join('. ')}</VisuallyHidden>
       </Badge>
     </Tooltip>
   );

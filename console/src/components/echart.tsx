@@ -99,6 +99,8 @@ interface Props {
   /** What the chart shows, in words (the canvas itself says nothing to a screen reader). */
   label: string;
   onClick?: (e: ChartClick) => void;
+  /** A click anywhere in the plot area: the index on the (category) x axis under the pointer. */
+  onAxisClick?: (index: number) => void;
 }
 
 /**
@@ -106,13 +108,15 @@ interface Props {
  * changes (not merged: series that disappear go away), resized with its box and the window, disposed
  * on unmount.
  */
-export function EChart({ option, size, label, onClick }: Props) {
+export function EChart({ option, size, label, onClick, onAxisClick }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const clickRef = useRef(onClick);
+  const axisClickRef = useRef(onAxisClick);
   useEffect(() => {
     clickRef.current = onClick;
-  }, [onClick]);
+    axisClickRef.current = onAxisClick;
+  }, [onClick, onAxisClick]);
 
   useEffect(() => {
     const el = ref.current;
@@ -120,6 +124,14 @@ export function EChart({ option, size, label, onClick }: Props) {
     const instance = echarts.init(el, null, { renderer: 'canvas' });
     chart.current = instance;
     instance.on('click', (e) => clickRef.current?.(e as ChartClick));
+    // Also between the bars (a quiet day has none to click on).
+    instance.getZr().on('click', (e) => {
+      const at = [e.offsetX, e.offsetY];
+      if (!axisClickRef.current || !instance.containPixel({ gridIndex: 0 }, at)) return;
+      const xy = instance.convertFromPixel({ gridIndex: 0 }, at);
+      const index = Array.isArray(xy) ? xy[0] : xy;
+      if (typeof index === 'number' && Number.isFinite(index)) axisClickRef.current(Math.round(index));
+    });
     let frame = 0;
     const resize = () => {
       cancelAnimationFrame(frame);
@@ -151,7 +163,7 @@ export function EChart({ option, size, label, onClick }: Props) {
       data-size={size}
       role="img"
       aria-label={label}
-      data-clickable={onClick ? 'true' : undefined}
+      data-clickable={onClick || onAxisClick ? 'true' : undefined}
     />
   );
 }

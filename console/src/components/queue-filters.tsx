@@ -3,7 +3,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { assignableUsers, useDirectory } from '../hooks/use-directory.ts';
-import type { QueueFilters, QueueView } from '../lib/queue-state.tsx';
+import { FAKES_FILTERS, type FakesFilter, type QueueFilters, type QueueView } from '../lib/queue-state.tsx';
 import {
   CASE_STATES,
   CATEGORIES,
@@ -33,7 +33,8 @@ export function activeFilterCount(f: QueueFilters): number {
     (f.language.length ? 1 : 0) +
     (f.urgency !== null ? 1 : 0) +
     (f.assignee ? 1 : 0) +
-    (f.tag.trim() ? 1 : 0)
+    (f.tag.trim() ? 1 : 0) +
+    (f.fakes !== 'show' ? 1 : 0)
   );
 }
 
@@ -127,6 +128,24 @@ export function QueueFiltersPanel({ view, filters, counts, onChange, onReset }: 
         onChange={(e) => setTag(e.currentTarget.value)}
         maxLength={32}
         size="xs"
+      />
+      <Select
+        label={t('queue.filters.fakes')}
+        data={FAKES_FILTERS.map((v) => ({
+          value: v,
+          label: t(
+            v === 'show'
+              ? 'queue.filters.fakesShow'
+              : v === 'hide'
+                ? 'queue.filters.fakesHide'
+                : 'queue.filters.fakesOnly',
+          ),
+        }))}
+        value={filters.fakes}
+        onChange={(v) => v && onChange({ fakes: v as FakesFilter })}
+        allowDeselect={false}
+        size="xs"
+        data-testid="filter-fakes"
       />
       <Button variant="subtle" size="xs" onClick={onReset} disabled={activeFilterCount(filters) === 0}>
         {t('queue.filters.reset')}

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { languageName } from '../lib/labels.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import type { DirectoryEntry, QueueItem } from '../types.ts';
-import { CallbackBadge, SlaBadge, StatusBadge, UrgencyBadge } from './badges.tsx';
+import { CallbackBadge, isLikelyFake, SlaBadge, SpamBadge, StatusBadge, UrgencyBadge } from './badges.tsx';
 
 interface Props {
   items: QueueItem[];
@@ -62,6 +62,7 @@ export function QueueTable({ items, selectedId, currentUserId, users, now, onSel
               data-selected={item.id === selectedId ? 'true' : undefined}
               aria-selected={item.id === selectedId}
               data-testid={`queue-row-${item.id}`}
+              data-likely-fake={isLikelyFake(item) && item.triageVerdict !== 'genuine' ? 'true' : undefined}
               onClick={(e) => onRowClick(e, item.id)}
             >
               <Table.Td>
@@ -92,7 +93,10 @@ export function QueueTable({ items, selectedId, currentUserId, users, now, onSel
                 <Text size="sm">{t(`channel.${item.channel}`)}</Text>
               </Table.Td>
               <Table.Td>
-                <UrgencyBadge urgency={item.urgency} />
+                <Group gap={4} wrap="nowrap">
+                  <UrgencyBadge urgency={item.urgency} />
+                  <SpamBadge item={item} />
+                </Group>
               </Table.Td>
               <Table.Td>
                 <Group gap={4} wrap="nowrap">

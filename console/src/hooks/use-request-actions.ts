@@ -7,10 +7,11 @@ import {
   markCallbackDone,
   releaseRequest,
   setRequestTags,
+  setTriageVerdict,
 } from '../api.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type { CaseState, QueueItem, RequestDetail } from '../types.ts';
+import type { CaseState, QueueItem, RequestDetail, TriageVerdict } from '../types.ts';
 
 /** The case actions on one request; each refreshes the request, the queue and the counts. */
 export function useRequestActions(id: string) {
@@ -77,7 +78,16 @@ export function useRequestActions(id: string) {
     onError: (e) => notifyError(t, e),
   });
 
-  return { claim, release, assign, status, tags, callbackDone };
+  // Confirm as spam/probe (flags sender and text for 30 days) or overrule the score.
+  const triage = useMutation({
+    mutationFn: (v: { verdict: TriageVerdict; reason?: string }) => setTriageVerdict(id, v.verdict, v.reason),
+    onSuccess: (r, v) => {
+      applied(r);
+      notifySuccess(t(v.verdict === 'spam' ? 'triage.doneSpam' : 'triage.doneGenuine'));
+    },
+  });
+
+  return { claim, release, assign, status, tags, callbackDone, triage };
 }
 
 export type RequestActions = ReturnType<typeof useRequestActions>;

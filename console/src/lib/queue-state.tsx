@@ -4,6 +4,10 @@ import type { CaseState, Category, Channel, CountsQuery, QueueQuery, QueueSort }
 export const QUEUE_VIEWS = ['waiting', 'mine', 'open'] as const;
 export type QueueView = (typeof QUEUE_VIEWS)[number];
 
+/** Likely fakes (spam score ≥ 60): shown at the bottom (server default), hidden, or alone. */
+export const FAKES_FILTERS = ['show', 'hide', 'only'] as const;
+export type FakesFilter = (typeof FAKES_FILTERS)[number];
+
 export interface QueueFilters {
   status: CaseState[];
   channel: Channel[];
@@ -13,6 +17,7 @@ export interface QueueFilters {
   /** 'me', 'none' or a user id; null = anyone. */
   assignee: string | null;
   tag: string;
+  fakes: FakesFilter;
   sort: QueueSort;
 }
 
@@ -24,6 +29,7 @@ export const EMPTY_FILTERS: QueueFilters = {
   urgency: null,
   assignee: null,
   tag: '',
+  fakes: 'show',
   sort: 'urgent',
 };
 
@@ -41,6 +47,7 @@ export function buildQueueQuery(view: QueueView, f: QueueFilters): QueueQuery {
   if (f.urgency !== null) q.urgency = f.urgency;
   const tag = f.tag.trim().toLowerCase();
   if (tag) q.tag = tag;
+  if (f.fakes !== 'show') q.likelyFake = f.fakes === 'only';
   if (view === 'mine') q.assignee = 'me';
   else if (f.assignee) q.assignee = f.assignee;
   if (view === 'waiting') q.awaitingReply = true;

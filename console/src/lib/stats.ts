@@ -61,9 +61,10 @@ export function movingAverage(values: number[], window = 7): number[] {
 }
 
 /** "45 min", "2 h 5 min", "3 d 4 h" in the interface language; "—" without a value. */
-export function formatMinutes(t: TFunction, minutes: number | null): string {
+export function formatMinutes(t: TFunction, minutes: number | null, lang: string): string {
   if (minutes === null || !Number.isFinite(minutes)) return t('app.none');
-  if (minutes < 60) return t('stats.duration.min', { n: Math.round(minutes * 10) / 10 });
+  if (minutes < 1) return t('stats.duration.underMin');
+  if (minutes < 60) return t('stats.duration.min', { n: formatNumber(Math.round(minutes * 10) / 10, lang) });
   const total = Math.round(minutes);
   if (total < 24 * 60) {
     const h = Math.floor(total / 60);
@@ -94,8 +95,20 @@ export function formatDay(day: string, lang: string, withYear = false): string {
   return Number.isNaN(d.getTime()) ? day : f.format(d);
 }
 
-export function percent(part: number, whole: number): string {
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** A count or a one-decimal figure in the interface language ("1 234", "0,5"). */
+export function formatNumber(n: number, lang: string): string {
+  let f = numberFormats.get(lang);
+  if (!f) {
+    f = new Intl.NumberFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', { maximumFractionDigits: 1 });
+    numberFormats.set(lang, f);
+  }
+  return f.format(n);
+}
+
+export function percent(part: number, whole: number, lang: string): string {
   if (!whole) return '—';
   const p = (part / whole) * 100;
-  return `${p >= 10 || p === 0 ? Math.round(p) : Math.round(p * 10) / 10}%`;
+  return `${formatNumber(p >= 10 || p === 0 ? Math.round(p) : Math.round(p * 10) / 10, lang)}%`;
 }

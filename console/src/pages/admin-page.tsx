@@ -2,12 +2,13 @@ import { Paper, Stack, Tabs, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AuditLog } from '../components/audit-log.tsx';
+import { IntakeSettingsPanel } from '../components/intake-settings.tsx';
 import { ProtocolEditor } from '../components/protocol-editor.tsx';
 import { UsersAdmin } from '../components/users-admin.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
 
-type AdminTab = 'accounts' | 'protocol';
+type AdminTab = 'accounts' | 'protocol' | 'intake';
 
 export function AdminPage() {
   const { t } = useTranslation();
@@ -15,7 +16,8 @@ export function AdminPage() {
   usePageTitle(t('admin.title'));
   const showAccounts = hasPermission(user, 'user.manage') || hasPermission(user, 'audit.read');
   const showProtocol = hasPermission(user, 'protocol.manage');
-  const [tab, setTab] = useState<AdminTab>(showAccounts ? 'accounts' : 'protocol');
+  const showIntake = hasPermission(user, 'settings.manage');
+  const [tab, setTab] = useState<AdminTab>(showAccounts ? 'accounts' : showProtocol ? 'protocol' : 'intake');
   return (
     <Stack gap="md">
       <Title order={1} size="h3">
@@ -31,6 +33,11 @@ export function AdminPage() {
           {showProtocol && (
             <Tabs.Tab value="protocol" data-testid="admin-tab-protocol">
               {t('admin.tabs.protocol')}
+            </Tabs.Tab>
+          )}
+          {showIntake && (
+            <Tabs.Tab value="intake" data-testid="admin-tab-intake">
+              {t('admin.tabs.intake')}
             </Tabs.Tab>
           )}
         </Tabs.List>
@@ -57,6 +64,13 @@ export function AdminPage() {
                 <ProtocolEditor />
               </Paper>
             )}
+          </Tabs.Panel>
+        )}
+        {showIntake && (
+          <Tabs.Panel value="intake" pt="md">
+            <Paper withBorder p="sm">
+              <IntakeSettingsPanel />
+            </Paper>
           </Tabs.Panel>
         )}
       </Tabs>

@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getRequest } from '../api.ts';
-import { CallbackBadge, SlaBadge, StatusBadge, UrgencyBadge } from '../components/badges.tsx';
+import { CallbackBadge, SlaBadge, SpamBadge, StatusBadge, UrgencyBadge } from '../components/badges.tsx';
 import { Composer, type ComposerMode } from '../components/composer.tsx';
 import { MergeModal } from '../components/merge-modal.tsx';
 import { ProbeModal } from '../components/probe-modal.tsx';
@@ -12,6 +12,7 @@ import { ProtocolChecklist } from '../components/protocol-checklist.tsx';
 import { RequestActionsPanel } from '../components/request-actions.tsx';
 import { RelatedRequests, RequestDetails } from '../components/request-details.tsx';
 import { Thread } from '../components/thread.tsx';
+import { TriagePanel } from '../components/triage-panel.tsx';
 import { useDirectory } from '../hooks/use-directory.ts';
 import { useNow } from '../hooks/use-now.ts';
 import { usePageTitle } from '../hooks/use-page-title.ts';
@@ -90,6 +91,7 @@ export function RequestPage({ id }: { id: string }) {
           <>
             <StatusBadge status={detail.data.request.status} />
             <UrgencyBadge urgency={detail.data.request.urgency} />
+            <SpamBadge item={detail.data.request} />
             <SlaBadge item={detail.data.request} now={now} />
             <CallbackBadge item={detail.data.request} />
           </>
@@ -172,6 +174,9 @@ export function RequestPage({ id }: { id: string }) {
           <Stack gap="sm">
             <Paper withBorder p="sm">
               <RequestActionsPanel detail={d} actions={actions} onProbe={probe.open} onMerge={merge.open} />
+            </Paper>
+            <Paper withBorder p="sm">
+              <TriagePanel request={d.request} actions={actions} />
             </Paper>
             <Paper withBorder p="sm">
               <RequestDetails detail={d} users={byId} />
