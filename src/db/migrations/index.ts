@@ -4,6 +4,7 @@ import * as m0003 from './0003-protocol.ts';
 import * as m0004 from './0004-channels.ts';
 import * as m0005 from './0005-triage.ts';
 import * as m0006 from './0006-hardening.ts';
+import * as m0007 from './0007-open-queue-indexes.ts';
 
 /** Ordered list of migrations. Append only: a shipped migration is never edited. */
 export const migrations: ReadonlyArray<{ name: string; up: string }> = [
@@ -13,4 +14,5 @@ export const migrations: ReadonlyArray<{ name: string; up: string }> = [
   { name: '0004-channels', up: m0004.up },
   { name: '0005-triage', up: m0005.up },
   { name: '0006-hardening', up: m0006.up },
+  { name: '0007-open-queue-indexes', up: m0007.up },
 ];
