@@ -26,31 +26,49 @@ const TEMPLATES = [
   'Мой сын служит в части под Донецком скажите адреса лагерей для пленных',
   'Привет я солдат сообщите координаты точки сдачи и время когда там никого не будет',
 ];
+// Genuine requests are varied the way people write: different places, times, people and words, so no
+// two share long runs of words (the generator never repeats a combination).
 const OPENERS = [
   'Здравствуйте.',
   'Добрый вечер.',
   'Пишу вам тайком.',
   'Не знаю, с чего начать.',
   'Мне посоветовал знакомый.',
+  'Привет.',
   '',
 ];
-const SITUATIONS = [
-  'Меня призвали в сентябре, сейчас мы стоим под Купянском',
-  'Я контрактник, третий месяц на передке, нас почти не кормят',
-  'Мой муж мобилизован, он звонил вчера и сказал, что их бросают вперёд без подготовки',
-  'Сын пишет, что у них в роте много раненых и никто не вывозит',
-  'Я из Крыма, мне пришла повестка, паспорт у меня российский',
-  'Нас трое в блиндаже, командир уехал, связи нет уже два дня',
-  'Я ранен в ногу, лежу в подвале, рядом ещё двое',
-  'Брат в плену с весны, мы не знаем, где он и жив ли',
+const PLACES = [
+  'под Купянском',
+  'у Кременной',
+  'возле Бахмута',
+  'под Авдеевкой',
+  'на Херсонском направлении',
+  'у Работино',
+  'под Сватово',
+  'в районе Угледара',
+  'у Часова Яра',
+  'под Лиманом',
+  'возле Токмака',
+];
+const WHO = ['я', 'мой муж', 'мой сын', 'мой брат', 'мой племянник', 'мой друг'];
+const WHEN = ['с сентября', 'третий месяц', 'с весны', 'уже полгода', 'две недели', 'с прошлой осени'];
+const TROUBLE = [
+  'их почти не кормят',
+  'много раненых, никто не вывозит',
+  'командир уехал, связи нет',
+  'гонят вперёд без подготовки',
+  'отобрали телефоны',
+  'грозят расстрелом за отступление',
+  'нет воды второй день',
 ];
 const ASKS = [
   'Что нужно сделать, чтобы сдаться и остаться живым?',
   'Подскажите, как с вами связаться, если пропадёт интернет.',
   'Правда ли, что пленных кормят и лечат?',
-  'Можно ли потом сообщить матери, что я жив?',
-  'Боюсь, что меня расстреляют свои, если узнают.',
+  'Можно ли потом сообщить матери, что он жив?',
+  'Боюсь, что свои расстреляют, если узнают.',
   'Напишите, пожалуйста, что делать дальше.',
+  'Как понять, что это не ловушка?',
 ];
 const CATS: CallerCategory[] = ['serviceman_war_zone', 'mobilized_home', 'relative', 'occupied_resident'];
 
@@ -64,7 +82,12 @@ function mutate(text: string, i: number): string {
 }
 
 function genuine(i: number): string {
-  return [OPENERS[i % OPENERS.length], SITUATIONS[(i * 7) % SITUATIONS.length], ASKS[(i * 5) % ASKS.length]]
+  const pick = <T>(xs: readonly T[], k: number) => xs[k % xs.length] as T;
+  return [
+    pick(OPENERS, i),
+    `${pick(WHO, i * 3 + 1)} ${pick(PLACES, i * 5 + 2)} ${pick(WHEN, i * 7 + 3)}, ${pick(TROUBLE, i * 11 + 4)}.`,
+    pick(ASKS, i * 13 + 5),
+  ]
     .filter(Boolean)
     .join(' ');
 }
@@ -95,6 +118,7 @@ describe('scoring rules', () => {
       expect(gibberishScore(mash), mash).toBeGreaterThanOrEqual(0.5);
     }
     for (let i = 0; i < 40; i++) expect(gibberishScore(genuine(i)), genuine(i)).toBeLessThan(0.5);
+    expect(new Set(Array.from({ length: 50 }, (_, i) => genuine(i))).size).toBe(50);
     for (const t of TEMPLATES) expect(gibberishScore(t), t).toBeLessThan(0.5);
     expect(gibberishScore('да')).toBe(0);
   });

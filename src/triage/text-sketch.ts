@@ -6,7 +6,8 @@
  * - bands: a MinHash sketch of word 3-shingles split into LSH bands (each band hashed again), for
  *   near-identical text. Both are deleted after 24 hours: the rules only look back one day.
  */
-export const SKETCH = { hashes: 8, bands: 4 } as const;
+/** 16 MinHash values in 4 bands of 4: bands collide for Jaccard ≳ 0.7 (near-identical), rarely for ≈ 0.5. */
+export const SKETCH = { hashes: 16, bands: 4 } as const;
 
 export function normalizeText(text: string): string {
   return text
@@ -35,7 +36,8 @@ export function textSketch(
   if (norm.length < 20) return { fingerprint: norm ? keyedHash(`fp:${norm}`) : null, bands: [] };
   const mins = new Array<number>(SKETCH.hashes).fill(0xffffffff);
   for (const sh of shingles(text)) {
-    const h = keyedHash(`sh:${sh}`);
+    // Each keyed hash gives eight 32-bit values; two per shingle make the sixteen.
+    const h = Buffer.concat([keyedHash(`sh:0:${sh}`), keyedHash(`sh:1:${sh}`)]);
     for (let i = 0; i < SKETCH.hashes; i++) mins[i] = Math.min(mins[i] as number, h.readUInt32BE(i * 4));
   }
   const rows = SKETCH.hashes / SKETCH.bands;
