@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ import { type Core, createCore } from '../src/core.ts';
 import { generateKeyMaterial, type Keyring, keyIdOf } from '../src/crypto/keyring.ts';
 import { normalizeReceiptCode } from '../src/crypto/receipt.ts';
 import { connectDatabase, type DbHandle } from '../src/db/database.ts';
-import { identityIndex } from '../src/intake/channel-intake.service.ts';
+import { AppError } from '../src/errors.ts';
+import { createChannelIntake, identityIndex } from '../src/intake/channel-intake.service.ts';
 import { createLogger } from '../src/log.ts';
 import { SINK_THRESHOLD } from '../src/triage/scoring.ts';
 import { numberFlag, UsageError } from './lib/args.ts';
@@ -50,6 +51,17 @@ import { fmt, roundNumbers, table } from './lib/report.ts';
  * The HTTP clients run in a child process (this same file, forked), so that their CPU is not charged
  * to the server's event loop.
  */
+
+/** The commit the measured code comes from (other sessions commit while benchmarks run). */
+function sourceRevision(): string {
+  const git = (...a: string[]) =>
+    execFileSync('git', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' + uncommitted src/ changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Texts
@@ -608,6 +620,7 @@ interface FloodArgs {
   pool: number;
   seed: number;
   mix: Mix;
+  telegramPath: 'create' | 'receive';
 }
 
 function usage(appBudget: number): string {
@@ -630,7 +643,10 @@ function usage(appBudget: number): string {
   --seed N            seed of the generated flood (default 1)
   --mix LIST          shares of the fake kinds (default template:50,mutated:40,gibberish:10): template =
                       flood.test.ts's templates with small edits, mutated = words dropped, swapped and
-                      inserted in every copy, gibberish = keyboard mashing`;
+                      inserted in every copy, gibberish = keyboard mashing
+  --telegram-path P   create (default): Telegram fakes through core.intake.createRequest, one request
+                      each; receive: through channelIntake.receive, the bot's path, with its
+                      per-identity and new-conversation budgets (repeats join the identity's request)`;
 }
 
 function parseFloodArgs(argv: string[], appBudget: number, appPool: number): FloodArgs {
@@ -657,6 +673,7 @@ function parseFloodArgs(argv: string[], appBudget: number, appPool: number): Flo
         pool: { type: 'string' },
         seed: { type: 'string' },
         mix: { type: 'string' },
+        'telegram-path': { type: 'string' },
       },
     }).values;
   }
@@ -689,7 +706,13 @@ function parseFloodArgs(argv: string[], appBudget: number, appPool: number): Flo
     pool: numberFlag('pool', v.pool, appPool, int1),
     seed: numberFlag('seed', v.seed, 1, int0),
     mix: parseMix(v.mix ?? 'template:50,mutated:40,gibberish:10'),
+    telegramPath: telegramPath(v['telegram-path']),
   };
+}
+
+function telegramPath(raw: string | undefined): FloodArgs['telegramPath'] {
+  if (raw === undefined || raw === 'create' || raw === 'receive') return raw ?? 'create';
+  throw new UsageError(`--telegram-path must be create or receive, got "${raw}"`);
 }
 
 function parseMix(raw: string): Mix {
@@ -736,6 +759,10 @@ interface Env {
 
 interface TelegramResult {
   created: number;
+  /** receive path: messages folded into the identity's open request (no new row). */
+  appended: number;
+  /** receive path: refused by the per-identity or new-conversation budget. */
+  refused: number;
   failed: number;
   durationMs: number;
   latency: LatencySummary;
@@ -743,9 +770,24 @@ interface TelegramResult {
   errorSamples: string[];
 }
 
-/** Telegram fakes, as the webhook handler creates them: core.intake.createRequest with a bot identity. */
+/**
+ * Telegram fakes. `create`: core.intake.createRequest with a bot identity, every message a new request
+ * (no channel budget). `receive`: what the bot calls, channelIntake.receive (fresh per phase, so its
+ * in-memory budgets start full): per-identity and new-conversation budgets, and a second message from
+ * an identity joins its open request. A refused message is not retried here (the bot's sweep would).
+ */
 async function telegramFlood(env: Env, items: Item[], args: FloodArgs): Promise<TelegramResult> {
   const { core } = env;
+  const channelIntake = createChannelIntake({
+    db: core.db,
+    vault: core.vault,
+    audit: core.audit,
+    clock: core.clock,
+    intake: core.intake,
+  });
+  let appended = 0;
+  let refused = 0;
+  let update = 0;
   const t0 = performance.now();
   const queue = [...items];
   const lat: number[] = [];
@@ -755,6 +797,7 @@ async function telegramFlood(env: Env, items: Item[], args: FloodArgs): Promise<
   const identities = Array.from({ length: args.identities }, (_, k) => {
     const chat = String(7_000_000_000 + k * 7919);
     return {
+      chat,
       index: identityIndex(core.vault, 'telegram', chat),
       enc: core.vault.encrypt(chat, 'request_threads.identity'),
     };
@@ -764,14 +807,28 @@ async function telegramFlood(env: Env, items: Item[], args: FloodArgs): Promise<
       const item = queue.shift();
       if (!item) return;
       const s = performance.now();
+      const who = identities[item.n % identities.length] as (typeof identities)[number];
       try {
-        const r = await core.intake.createRequest(
-          { channel: 'telegram', category: item.category, language: 'ru', content: { body: item.text } },
-          { withReceipt: false, identity: identities[item.n % identities.length] },
-        );
+        if (args.telegramPath === 'create') {
+          const r = await core.intake.createRequest(
+            { channel: 'telegram', category: item.category, language: 'ru', content: { body: item.text } },
+            { withReceipt: false, identity: { index: who.index, enc: who.enc } },
+          );
+          ids.push([r.id, item.kind as FakeKind]);
+        } else {
+          const r = await channelIntake.receive(
+            { channel: 'telegram', updateKey: `bench-${++update}`, identity: who.chat, text: item.text },
+            { category: item.category, language: 'ru' },
+          );
+          if (r.created) ids.push([r.threadId, item.kind as FakeKind]);
+          else appended++;
+        }
         lat.push(performance.now() - s);
-        ids.push([r.id, item.kind as FakeKind]);
       } catch (e) {
+        if (e instanceof AppError && e.code === 'rate_limited') {
+          refused++;
+          continue;
+        }
         failed++;
         if (errors.size < 3) errors.add(e instanceof Error ? e.message : String(e));
       }
@@ -780,6 +837,8 @@ async function telegramFlood(env: Env, items: Item[], args: FloodArgs): Promise<
   await Promise.all(Array.from({ length: args.telegramClients }, worker));
   return {
     created: ids.length,
+    appended,
+    refused,
     failed,
     durationMs: performance.now() - t0,
     latency: summarize(lat),
@@ -1173,19 +1232,19 @@ function report(db: BenchDatabase, args: FloodArgs, phases: PhaseResult[], env: 
   const out: string[] = [
     '',
     `Whiteflag benchmark: flood (${new Date().toISOString()})`,
-    `node ${process.version} · PostgreSQL ${db.serverVersion} (${db.mode === 'server' ? 'DATABASE_URL server' : 'embedded'}, database ${db.name}) · ${cpus} CPUs · load avg ${os
+    `source ${sourceRevision()} · node ${process.version} · PostgreSQL ${db.serverVersion} (${db.mode === 'server' ? 'DATABASE_URL server' : 'embedded'}, database ${db.name}) · ${cpus} CPUs · load avg ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
     `flood: ${args.genuine} genuine + ${fakes} fakes (${args.ratio}×): ${Math.round(fakes * (1 - args.telegramShare))} web from ${args.clients} clients` +
       `${args.attackerRetry ? ' (resubmitting on 429)' : ''}, ${Math.round(fakes * args.telegramShare)} Telegram from ${args.identities} identities` +
-      ` (${args.telegramClients} concurrent); genuine over the web form, resubmitting after ${args.humanRetryMs} ms, ≤ ${args.genuineAttempts} tries`,
+      ` (${args.telegramClients} concurrent, ${args.telegramPath === 'create' ? 'core.intake.createRequest, no channel budget' : 'channelIntake.receive, with its budgets'}); genuine over the web form, resubmitting after ${args.humanRetryMs} ms, ≤ ${args.genuineAttempts} tries`,
     `fake mix ${FAKE_KINDS.map((k) => `${k}:${args.mix[k]}`).join(',')} · pool ${args.pool} · seed ${args.seed} · bystander GET / every ${args.probeMs} ms`,
     '',
   ];
   const lat = (s: LatencySummary) => [fmt(s.p50), fmt(s.p99)];
   out.push(
-    'intake (web = POST /requests over HTTP, accepted; tg = core.intake.createRequest in-process)',
+    'intake (web = POST /requests over HTTP, accepted; tg = Telegram fakes in the server process, path above; new = new requests)',
     table([
       [
         'phase',
@@ -1195,8 +1254,9 @@ function report(db: BenchDatabase, args: FloodArgs, phases: PhaseResult[], env: 
         'web ok/s',
         'POST p50',
         'POST p99',
-        'tg ok',
-        'tg ok/s',
+        'tg new',
+        'tg joined/refused',
+        'tg new/s',
         'tg p50',
         'tg p99',
         'total ok/s',
@@ -1214,6 +1274,7 @@ function report(db: BenchDatabase, args: FloodArgs, phases: PhaseResult[], env: 
           fmt(p.webRate),
           ...lat(c.postOk),
           p.telegram ? String(p.telegram.created) : '-',
+          p.telegram ? `${p.telegram.appended}/${p.telegram.refused}` : '-',
           p.telegram ? fmt((p.telegram.created * 1000) / p.telegram.durationMs) : '-',
           ...(p.telegram ? lat(p.telegram.latency) : ['-', '-']),
           fmt(p.totalRate),
@@ -1406,6 +1467,7 @@ function report(db: BenchDatabase, args: FloodArgs, phases: PhaseResult[], env: 
   const json = {
     bench: 'flood',
     at: new Date().toISOString(),
+    source: sourceRevision(),
     node: process.version,
     postgres: db.serverVersion,
     dbMode: db.mode,
@@ -1429,6 +1491,8 @@ function report(db: BenchDatabase, args: FloodArgs, phases: PhaseResult[], env: 
       },
       telegram: p.telegram && {
         created: p.telegram.created,
+        appended: p.telegram.appended,
+        refused: p.telegram.refused,
         failed: p.telegram.failed,
         durationMs: p.telegram.durationMs,
         latencyMs: p.telegram.latency,

@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -15,6 +16,7 @@ import { connectDatabase } from '../src/db/database.ts';
 import type { Database } from '../src/db/schema.ts';
 import { LANGUAGES, type Language } from '../src/i18n/i18n.ts';
 import { createLogger } from '../src/log.ts';
+import { detectSpikes } from '../src/stats/spikes.ts';
 import { createStatsService, type StatsService } from '../src/stats/stats.service.ts';
 import { numberFlag, UsageError } from './lib/args.ts';
 import { type BenchContext, type Benchmark, note, once } from './lib/benchmark.ts';
@@ -166,6 +168,17 @@ LEFT JOIN (
 ) reached ON reached.subject_id = t.id::text
 WHERE t.created_at >= $1::date AND t.created_at < ($2::date + 1) AND t.merged_into IS NULL
 GROUP BY 1, 2, 3, 4`;
+}
+
+/** The commit the measured code comes from (other sessions commit while benchmarks run). */
+function sourceRevision(): string {
+  const git = (...a: string[]) =>
+    execFileSync('git', a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' + uncommitted src/ changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -727,6 +740,151 @@ const ROLLUP_GROUPED = `SELECT day, channel, category, language, GROUPING(channe
 FROM stats_daily WHERE day >= $1::date AND day <= $2::date
 GROUP BY GROUPING SETS ((day), (day, channel), (day, category), (day, language))`;
 
+/**
+ * dashboard() as proposed, bench-local: the rollup summed per day and dimension in SQL (GROUPING
+ * SETS: ~15 rows a day instead of one per channel × category × language) and the workload from
+ * bench_workload_daily; everything else as the service does it. Checked against the service's output.
+ */
+async function proposedDashboard(pool: pg.Pool, core: Core, q: { from: string; to: string }) {
+  type Grouped = {
+    day: string;
+    channel: string | null;
+    category: string | null;
+    language: string | null;
+    g: number;
+    requests: number;
+    likely_fake: number;
+    verified: number;
+    meeting_agreed: number;
+    in_custody: number;
+    info_given: number;
+    probes: number;
+    first_response_count: number;
+    first_response_seconds: string;
+  };
+  // Spikes are judged with the 28 days before the range too (as dashboard() does).
+  const lookbackFrom = new Date(Date.parse(`${q.from}T00:00:00Z`) - 28 * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
+  const [grouped, before, annotations, workload, users] = await Promise.all([
+    pool.query<Grouped>(ROLLUP_GROUPED, [q.from, q.to]),
+    pool.query<{ day: string; n: string }>(
+      'SELECT day::text AS day, sum(requests)::text AS n FROM stats_daily WHERE day >= $1::date AND day < $2::date GROUP BY day',
+      [lookbackFrom, q.from],
+    ),
+    pool.query<{ id: string; day: string; label: string }>(
+      'SELECT id, day, label FROM stats_annotations WHERE day >= $1::date AND day <= $2::date ORDER BY day',
+      [q.from, q.to],
+    ),
+    pool.query<{ actor_id: string; replies: string }>(WORKLOAD_FROM_ROLLUP, [q.from, q.to]),
+    pool.query<{ id: string; email_enc: string }>('SELECT id, email_enc FROM users'),
+  ]);
+  const dims = ['channel', 'category', 'language'] as const;
+  // GROUPING(channel, category, language): a bit is set for each column summed over.
+  const setOf: Record<number, (typeof dims)[number] | 'day'> = {
+    7: 'day',
+    3: 'channel',
+    5: 'category',
+    6: 'language',
+  };
+  const byDay = new Map<string, number>();
+  const totals = new Map<string, Map<string, number>>(dims.map((d) => [d, new Map()]));
+  const perDay = new Map<string, Map<string, Map<string, number>>>(dims.map((d) => [d, new Map()]));
+  const t = {
+    requests: 0,
+    likelyFake: 0,
+    verified: 0,
+    meetingAgreed: 0,
+    inCustody: 0,
+    infoGiven: 0,
+    probes: 0,
+    frCount: 0,
+    frSeconds: 0,
+  };
+  for (const r of grouped.rows) {
+    const set = setOf[r.g];
+    if (set === 'day') {
+      byDay.set(r.day, r.requests);
+      t.requests += r.requests;
+      t.likelyFake += r.likely_fake;
+      t.verified += r.verified;
+      t.meetingAgreed += r.meeting_agreed;
+      t.inCustody += r.in_custody;
+      t.infoGiven += r.info_given;
+      t.probes += r.probes;
+      t.frCount += r.first_response_count;
+      t.frSeconds += Number(r.first_response_seconds);
+    } else if (set) {
+      const key = r[set] as string;
+      const tot = totals.get(set) as Map<string, number>;
+      tot.set(key, (tot.get(key) ?? 0) + r.requests);
+      const pd = perDay.get(set) as Map<string, Map<string, number>>;
+      const m = pd.get(r.day) ?? new Map<string, number>();
+      m.set(key, r.requests);
+      pd.set(r.day, m);
+    }
+  }
+  const days: string[] = [];
+  for (
+    let d = new Date(`${q.from}T00:00:00Z`);
+    d <= new Date(`${q.to}T00:00:00Z`);
+    d = new Date(d.getTime() + 86_400_000)
+  )
+    days.push(d.toISOString().slice(0, 10));
+  const series = days.map((day) => ({ day, count: byDay.get(day) ?? 0 }));
+  const beforeMap = new Map(before.rows.map((r) => [r.day, Number(r.n)]));
+  const history: Array<{ day: string; count: number }> = [];
+  for (
+    let d = new Date(`${lookbackFrom}T00:00:00Z`);
+    d < new Date(`${q.from}T00:00:00Z`);
+    d = new Date(d.getTime() + 86_400_000)
+  ) {
+    const day = d.toISOString().slice(0, 10);
+    history.push({ day, count: beforeMap.get(day) ?? 0 });
+  }
+  const names = new Map(users.rows.map((u) => [u.id, core.vault.decrypt(u.email_enc, 'users.email')]));
+  const breakdown = (d: (typeof dims)[number]) => ({
+    totals: Object.fromEntries(totals.get(d) ?? []),
+    perDay: days.map((day) => ({ day, ...Object.fromEntries(perDay.get(d)?.get(day) ?? new Map()) })),
+  });
+  return {
+    from: q.from,
+    to: q.to,
+    series,
+    byChannel: breakdown('channel'),
+    byCategory: breakdown('category'),
+    byLanguage: breakdown('language'),
+    outcomes: { inCustody: t.inCustody, infoGiven: t.infoGiven, probes: t.probes, likelyFake: t.likelyFake },
+    funnel: {
+      contacted: t.requests - t.likelyFake,
+      verified: t.verified,
+      meetingAgreed: t.meetingAgreed,
+      inCustody: t.inCustody,
+    },
+    firstResponse: {
+      answered: t.frCount,
+      meanMinutes: t.frCount ? Math.round(t.frSeconds / t.frCount / 6) / 10 : null,
+    },
+    workload: workload.rows.map((w) => ({
+      operatorId: w.actor_id,
+      operator: names.get(w.actor_id) ?? w.actor_id,
+      replies: Number(w.replies),
+    })),
+    spikes: detectSpikes([...history, ...series]).filter((sp) => sp.day >= q.from),
+    annotations: annotations.rows.map((a) => ({ id: a.id, day: String(a.day).slice(0, 10), label: a.label })),
+  };
+}
+
+/** Workload order is by count; ties may come in any order: compare sorted. */
+function comparable(d: { workload: Array<{ operatorId: string; replies: number }> }) {
+  return {
+    ...d,
+    workload: [...d.workload].sort(
+      (a, b) => b.replies - a.replies || a.operatorId.localeCompare(b.operatorId),
+    ),
+  };
+}
+
 interface Alternative {
   name: string;
   rows: number;
@@ -1021,7 +1179,7 @@ const stats: Benchmark = {
     const after = tries.length ? await measureAll('after --try-sql') : [];
     if (ctx.signal.aborted) return;
 
-    note('alternatives: workload from a daily rollup, the rollup summed in SQL');
+    note('alternatives: workload from a daily rollup, the rollup summed in SQL, the proposed dashboard()');
     const tw = performance.now();
     for (const q of WORKLOAD_ROLLUP_SETUP) await probePool.query(q);
     const workloadRollupMs = performance.now() - tw;
@@ -1047,6 +1205,38 @@ const stats: Benchmark = {
         )),
       });
     }
+    const proposed: CaseResult[] = [];
+    const identical: Record<string, string> = {};
+    for (const n of ranges) {
+      const q = { from: daysBefore(today, n - 1), to: today };
+      const mine = comparable(await proposedDashboard(probePool, core, q));
+      const theirs = comparable(await reader.stats.dashboard(q));
+      const differ = Object.keys(theirs).filter(
+        (k) => !isDeepStrictEqual(mine[k as keyof typeof mine], theirs[k as keyof typeof theirs]),
+      );
+      identical[String(n)] = differ.length ? `NO: ${differ.join(', ')}` : 'yes';
+      if (differ.length)
+        note(
+          `proposed dashboard ${n} days differs in ${differ
+            .map(
+              (k) =>
+                `${k}: ${JSON.stringify(mine[k as keyof typeof mine]).slice(0, 300)} vs ${JSON.stringify(theirs[k as keyof typeof theirs]).slice(0, 300)}`,
+            )
+            .join(' | ')}`,
+        );
+      proposed.push(
+        await measureCase(
+          {
+            name: `proposed dashboard ${n} days`,
+            kind: 'dashboard',
+            op: () => proposedDashboard(probePool, core, q),
+          },
+          drec,
+          args,
+          ctx.signal,
+        ),
+      );
+    }
 
     report({
       db,
@@ -1061,6 +1251,8 @@ const stats: Benchmark = {
       sizes,
       alternatives,
       workloadRollupMs,
+      proposed,
+      identical,
     });
     if (args.hold) {
       process.stderr.write(`holding ${db.url} until Ctrl-C\n`);
@@ -1106,6 +1298,8 @@ function report(r: {
   sizes: Record<string, number>;
   alternatives: Alternative[];
   workloadRollupMs: number;
+  proposed: CaseResult[];
+  identical: Record<string, string>;
 }): void {
   const { db, args, seeded } = r;
   const cpus = os.cpus().length;
@@ -1113,7 +1307,7 @@ function report(r: {
   const out: string[] = [
     '',
     `Whiteflag benchmark: stats (${new Date().toISOString()})`,
-    `node ${process.version} · PostgreSQL ${db.serverVersion} (${db.mode === 'server' ? 'DATABASE_URL server' : 'embedded'}, database ${db.name}) · ${cpus} CPUs · load avg ${os
+    `source ${sourceRevision()} · node ${process.version} · PostgreSQL ${db.serverVersion} (${db.mode === 'server' ? 'DATABASE_URL server' : 'embedded'}, database ${db.name}) · ${cpus} CPUs · load avg ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
@@ -1190,7 +1384,7 @@ function report(r: {
     '',
   );
   for (const c of r.before.filter((x) => x.plans.length)) {
-    out.push(`EXPLAIN (ANALYZE, BUFFERS) for ${c.name} (over target):`);
+    out.push(`EXPLAIN (ANALYZE, BUFFERS) for ${c.name} (over target), statements in call order:`);
     for (const p of c.plans) out.push(...p.map((l, i) => (i === 0 ? `  ${l}` : `    ${l}`)));
     out.push('');
   }
@@ -1208,6 +1402,11 @@ function report(r: {
       ]),
       '',
     );
+    for (const c of r.after.filter((x) => x.plans.length)) {
+      out.push(`EXPLAIN (ANALYZE, BUFFERS) for ${c.name} after --try-sql (over target):`);
+      for (const p of c.plans) out.push(...p.map((l, i) => (i === 0 ? `  ${l}` : `    ${l}`)));
+      out.push('');
+    }
   }
   out.push(
     `alternatives, timed directly with pg (a pool connection, sequential; bench_workload_daily built in ${secs(r.workloadRollupMs)})`,
@@ -1217,14 +1416,32 @@ function report(r: {
     ]),
     '',
   );
+  out.push(
+    'proposed dashboard() (bench-local: GROUPING SETS over stats_daily + workload from bench_workload_daily, statements in parallel on one pool)',
+    table([
+      ['case', 'runs', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'same output as dashboard()', 'result'],
+      ...r.proposed.map((c) => [
+        c.name,
+        String(c.runs),
+        fmt(c.totalMs.p50),
+        fmt(c.totalMs.p95),
+        fmt(c.totalMs.p99),
+        fmt(c.totalMs.max),
+        r.identical[c.name.replace(/\D+/g, '')] ?? '?',
+        c.pass ? 'PASS' : 'MISS',
+      ]),
+    ]),
+    '',
+  );
   const refreshOk = (x: RefreshRun) => x.error === null && x.estimateMs === null;
   const checks = [
     ...r.before.map((c) => ({ check: `${c.name} p95`, value: fmt(c.totalMs.p95), ok: c.pass })),
     ...r.after.map((c) => ({
-      check: `${c.name} p95 (after proposals)`,
+      check: `${c.name} p95 (after --try-sql)`,
       value: fmt(c.totalMs.p95),
       ok: c.pass,
     })),
+    ...r.proposed.map((c) => ({ check: `${c.name} p95`, value: fmt(c.totalMs.p95), ok: c.pass })),
     {
       check: 'refresh() as shipped, last 2 days, within the timeout',
       value: refreshValue(r.refresh.recent),
@@ -1254,6 +1471,7 @@ function report(r: {
   const json = {
     bench: 'stats',
     at: new Date().toISOString(),
+    source: sourceRevision(),
     node: process.version,
     postgres: db.serverVersion,
     dbMode: db.mode,
@@ -1277,6 +1495,8 @@ function report(r: {
     dashboardAfter: r.after.map(strip),
     jsonBytes: r.sizes,
     alternatives: r.alternatives,
+    proposed: r.proposed.map(strip),
+    proposedIdentical: r.identical,
     workloadRollupMs: r.workloadRollupMs,
     targetMs: TARGET_MS,
     checks,

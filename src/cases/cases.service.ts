@@ -247,13 +247,15 @@ export function createCasesService(deps: CasesDeps) {
     f: QueueFilters,
   ): Promise<{ items: QueueItem[]; nextCursor: string | null }> {
     let q = filtered(user, f).select([...QUEUE_COLUMNS]);
+    // The urgent order's cursor spans two index ranges (the rest of this sunk/not-sunk part, then the
+    // sunk part): one OR would make PostgreSQL filter instead of seek, and deep pages rescan
+    // everything before them. Two seeks instead; the second only when the first runs out.
+    let sunkCursor: { sunk: boolean; u: number; at: string; id: string } | null = null;
     if (f.sort === 'urgent') {
       // Likely fakes sink below everything else (flood resistance), then urgency, then the newest word.
       if (f.cursor) {
         const [sunk, u, at, id] = decodeCursor(f.cursor, ['n', 'n', 's', 's']);
-        q = q.where(
-          sql<SqlBool>`(sunk > ${sunk === 1} OR (sunk = ${sunk === 1} AND (urgency, last_requester_at, id) < (${u}, ${at}::timestamptz, ${id}::uuid)))`,
-        );
+        sunkCursor = { sunk: sunk === 1, u: u as number, at: at as string, id: id as string };
       }
       q = q
         .orderBy('sunk', 'asc')
@@ -273,7 +275,25 @@ export function createCasesService(deps: CasesDeps) {
       }
       q = q.orderBy('last_requester_at', 'asc').orderBy('id', 'asc');
     }
-    const rows = (await q.limit(f.limit + 1).execute()) as Row[];
+    let rows: Row[];
+    if (sunkCursor) {
+      const c = sunkCursor;
+      rows = (await q
+        .where('sunk', '=', c.sunk)
+        .where(sql<SqlBool>`(urgency, last_requester_at, id) < (${c.u}, ${c.at}::timestamptz, ${c.id}::uuid)`)
+        .limit(f.limit + 1)
+        .execute()) as Row[];
+      if (rows.length < f.limit + 1 && !c.sunk) {
+        rows = rows.concat(
+          (await q
+            .where('sunk', '=', true)
+            .limit(f.limit + 1 - rows.length)
+            .execute()) as Row[],
+        );
+      }
+    } else {
+      rows = (await q.limit(f.limit + 1).execute()) as Row[];
+    }
     const page = rows.slice(0, f.limit);
     const last = page[page.length - 1];
     let nextCursor: string | null = null;
