@@ -203,3 +203,14 @@ export function form(fields: Record<string, string>) {
     payload: new URLSearchParams(fields).toString(),
   };
 }
+
+/** Polls until `f` returns something truthy (or fails after `ms`): for what happens asynchronously. */
+export async function until<T>(f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

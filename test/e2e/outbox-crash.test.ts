@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/auth/totp.ts';
 import { startFakeTelegram } from '../fakes/telegram.ts';
-import { totpSecretOf } from '../helpers.ts';
+import { totpSecretOf, until } from '../helpers.ts';
 import { apiLogin, type ServerProcess, startServerProcess } from '../server-process.ts';
 
 /**
@@ -16,16 +16,6 @@ let env: Record<string, string>;
 let secret = '';
 let step = Math.floor(Date.now() / 30_000);
 const PASSWORD = 'crash test password';
-
-async function until<T>(f: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   fake = await startFakeTelegram({

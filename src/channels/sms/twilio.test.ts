@@ -6,6 +6,7 @@ import {
   type LoggedIn,
   login,
   type TestContext,
+  until,
 } from '../../../test/helpers.ts';
 import { createTwilioChannels } from './twilio.ts';
 
@@ -16,16 +17,6 @@ let ctx: TestContext;
 let base = '';
 let s: LoggedIn;
 const FROM = '+15550001111';
-
-async function until<T>(f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   fake = await startFakeTwilio({});

@@ -8,6 +8,7 @@ import {
   login,
   type TestContext,
   type TestOperator,
+  until,
 } from '../../../test/helpers.ts';
 import { createTelegram, type Telegram } from './telegram.ts';
 
@@ -23,16 +24,6 @@ let telegram: Telegram;
 let s: LoggedIn;
 let admin: TestOperator;
 const secret = randomBytes(16).toString('hex');
-
-async function until<T>(f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const threadOf = async (chatId: number) => {
   const t = await ctx.core.channelIntake.openThreadOf('telegram', String(chatId));

@@ -8,6 +8,7 @@ import {
   login,
   type TestContext,
   type TestOperator,
+  until,
 } from '../../../test/helpers.ts';
 import { createWhatsapp } from './whatsapp.ts';
 
@@ -20,16 +21,6 @@ let s: LoggedIn;
 let admin: TestOperator;
 const appSecret = 'app-secret-for-tests';
 const verifyToken = 'verify-token-123';
-
-async function until<T>(f: () => Promise<T | undefined | null | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   fake = await startFakeWhatsApp({});
