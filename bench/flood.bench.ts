@@ -26,8 +26,8 @@ import { fmt, roundNumbers, table } from './lib/report.ts';
 /**
  * Intake under a 100× flood, end to end: the real app (createCore + buildApp) on 127.0.0.1, the
  * public form driven over HTTP the way a no-JS browser does (GET / for the form token, POST
- * /requests), Telegram requests through core.intake.createRequest with bot identities (what the
- * webhook handler calls), and afterwards the queue as an operator sees it (core.cases.listQueue,
+ * /requests), Telegram requests in the server process (`--telegram-path`: core.intake.createRequest
+ * with bot identities, or channelIntake.receive with its budgets), and afterwards the queue as an operator sees it (core.cases.listQueue,
  * the console's default view: open, "urgent" order, pages of 50).
  *
  * The flood: for every genuine request `--ratio` fakes (default 40 genuine, 4000 fakes). Fakes are
@@ -42,11 +42,12 @@ import { fmt, roundNumbers, table } from './lib/report.ts';
  *
  * Phases (one database; request tables truncated between phases, a fresh app per phase so the
  * in-memory budgets start full):
+ *   warm-up    300 unique web requests, not reported;
  *   baseline   `--baseline` unique, unremarkable web requests, no flood: intake capacity without one;
- *   flood      once per `--budgets` entry: the global intake budget per minute the app runs with
- *              (default: the app's own default, WHITEFLAG_INTAKE_PER_MINUTE, then 0 = unlimited, to
- *              see the capacity and the queue when every fake gets in). Web attackers that get a 429
- *              resubmit at once with the token of the re-rendered form (retrying is cheap for them).
+ *   flood      once per `--budgets` entry: the global web intake budget per minute the app runs with
+ *              (default: the app's own default, WHITEFLAG_INTAKE_PER_MINUTE, then a tighter 1200/min
+ *              that bites on this hardware; 0 = unlimited). Web attackers that get a 429 resubmit at
+ *              once with the token of the re-rendered form (retrying is cheap for them).
  *
  * The HTTP clients run in a child process (this same file, forked), so that their CPU is not charged
  * to the server's event loop.

@@ -359,9 +359,11 @@ FROM (
   SELECT least($4::timestamptz, t.first_response_at + (r.k - 1) * random() * interval '2 days'),
     ($3::uuid[])[1 + floor(random() * cardinality($3::uuid[]))::int],
     'request.reply', t.id::text, '{}'::jsonb
-  FROM request_threads t
-  CROSS JOIN LATERAL generate_series(1, floor(random() * 2 * $2::float8 + random())::int) AS r(k)
-  WHERE t.first_response_at IS NOT NULL
+  -- replies per answered request: exponential with mean $2, drawn per request (a volatile target list
+  -- keeps the subquery from being flattened; a LATERAL call not referencing t would be run only once)
+  FROM (SELECT id, first_response_at, floor(-ln(1 - random()) * $2::float8 + random())::int AS n
+        FROM request_threads WHERE first_response_at IS NOT NULL) t
+  CROSS JOIN LATERAL generate_series(1, t.n) AS r(k)
 ) e
 ORDER BY at`;
 
