@@ -29,9 +29,12 @@ import { AppError, type AppErrorCode } from './errors.ts';
 import { hasKey, negotiateLanguage } from './i18n/i18n.ts';
 import { registerKnowledgeRoutes } from './knowledge/knowledge.routes.ts';
 import { registerNotificationsRoutes } from './notifications/notifications.routes.ts';
+import { registerPowRoutes } from './pow/pow.routes.ts';
 import { registerProtocolRoutes } from './protocol/protocol.routes.ts';
 import { registerEventsRoutes } from './realtime/events.routes.ts';
 import type { EventBus } from './realtime/events.ts';
+import { registerRelativesRoutes } from './relatives/relatives.routes.ts';
+import { registerRelativesWeb } from './relatives/relatives.web.ts';
 import { registerSettingsRoutes } from './settings/settings.routes.ts';
 import { registerStatsRoutes } from './stats/stats.routes.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
@@ -233,6 +236,20 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
   registerStatsRoutes(app, { sessions: core.sessions, stats: core.stats, clock: core.clock });
   registerSettingsRoutes(app, { sessions: core.sessions, settings: core.runtimeSettings });
+  registerPowRoutes(app, {
+    sessions: core.sessions,
+    registry: core.registry,
+    batches: core.batches,
+    clock: core.clock,
+  });
+  registerRelativesRoutes(app, { sessions: core.sessions, relatives: core.relatives });
+  registerRelativesWeb(app, {
+    relatives: core.relatives,
+    formTokens: core.formTokens,
+    clock: core.clock,
+    db: core.db,
+    perMinute: opts.intakePerMinute,
+  });
   for (const w of opts.webhooks ?? []) w.registerWebhook(app);
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });
   consoleFallback = await registerConsole(app, opts.consoleDir);

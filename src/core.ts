@@ -21,8 +21,12 @@ import { createKnowledgeService } from './knowledge/knowledge.service.ts';
 import { createRateLimiter } from './lib/rate-limit.ts';
 import type { Log } from './log.ts';
 import { createOutbox } from './outbox/outbox.service.ts';
+import { createBatchesService } from './pow/batches.service.ts';
+import { createRegistryService } from './pow/registry.service.ts';
 import { createProtocolService, loadDefaultProtocol } from './protocol/protocol.service.ts';
 import { createNotifier, EVENTS_CHANNEL } from './realtime/events.ts';
+import { recordMatchKeys, searchMatchKeys } from './relatives/matching.ts';
+import { createRelativesService } from './relatives/relatives.service.ts';
 import { createRetentionService } from './retention/retention.service.ts';
 import { createSettingsService } from './settings/settings.service.ts';
 import { createStatsService } from './stats/stats.service.ts';
@@ -116,6 +120,25 @@ export async function createCore(deps: {
   const timers = createTimersService({ db, audit, clock, vault, silentDays: caseSettings.silentDays });
   const retention = createRetentionService({ db, audit, clock, retentionDays: caseSettings.retentionDays });
   const webauthn = createWebauthnService({ db, audit, clock, users, sessions });
+  const orgPublicKey = createOrgPublicKeyCache(db);
+  const registry = createRegistryService({
+    db,
+    vault,
+    sealer,
+    audit,
+    clock,
+    orgPublicKey,
+    matchKeys: recordMatchKeys,
+    searchKeys: searchMatchKeys,
+  });
+  const batches = createBatchesService({
+    db,
+    vault,
+    audit,
+    clock,
+    identityOf: (id) => registry.identityOf(id),
+  });
+  const relatives = createRelativesService({ db, vault, audit, clock, registry, outbox });
   return {
     db,
     clock,
@@ -126,6 +149,9 @@ export async function createCore(deps: {
     users,
     sessions,
     webauthn,
+    registry,
+    batches,
+    relatives,
     intake,
     cases,
     protocol,

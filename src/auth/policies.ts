@@ -25,7 +25,16 @@ export type Permission =
   | 'retention.run'
   | 'stats.read'
   | 'stats.annotate'
-  | 'settings.manage';
+  | 'settings.manage'
+  | 'pow.read'
+  | 'pow.write'
+  | 'pow.origin'
+  | 'facility.manage'
+  | 'batch.read'
+  | 'batch.manage'
+  | 'inquiry.create'
+  | 'inquiry.read'
+  | 'inquiry.answer';
 
 const MATRIX: Record<Role, readonly Permission[]> = {
   operator: [
@@ -35,6 +44,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'request.status',
     'canned.read',
     'user.directory',
+    'inquiry.create',
   ],
   supervisor: [
     'queue.read',
@@ -49,9 +59,22 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'user.directory',
     'user.read',
     'stats.read',
+    'inquiry.create',
   ],
-  registrar: [],
-  liaison: [],
+  // The registrar keeps the GC III records and answers relatives; the link to a surrender request is
+  // sealed (pow.origin needs the organisation key too).
+  registrar: [
+    'pow.read',
+    'pow.write',
+    'pow.origin',
+    'facility.manage',
+    'batch.read',
+    'inquiry.create',
+    'inquiry.read',
+    'inquiry.answer',
+  ],
+  // The liaison sends notification batches to the ICRC / UN and keeps the facility list.
+  liaison: ['pow.read', 'facility.manage', 'batch.read', 'batch.manage'],
   admin: [
     'queue.read',
     'request.read',
@@ -73,6 +96,15 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'stats.read',
     'stats.annotate',
     'settings.manage',
+    'pow.read',
+    'pow.write',
+    'pow.origin',
+    'facility.manage',
+    'batch.read',
+    'batch.manage',
+    'inquiry.create',
+    'inquiry.read',
+    'inquiry.answer',
   ],
 };
 

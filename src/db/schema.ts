@@ -77,6 +77,7 @@ export interface RequestThreadsTable {
   triage_verdict: 'genuine' | 'spam' | null;
   detected_language: string | null;
   text_fingerprint: Buffer | null;
+  pow_registered: Generated<boolean>;
 }
 
 export interface ThreadMessagesTable {
@@ -204,7 +205,8 @@ export interface InboundUpdatesTable {
 
 export interface OutboxTable {
   id: string;
-  thread_id: string;
+  thread_id: string | null;
+  inquiry_id: ColumnType<string | null, string | null | undefined, string | null>;
   message_id: string | null;
   channel: string;
   recipient_index: Buffer;
@@ -277,7 +279,158 @@ export interface StatsAnnotationsTable {
   created_at: Timestamp;
 }
 
+type DateOnly = ColumnType<string, string, string>;
+
+export interface FacilitiesTable {
+  id: string;
+  name: string;
+  kind: 'camp' | 'hospital' | 'transit';
+  address: Generated<string>;
+  capacity: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  closed_at: Timestamp | null;
+}
+
+export interface PowRecordsTable {
+  id: string;
+  ref: string;
+  identity_enc: string;
+  origin_sealed: Buffer | null;
+  status: string;
+  facility_id: string | null;
+  arrived_on: DateOnly | null;
+  seriously_ill: Generated<boolean>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PowMatchKeysTable {
+  key: ColumnType<string, string | bigint, string | bigint>;
+  record_id: string;
+}
+
+export interface PowEventsTable {
+  id: string;
+  record_id: string;
+  type: string;
+  occurred_on: DateOnly;
+  facility_id: string | null;
+  from_facility_id: string | null;
+  details_enc: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface PowCardDutiesTable {
+  id: string;
+  record_id: string;
+  event_id: string;
+  reason: 'arrival' | 'transfer' | 'hospital';
+  event_on: DateOnly;
+  due_on: DateOnly;
+  sent_on: DateOnly | null;
+  sent_by: string | null;
+}
+
+export interface PowWelfareTable {
+  id: string;
+  record_id: string;
+  kind: string;
+  occurred_on: DateOnly;
+  quantity: Generated<number>;
+  notes_enc: string | null;
+  letter_id: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  public_key: Buffer;
+  secret_key_enc: string;
+  created_at: Timestamp;
+  retired_at: Timestamp | null;
+}
+
+export interface NotificationBatchesTable {
+  id: string;
+  number: number;
+  status: 'built' | 'delivered' | 'void';
+  content_enc: string | null;
+  sha256: Buffer;
+  signature: Buffer;
+  key_id: string;
+  item_count: number;
+  period_from: Timestamp | null;
+  period_to: Timestamp;
+  created_by: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  delivered_by: string | null;
+  delivery_method: string | null;
+  delivery_reference: string | null;
+  voided_at: Timestamp | null;
+  void_reason: string | null;
+}
+
+export interface PowChangesTable {
+  id: Generated<string>;
+  record_id: string;
+  event_id: string | null;
+  kind: 'record.new' | 'record.changed' | 'event';
+  record_version: number;
+  at: Timestamp;
+  batch_id: string | null;
+}
+
+export interface RelativeInquiriesTable {
+  id: string;
+  ref: string;
+  channel: 'web' | 'telegram' | 'operator';
+  language: string;
+  query_enc: string;
+  receipt_lookup: Buffer | null;
+  identity_index: Buffer | null;
+  identity_enc: string | null;
+  status: 'open' | 'answered';
+  matched_record_id: string | null;
+  answer_kind: 'found' | 'not_found' | 'not_disclosed' | null;
+  answer_enc: string | null;
+  answered_by: string | null;
+  answered_at: Timestamp | null;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface PowLettersTable {
+  id: string;
+  record_id: string;
+  inquiry_id: string | null;
+  direction: 'to_prisoner' | 'from_prisoner';
+  kind: 'letter' | 'card';
+  body_enc: string;
+  status: 'received' | 'delivered';
+  created_by: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  delivered_by: string | null;
+}
+
 export interface Database {
+  facilities: FacilitiesTable;
+  pow_records: PowRecordsTable;
+  pow_match_keys: PowMatchKeysTable;
+  pow_events: PowEventsTable;
+  pow_card_duties: PowCardDutiesTable;
+  pow_welfare: PowWelfareTable;
+  signing_keys: SigningKeysTable;
+  notification_batches: NotificationBatchesTable;
+  pow_changes: PowChangesTable;
+  relative_inquiries: RelativeInquiriesTable;
+  pow_letters: PowLettersTable;
   text_bands: TextBandsTable;
   flagged_identities: FlaggedIdentitiesTable;
   flagged_fingerprints: FlaggedFingerprintsTable;

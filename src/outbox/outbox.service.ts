@@ -52,7 +52,9 @@ export function createSlidingWindow(max: number, windowMs: number) {
 }
 
 export interface OutboxItem {
-  threadId: string;
+  /** The request thread the message belongs to, or null for an answer to a relative's inquiry. */
+  threadId: string | null;
+  inquiryId?: string;
   messageId: string | null;
   channel: Channel;
   message: OutboundMessage;
@@ -99,6 +101,7 @@ export function createOutbox(deps: {
       .values({
         id,
         thread_id: item.threadId,
+        inquiry_id: item.inquiryId ?? null,
         message_id: item.messageId,
         channel: item.channel,
         recipient_index: vault.blindIndex(`outbox-recipient:${item.channel}`, item.message.to),
@@ -113,7 +116,7 @@ export function createOutbox(deps: {
   }
 
   async function settle(
-    row: { id: string; thread_id: string; attempts: number },
+    row: { id: string; thread_id: string | null; inquiry_id: string | null; attempts: number },
     result: SendResult,
   ): Promise<'sent' | 'retry' | 'failed'> {
     const now = clock.now();
@@ -151,6 +154,20 @@ export function createOutbox(deps: {
         .set({ status: 'failed', last_error: redact(result.error), payload_enc: null })
         .where('id', '=', row.id)
         .execute();
+      if (row.thread_id === null) {
+        // An answer to a relative's inquiry: the registrar sees the failure on the inquiry.
+        await deps.audit.append(
+          {
+            actorType: 'system',
+            action: 'outbox.failed',
+            subjectType: 'relative_inquiry',
+            subjectId: row.inquiry_id,
+            details: { outbox: row.id, code: result.code ?? null },
+          },
+          trx,
+        );
+        return;
+      }
       const t = await trx
         .selectFrom('request_threads')
         .select('assignee_id')
@@ -191,7 +208,8 @@ export function createOutbox(deps: {
     const now = clock.now();
     const claimed = await sql<{
       id: string;
-      thread_id: string;
+      thread_id: string | null;
+      inquiry_id: string | null;
       channel: string;
       payload_enc: string | null;
       attempts: number;
@@ -200,7 +218,7 @@ export function createOutbox(deps: {
       WHERE id IN (
         SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ${now}
         ORDER BY next_attempt_at, created_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING id, thread_id, channel, payload_enc, attempts`.execute(db);
+      RETURNING id, thread_id, inquiry_id, channel, payload_enc, attempts`.execute(db);
     const stats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
     // Oldest first, as claimed.
     const rows = [...claimed.rows].sort((a, b) => a.attempts - b.attempts);

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * The identity a POW record holds (GC III art. 17: surname, first names, rank, date of birth,
+ * army/regimental/personal/serial number; art. 122 para 4 adds place of birth, the power on which the
+ * prisoner depends, father's first name, mother's maiden name, the person to be informed and the
+ * address for correspondence). Names are kept as written in the prisoner's own script (`original`)
+ * and in Latin letters (`latin`), because humanitarian bodies index them in Latin.
+ *
+ * The whole object is one server-tier ciphertext (`pow_records.identity_enc`): the bureau must produce
+ * notifications unattended (see docs/decisions/0005-pow-registry.md).
+ */
+const text = (max: number) => z.string().trim().max(max);
+const name = z.object({ original: text(200).min(1), latin: text(200) });
+/** Full date `YYYY-MM-DD`, or only `YYYY-MM` / `YYYY` when that is all that is known. */
+export const partialDate = z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'YYYY, YYYY-MM or YYYY-MM-DD');
+export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+
+export const healthStates = [
+  'good_health',
+  'not_wounded',
+  'recovered',
+  'convalescent',
+  'sick',
+  'slightly_wounded',
+  'seriously_wounded',
+] as const;
+export type HealthState = (typeof healthStates)[number];
+
+export const powIdentitySchema = z.object({
+  surname: name,
+  firstNames: name,
+  rank: text(100).optional(),
+  /** Army, regimental, personal or serial number (art. 17). */
+  serviceNumber: text(100).optional(),
+  dateOfBirth: partialDate.optional(),
+  placeOfBirth: text(200).optional(),
+  /** The power on which the prisoner depends (art. 122), e.g. "Russian Federation". */
+  powerDependedOn: text(200).optional(),
+  fatherFirstName: text(200).optional(),
+  motherMaidenName: text(200).optional(),
+  personToInform: z.object({ name: text(200), address: text(500) }).optional(),
+  correspondenceAddress: text(500).optional(),
+  /** ISO 639-1 codes, the first is the language the capture card is written in. */
+  languages: z
+    .array(z.string().regex(/^[a-z]{2}$/))
+    .min(1)
+    .max(5),
+  unit: text(200).optional(),
+  captureDate: isoDate,
+  capturePlace: text(200).optional(),
+  /** Annex IV B item 11. */
+  health: z.enum(healthStates),
+  healthNotes: text(2000).optional(),
+  /** Whether the prisoner agrees that relatives who ask are told he is held (respected by the relatives desk). */
+  disclosureConsent: z.enum(['yes', 'no', 'unknown']).default('unknown'),
+});
+export type PowIdentity = z.infer<typeof powIdentitySchema>;
+export type PowIdentityInput = z.input<typeof powIdentitySchema>;
+
+export const recordStatuses = [
+  'held',
+  'in_hospital',
+  'escaped',
+  'dead',
+  'released',
+  'repatriated',
+  'exchanged',
+] as const;
+export type RecordStatus = (typeof recordStatuses)[number];

@@ -1,0 +1,31 @@
+import type { Language } from '../i18n/i18n.ts';
+
+/**
+ * Starting texts for the registrar's answer, in the relative's language. The registrar edits them
+ * before sending; nothing is sent without a person confirming. The texts never say how the person
+ * came into custody (a voluntary surrender must not leak).
+ */
+export function answerTemplates(
+  lang: Language,
+  q: { sought: { surname: string; firstNames: string } },
+): Record<'found' | 'not_found' | 'not_disclosed', string> {
+  const who = `${q.sought.surname} ${q.sought.firstNames}`.trim();
+  const t = {
+    ru: {
+      found: `Здравствуйте. ${who} находится в плену в Украине. Он жив, условия содержания соответствуют Женевской конвенции. Вы можете написать ему письмо через эту страницу.`,
+      not_found: `Здравствуйте. Человек по имени ${who} в наших списках военнопленных сейчас не значится. Если появятся новые сведения, напишите нам снова.`,
+      not_disclosed: `Здравствуйте. Мы не можем сообщить сведения о человеке по имени ${who}.`,
+    },
+    uk: {
+      found: `Добрий день. ${who} перебуває в полоні в Україні. Він живий, умови утримання відповідають Женевській конвенції. Ви можете написати йому листа через цю сторінку.`,
+      not_found: `Добрий день. Людина на ім'я ${who} у наших списках військовополонених зараз не значиться. Якщо з'являться нові відомості, напишіть нам знову.`,
+      not_disclosed: `Добрий день. Ми не можемо надати відомості про людину на ім'я ${who}.`,
+    },
+    en: {
+      found: `Hello. ${who} is held as a prisoner of war in Ukraine. He is alive and held under the Geneva Convention. You can write him a letter through this page.`,
+      not_found: `Hello. No person named ${who} is on our list of prisoners of war at present. If you learn more, please write to us again.`,
+      not_disclosed: `Hello. We cannot give information about a person named ${who}.`,
+    },
+  } as const;
+  return t[lang];
+}

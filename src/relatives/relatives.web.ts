@@ -1,0 +1,431 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { FormTokens } from '../channels/web/form-token.ts';
+import { layout } from '../channels/web/web.pages.ts';
+import type { Clock } from '../clock.ts';
+import { formatReceiptCode, normalizeReceiptCode } from '../crypto/receipt.ts';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import { isLanguage, type Language, negotiateLanguage } from '../i18n/i18n.ts';
+import { html, type SafeHtml } from '../lib/html.ts';
+import { createRateLimiter } from '../lib/rate-limit.ts';
+import { partialDate } from '../pow/record.ts';
+import { LETTER_MAX, type RelativesService } from './relatives.service.ts';
+
+/**
+ * The public relatives desk: "I want to find a person" — a plain HTML form (no JavaScript, no
+ * cookies, same CSP as the other public pages), a receipt code, and a page to read the answer and
+ * write letters once the person has been found.
+ */
+const T = {
+  ru: {
+    heading: 'Найти человека в плену',
+    intro:
+      'Если ваш родственник мог попасть в плен, укажите, кого вы ищете. Сотрудник проверит списки военнопленных и ответит здесь. Сохраните код, который вы получите.',
+    sought: 'Кого вы ищете',
+    surname: 'Фамилия',
+    firstNames: 'Имя',
+    fatherName: 'Отчество (имя отца)',
+    dob: 'Дата рождения (ГГГГ-ММ-ДД или только год)',
+    unit: 'Воинская часть (если знаете)',
+    you: 'О вас',
+    yourName: 'Ваше имя',
+    relationship: 'Кем вы ему приходитесь (мать, жена…)',
+    message: 'Что ещё нам нужно знать (необязательно)',
+    submit: 'Отправить запрос',
+    receiptHeading: 'Запрос принят',
+    receiptCode: 'Ваш код',
+    receiptAdvice:
+      'Запишите код и храните его в безопасном месте. Только по нему вы сможете прочитать ответ. Мы не знаем, кто вы.',
+    checkLink: 'Узнать ответ по коду',
+    answerHeading: 'Ответ на ваш запрос',
+    code: 'Код запроса',
+    show: 'Показать ответ',
+    pending: 'Ваш запрос ещё проверяется. Загляните позже.',
+    lettersHeading: 'Письма',
+    fromPrisoner: 'Письмо от него',
+    toPrisoner: 'Ваше письмо',
+    delivered: 'передано',
+    waiting: 'ожидает передачи',
+    writeHeading: 'Написать письмо',
+    letter: 'Текст письма',
+    send: 'Отправить письмо',
+    sent: 'Письмо принято. Мы передадим его.',
+    required: 'Заполните это поле.',
+    tooLong: 'Слишком длинный текст.',
+    badDate: 'Дата в виде ГГГГ-ММ-ДД, ГГГГ-ММ или ГГГГ.',
+    fix: 'Проверьте отмеченные поля.',
+    badToken: 'Форма устарела. Отправьте её ещё раз.',
+    notFound: 'Запрос с таким кодом не найден.',
+    busy: 'Слишком много запросов. Попробуйте позже.',
+  },
+  uk: {
+    heading: 'Знайти людину в полоні',
+    intro:
+      'Якщо ваш родич міг потрапити в полон, вкажіть, кого ви шукаєте. Співробітник перевірить списки військовополонених і відповість тут. Збережіть код, який ви отримаєте.',
+    sought: 'Кого ви шукаєте',
+    surname: 'Прізвище',
+    firstNames: "Ім'я",
+    fatherName: "По батькові (ім'я батька)",
+    dob: 'Дата народження (РРРР-ММ-ДД або лише рік)',
+    unit: 'Військова частина (якщо знаєте)',
+    you: 'Про вас',
+    yourName: "Ваше ім'я",
+    relationship: 'Ким ви йому доводитеся (мати, дружина…)',
+    message: 'Що ще нам потрібно знати (необов’язково)',
+    submit: 'Надіслати запит',
+    receiptHeading: 'Запит прийнято',
+    receiptCode: 'Ваш код',
+    receiptAdvice:
+      'Запишіть код і зберігайте його в безпечному місці. Лише за ним ви зможете прочитати відповідь. Ми не знаємо, хто ви.',
+    checkLink: 'Дізнатися відповідь за кодом',
+    answerHeading: 'Відповідь на ваш запит',
+    code: 'Код запиту',
+    show: 'Показати відповідь',
+    pending: 'Ваш запит ще перевіряється. Завітайте пізніше.',
+    lettersHeading: 'Листи',
+    fromPrisoner: 'Лист від нього',
+    toPrisoner: 'Ваш лист',
+    delivered: 'передано',
+    waiting: 'очікує передачі',
+    writeHeading: 'Написати листа',
+    letter: 'Текст листа',
+    send: 'Надіслати листа',
+    sent: 'Лист прийнято. Ми передамо його.',
+    required: 'Заповніть це поле.',
+    tooLong: 'Задовгий текст.',
+    badDate: 'Дата у вигляді РРРР-ММ-ДД, РРРР-ММ або РРРР.',
+    fix: 'Перевірте позначені поля.',
+    badToken: 'Форма застаріла. Надішліть її ще раз.',
+    notFound: 'Запит із таким кодом не знайдено.',
+    busy: 'Забагато запитів. Спробуйте пізніше.',
+  },
+  en: {
+    heading: 'Find a person held as a prisoner of war',
+    intro:
+      'If your relative may have been captured, tell us whom you are looking for. A staff member checks the list of prisoners of war and answers here. Keep the code you will receive.',
+    sought: 'Whom are you looking for',
+    surname: 'Surname',
+    firstNames: 'First name',
+    fatherName: "Patronymic (father's first name)",
+    dob: 'Date of birth (YYYY-MM-DD or just the year)',
+    unit: 'Military unit (if known)',
+    you: 'About you',
+    yourName: 'Your name',
+    relationship: 'Your relationship to him (mother, wife…)',
+    message: 'Anything else we should know (optional)',
+    submit: 'Send the inquiry',
+    receiptHeading: 'Inquiry received',
+    receiptCode: 'Your code',
+    receiptAdvice:
+      'Write the code down and keep it safe. Only with it can you read the answer. We do not know who you are.',
+    checkLink: 'Read the answer with your code',
+    answerHeading: 'Answer to your inquiry',
+    code: 'Inquiry code',
+    show: 'Show the answer',
+    pending: 'Your inquiry is still being checked. Please come back later.',
+    lettersHeading: 'Letters',
+    fromPrisoner: 'Letter from him',
+    toPrisoner: 'Your letter',
+    delivered: 'delivered',
+    waiting: 'waiting to be delivered',
+    writeHeading: 'Write a letter',
+    letter: 'Your letter',
+    send: 'Send the letter',
+    sent: 'Letter received. We will deliver it.',
+    required: 'Fill in this field.',
+    tooLong: 'The text is too long.',
+    badDate: 'A date as YYYY-MM-DD, YYYY-MM or YYYY.',
+    fix: 'Check the marked fields.',
+    badToken: 'The form has expired. Please send it again.',
+    notFound: 'No inquiry with this code.',
+    busy: 'Too many requests. Please try later.',
+  },
+} as const;
+type Msg = keyof (typeof T)['en'];
+
+const FIELDS = [
+  'surname',
+  'firstNames',
+  'fatherName',
+  'dob',
+  'unit',
+  'yourName',
+  'relationship',
+  'message',
+] as const;
+type Field = (typeof FIELDS)[number];
+type Values = Partial<Record<Field, string>>;
+type Errors = Partial<Record<Field, Msg>>;
+const MAX: Record<Field, number> = {
+  surname: 200,
+  firstNames: 200,
+  fatherName: 200,
+  dob: 10,
+  unit: 200,
+  yourName: 200,
+  relationship: 100,
+  message: 4000,
+};
+const REQUIRED: readonly Field[] = ['surname', 'firstNames', 'yourName', 'relationship'];
+
+function input(lang: Language, f: Field, v: Values, e: Errors): SafeHtml {
+  const err = e[f];
+  const label = html`<label for="${f}">${T[lang][f === 'dob' ? 'dob' : f]}${REQUIRED.includes(f) ? ' *' : ''}</label>${
+    err ? html`<p class="error" id="${f}-error">${T[lang][err]}</p>` : ''
+  }`;
+  if (f === 'message')
+    return html`${label}<textarea id="${f}" name="${f}" rows="5" maxlength="${MAX[f]}">${v[f] ?? ''}</textarea>`;
+  return html`${label}<input id="${f}" name="${f}" type="text" maxlength="${MAX[f]}" autocomplete="off" value="${v[f] ?? ''}"${
+    REQUIRED.includes(f) ? html` required` : ''
+  }${err ? html` aria-invalid="true" aria-describedby="${f}-error"` : ''}>`;
+}
+
+export function findPage(
+  lang: Language,
+  token: string,
+  v: Values = {},
+  e: Errors = {},
+  notice?: Msg,
+): string {
+  const m = T[lang];
+  return layout(
+    lang,
+    '/find',
+    html`
+<h1>${m.heading}</h1>
+<p>${m.intro}</p>
+<p><a href="/find/answer?lang=${lang}">${m.checkLink}</a></p>
+${notice || Object.keys(e).length ? html`<div class="alert" role="alert">${m[notice ?? 'fix']}</div>` : ''}
+<form method="post" action="/find" accept-charset="utf-8">
+  <input type="hidden" name="token" value="${token}">
+  <input type="hidden" name="lang" value="${lang}">
+  <fieldset><legend>${m.sought}</legend>
+    ${(['surname', 'firstNames', 'fatherName', 'dob', 'unit'] as const).map((f) => input(lang, f, v, e))}
+  </fieldset>
+  <fieldset><legend>${m.you}</legend>
+    ${(['yourName', 'relationship'] as const).map((f) => input(lang, f, v, e))}
+  </fieldset>
+  ${input(lang, 'message', v, e)}
+  <button type="submit">${m.submit}</button>
+</form>`,
+  );
+}
+
+function receiptPage(lang: Language, code: string): string {
+  const m = T[lang];
+  return layout(
+    lang,
+    '/find/answer',
+    html`
+<h1>${m.receiptHeading}</h1>
+<p>${m.receiptCode}:</p>
+<p class="receipt" id="receipt-code">${formatReceiptCode(code)}</p>
+<p class="safety">${m.receiptAdvice}</p>
+<p><a href="/find/answer?lang=${lang}">${m.checkLink}</a></p>`,
+  );
+}
+
+function codeForm(lang: Language, error?: Msg): string {
+  const m = T[lang];
+  return layout(
+    lang,
+    '/find/answer',
+    html`
+<h1>${m.answerHeading}</h1>
+${error ? html`<div class="alert" role="alert">${m[error]}</div>` : ''}
+<form method="post" action="/find/answer" accept-charset="utf-8" autocomplete="off">
+  <input type="hidden" name="lang" value="${lang}">
+  <label for="code">${m.code}</label>
+  <input id="code" name="code" type="text" inputmode="numeric" autocomplete="off" spellcheck="false" maxlength="64" required>
+  <button type="submit">${m.show}</button>
+</form>`,
+  );
+}
+
+type Inquiry = NonNullable<Awaited<ReturnType<RelativesService['readByReceipt']>>>;
+
+function answerPage(
+  lang: Language,
+  code: string,
+  q: Inquiry,
+  opts: { notice?: Msg; error?: Msg; draft?: string } = {},
+) {
+  const m = T[lang];
+  return layout(
+    lang,
+    '/find/answer',
+    html`
+<h1>${m.answerHeading}</h1>
+${opts.notice ? html`<div class="notice" role="status">${m[opts.notice]}</div>` : ''}
+${q.answer ? html`<div class="answer" id="answer"><p>${q.answer.text}</p></div>` : html`<p id="answer-pending">${m.pending}</p>`}
+${
+  q.letters.length
+    ? html`<h2>${m.lettersHeading}</h2>${q.letters.map(
+        (l) =>
+          html`<article class="letter ${l.direction}"><h3>${l.direction === 'from_prisoner' ? m.fromPrisoner : m.toPrisoner}
+          <small>${l.createdAt.slice(0, 10)}${l.direction === 'to_prisoner' ? html` · ${l.status === 'delivered' ? m.delivered : m.waiting}` : ''}</small></h3><p>${l.body}</p></article>`,
+      )}`
+    : ''
+}
+${
+  q.canWrite
+    ? html`<h2>${m.writeHeading}</h2>
+${opts.error ? html`<div class="alert" role="alert">${m[opts.error]}</div>` : ''}
+<form method="post" action="/find/letter" accept-charset="utf-8" autocomplete="off">
+  <input type="hidden" name="lang" value="${lang}">
+  <input type="hidden" name="code" value="${code}">
+  <label for="letter">${m.letter}</label>
+  <textarea id="letter" name="letter" rows="8" maxlength="${LETTER_MAX}" required>${opts.draft ?? ''}</textarea>
+  <button type="submit">${m.send}</button>
+</form>`
+    : ''
+}`,
+  );
+}
+
+const str = (max: number) =>
+  z
+    .string()
+    .max(max * 4)
+    .optional()
+    .transform((s) => (s ?? '').trim());
+const ZFind = z.object({
+  token: z.string().max(64).optional(),
+  lang: z.string().max(8).optional(),
+  ...(Object.fromEntries(FIELDS.map((f) => [f, str(MAX[f])])) as Record<Field, ReturnType<typeof str>>),
+});
+const ZCode = z.object({
+  lang: z.string().max(8).optional(),
+  code: z.string().max(128).optional(),
+  letter: str(LETTER_MAX),
+});
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw new AppError('bad_request', 'Malformed form');
+  return r.data;
+}
+
+function langOf(req: FastifyRequest, bodyLang?: string): Language {
+  if (isLanguage(bodyLang)) return bodyLang;
+  return negotiateLanguage(
+    (req.query as Record<string, unknown> | undefined)?.lang,
+    req.headers['accept-language'],
+  );
+}
+
+const send = (reply: FastifyReply, status: number, body: string) =>
+  reply.code(status).type('text/html; charset=utf-8').send(body);
+
+export function registerRelativesWeb(
+  app: FastifyInstance,
+  deps: { relatives: RelativesService; formTokens: FormTokens; clock: Clock; db: Db; perMinute: number },
+): void {
+  const { relatives, formTokens, clock } = deps;
+  // Global budgets (never per IP: Tor users share exits), as for the surrender form.
+  const budget = createRateLimiter({
+    capacity: Math.max(10, Math.ceil(deps.perMinute / 6)),
+    refillPerSecond: deps.perMinute / 60,
+    clock,
+  });
+  const lookups = createRateLimiter({ capacity: 300, refillPerSecond: 5, clock });
+  const perCode = createRateLimiter({ capacity: 30, refillPerSecond: 30 / 3600, clock });
+
+  app.get('/find', async (req, reply) => send(reply, 200, findPage(langOf(req), formTokens.issue())));
+
+  app.post('/find', async (req, reply) => {
+    const form = parse(ZFind, req.body);
+    const lang = langOf(req, form.lang);
+    const values: Values = Object.fromEntries(FIELDS.map((f) => [f, form[f]]));
+    const errors: Errors = {};
+    for (const f of FIELDS) {
+      if (REQUIRED.includes(f) && !form[f]) errors[f] = 'required';
+      else if (form[f].length > MAX[f]) errors[f] = 'tooLong';
+    }
+    if (form.dob && !partialDate.safeParse(form.dob).success) errors.dob = 'badDate';
+    const again = (status: number, notice?: Msg) =>
+      send(reply, status, findPage(lang, formTokens.issue(), values, errors, notice));
+    if (Object.keys(errors).length) return again(400);
+    const nonce = formTokens.verify(form.token);
+    if (!nonce) return again(400, 'badToken');
+    if (!budget.take('global')) {
+      reply.header('retry-after', String(budget.retryAfter('global')));
+      return again(429, 'busy');
+    }
+    // The token is single-use: claiming its nonce fails on a replayed post.
+    const claimed = await deps.db
+      .insertInto('form_nonces')
+      .values({ nonce: nonce.nonce, expires_at: nonce.expiresAt })
+      .onConflict((oc) => oc.doNothing())
+      .returning('nonce')
+      .executeTakeFirst();
+    if (!claimed) return again(400, 'badToken');
+    const out = await relatives.create({
+      channel: 'web',
+      language: lang,
+      query: {
+        sought: {
+          surname: form.surname,
+          firstNames: form.firstNames,
+          ...(form.fatherName ? { fatherName: form.fatherName } : {}),
+          ...(form.dob ? { dateOfBirth: form.dob } : {}),
+          ...(form.unit ? { unit: form.unit } : {}),
+        },
+        relative: { name: form.yourName, relationship: form.relationship },
+        ...(form.message ? { message: form.message } : {}),
+      },
+    });
+    return send(reply, 200, receiptPage(lang, out.receiptCode as string));
+  });
+
+  app.get('/find/answer', async (req, reply) => send(reply, 200, codeForm(langOf(req))));
+
+  async function withInquiry(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    then: (code: string, lang: Language, q: Inquiry, letter: string) => Promise<unknown>,
+  ) {
+    const form = parse(ZCode, req.body);
+    const lang = langOf(req, form.lang);
+    const code = normalizeReceiptCode(form.code ?? '');
+    if (!code) return send(reply, lookups.take('global') ? 404 : 429, codeForm(lang, 'notFound'));
+    if (!perCode.take(code)) {
+      reply.header('retry-after', String(perCode.retryAfter(code)));
+      return send(reply, 429, codeForm(lang, 'busy'));
+    }
+    const q = await relatives.readByReceipt(code);
+    if (!q) {
+      if (!lookups.take('global')) return send(reply, 429, codeForm(lang, 'busy'));
+      return send(reply, 404, codeForm(lang, 'notFound'));
+    }
+    return then(code, lang, q, form.letter);
+  }
+
+  app.post('/find/answer', async (req, reply) =>
+    withInquiry(req, reply, async (code, lang, q) => send(reply, 200, answerPage(lang, code, q))),
+  );
+
+  app.post('/find/letter', async (req, reply) =>
+    withInquiry(req, reply, async (code, lang, q, letter) => {
+      if (!letter || letter.length > LETTER_MAX)
+        return send(
+          reply,
+          400,
+          answerPage(lang, code, q, {
+            error: letter ? 'tooLong' : 'required',
+            draft: letter.slice(0, LETTER_MAX),
+          }),
+        );
+      try {
+        await relatives.letterFromRelative(q.id, letter);
+      } catch (e) {
+        if (e instanceof AppError && (e.code === 'conflict' || e.code === 'rate_limited'))
+          return send(reply, e.status, answerPage(lang, code, q, { error: 'busy', draft: letter }));
+        throw e;
+      }
+      const after = (await relatives.readByReceipt(code)) ?? q;
+      return send(reply, 200, answerPage(lang, code, after, { notice: 'sent' }));
+    }),
+  );
+}
