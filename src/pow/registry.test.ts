@@ -28,7 +28,7 @@ async function at(iso: string) {
   operator = await login(ctx, operatorOp);
 }
 
-export function kovalev(over: Partial<PowIdentityInput> = {}): PowIdentityInput {
+function kovalev(over: Partial<PowIdentityInput> = {}): PowIdentityInput {
   return {
     surname: { original: 'Ковалёв', latin: 'Kovalev' },
     firstNames: { original: 'Дмитрий', latin: 'Dmitrii' },
@@ -50,7 +50,7 @@ export function kovalev(over: Partial<PowIdentityInput> = {}): PowIdentityInput 
   };
 }
 
-async function api(s: LoggedIn, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) {
+async function api(s: LoggedIn, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
   return ctx.app.inject({ method, url, headers: s.headers, ...(payload === undefined ? {} : { payload }) });
 }
 
@@ -145,7 +145,7 @@ describe('POW records', () => {
         arrivedOn: '2026-03-04',
       })
     ).json();
-    const ev = (body: unknown) => api(registrar, 'POST', `/api/pow/records/${id}/events`, body);
+    const ev = (body: object) => api(registrar, 'POST', `/api/pow/records/${id}/events`, body);
     expect((await ev({ type: 'transfer', occurredOn: '2026-03-08', facilityId: b })).statusCode).toBe(201);
     let fs = (await api(registrar, 'GET', '/api/pow/facilities')).json().items as Array<{
       id: string;
@@ -318,7 +318,7 @@ describe('POW records', () => {
         identity: kovalev({ surname: { original: 'Сидоров', latin: 'Sidorov' } }),
       })
     ).json();
-    const cases: Array<[unknown, number, string]> = [
+    const cases: Array<[object, number, string]> = [
       [{ identity: { ...kovalev(), captureDate: '2026-13-45x' } }, 400, 'validation_failed'],
       [{ identity: { ...kovalev(), languages: [] } }, 400, 'validation_failed'],
       [
