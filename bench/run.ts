@@ -25,6 +25,10 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<Benchmar
     summary: 'intake throughput, public form latency and queue ordering under a 100× fake-request flood',
     load: async () => (await import('./flood.bench.ts')).default,
   },
+  match: {
+    summary: 'relatives-desk inquiry matching against 200,000 POW records (p95 ≤ 30 ms; precision, recall)',
+    load: async () => (await import('./match.bench.ts')).default,
+  },
   stats: {
     summary: 'statistics rollup refresh and dashboard queries with 1,000,000 requests (p95 ≤ 100 ms)',
     load: async () => (await import('./stats.bench.ts')).default,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRole } from './auth/roles.ts';
 import { parseRecoveryKey } from './auth/users.service.ts';
@@ -8,6 +9,7 @@ import { generateKeyMaterial, keyIdOf, keyringToFile, readKeyFile, writeKeyFile 
 import { countUnderKeys, rewrapAll } from './crypto/rotate.ts';
 import { AppError } from './errors.ts';
 import { createLogger } from './log.ts';
+import { verifyBatch } from './pow/batches.service.ts';
 import { openRuntime } from './runtime.ts';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -27,7 +29,10 @@ const USAGE = `Usage: npm run cli -- <command> [options]
     audit verify       Check the audit log's hash chain; exit 1 and name the entries if broken
     retention run [--full]  Purge closed requests older than WHITEFLAG_RETENTION_DAYS (default 90) now;
                           --full also rewrites the tables (VACUUM FULL: locks them briefly)
-  migrate            Apply database migrations
+    migrate            Apply database migrations
+  batch verify FILE.json FILE.json.sig --keys notification-keys.json
+      Check a notification batch's Ed25519 signature against the published keys (offline, no database);
+      exit 1 if it does not verify
 `;
 
 async function readStdin(): Promise<string> {
@@ -42,8 +47,40 @@ function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
+/** Offline check of a batch, as a receiver does it (docs/notification-batch.md). */
+function verifyBatchFiles(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { keys: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [file, sigFile] = positionals;
+  if (!file || !sigFile || !values.keys) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const sig = JSON.parse(readFileSync(sigFile, 'utf8')) as { keyId?: string; signature?: string };
+  const keys = JSON.parse(readFileSync(values.keys, 'utf8')) as {
+    keys?: Array<{ id: string; publicKey: string }>;
+  };
+  const key = keys.keys?.find((k) => k.id === sig.keyId);
+  if (!key || !sig.signature) {
+    out(`NOT VERIFIED: no published key ${sig.keyId ?? '(none)'}`);
+    return 1;
+  }
+  const ok = verifyBatch(
+    readFileSync(file),
+    Buffer.from(sig.signature, 'base64'),
+    Buffer.from(key.publicKey, 'base64'),
+  );
+  out(ok ? `OK: ${file} is signed by key ${key.id}` : `NOT VERIFIED: ${file} does not match its signature`);
+  return ok ? 0 : 1;
+}
+
 async function run(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
+  if (group === 'batch' && command === 'verify') return verifyBatchFiles(rest);
   const { values } = parseArgs({
     args: rest,
     options: {

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
         channelIntake: core.channelIntake,
         protocol: core.protocol,
         knowledge: core.knowledge,
+        relatives: core.relatives,
       })
     : null;
   if (telegram) core.adapters.set('telegram', telegram.adapter);

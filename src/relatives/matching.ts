@@ -1,9 +1,10 @@
 import type { PowIdentity } from '../pow/record.ts';
+import { blockingKeys, CANDIDATE_LIMIT, MATCH_THRESHOLD, personFromIdentity, scoreMatch } from './match/index.ts';
 
 /**
- * The registry's side of name matching: which blocking keys a record and an inquiry produce, and how
- * a candidate scores. The keys are HMAC'd before they touch the database (pow_match_keys).
- * TEMPORARY: replaced by src/relatives/match once it lands.
+ * The registry's side of name matching (src/relatives/match, docs/decisions/0006-name-matching.md):
+ * the blocking keys a record and an inquiry produce (HMAC'd before they touch the database, in
+ * pow_match_keys) and how a candidate scores on the decrypted identity.
  */
 export interface SoughtPerson {
   surname: string;
@@ -12,44 +13,21 @@ export interface SoughtPerson {
   dateOfBirth?: string;
 }
 
-export const MATCH_THRESHOLD = 0.75;
-export const CANDIDATE_LIMIT = 50;
-
-const norm = (s: string) =>
-  s
-    .toLowerCase()
-    .replace(/[^\p{L}]+/gu, ' ')
-    .trim();
+export { CANDIDATE_LIMIT, MATCH_THRESHOLD };
 
 export function recordMatchKeys(identity: PowIdentity): string[] {
-  return [
-    identity.surname.original,
-    identity.surname.latin,
-    identity.firstNames.original,
-    identity.firstNames.latin,
-  ]
-    .flatMap((n) => norm(n).split(' '))
-    .filter(Boolean)
-    .map((t) => `t:${t}`);
+  return blockingKeys(personFromIdentity(identity), 'record');
 }
 
 export function inquiryMatchKeys(q: SoughtPerson): string[] {
-  return [q.surname, q.firstNames]
-    .flatMap((n) => norm(n).split(' '))
-    .filter(Boolean)
-    .map((t) => `t:${t}`);
+  return blockingKeys(q, 'query');
 }
 
+/** A free-text name search in the console ("Kovalev Dmitrii", "Шевченко"). */
 export function searchMatchKeys(text: string): string[] {
-  return norm(text)
-    .split(' ')
-    .filter(Boolean)
-    .map((t) => `t:${t}`);
+  return blockingKeys({ surname: text, firstNames: '' }, 'query');
 }
 
 export function scoreCandidate(q: SoughtPerson, identity: PowIdentity): { score: number; reasons: string[] } {
-  const names = new Set(recordMatchKeys(identity));
-  const keys = inquiryMatchKeys(q);
-  const hit = keys.filter((k) => names.has(k)).length;
-  return { score: keys.length ? hit / keys.length : 0, reasons: [] };
+  return scoreMatch(q, personFromIdentity(identity));
 }

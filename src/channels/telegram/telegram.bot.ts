@@ -10,8 +10,11 @@ import { LIMITS } from '../../intake/message-content.ts';
 import { toPlainText } from '../../knowledge/articles.ts';
 import type { KnowledgeService } from '../../knowledge/knowledge.service.ts';
 import type { Log } from '../../log.ts';
+import { partialDate } from '../../pow/record.ts';
 import { validateAnswer } from '../../protocol/answers.ts';
 import type { ProtocolService, StepView } from '../../protocol/protocol.service.ts';
+import { BOT_FIND, FIND_STEPS, type FindStep, OPTIONAL_STEPS } from '../../relatives/bot-texts.ts';
+import type { RelativesService } from '../../relatives/relatives.service.ts';
 import type { Attachment } from '../channel.ts';
 import { checkAudio, stripImage } from '../media.ts';
 
@@ -30,6 +33,8 @@ interface ConversationState {
   sent: number[];
   /** Questions answered in this chat (sealed answers cannot be read back without the thread key). */
   answered?: string[];
+  /** The /find dialogue of the relatives desk: the step asked and what was answered so far. */
+  find?: { step: FindStep; data: Partial<Record<FindStep, string>> };
 }
 
 export interface TelegramBotDeps {
@@ -40,6 +45,8 @@ export interface TelegramBotDeps {
   channelIntake: ChannelIntake;
   protocol: ProtocolService;
   knowledge: KnowledgeService;
+  /** The relatives desk: /find takes an inquiry "is this person held?" (answered here later). */
+  relatives?: RelativesService;
   apiRoot: string;
   token: string;
 }
@@ -223,7 +230,57 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
     }),
   );
 
-  bot.command('skip', (ctx) => withState(ctx, (chatId, state) => answer(ctx, chatId, state, '/skip')));
+  /** One answer of the /find dialogue; the last one files the inquiry. */
+  async function findAnswer(ctx: Context, chatId: string, state: ConversationState, raw: string) {
+    const f = state.find;
+    if (!f || !deps.relatives) return;
+    const l = lang(state);
+    const m = BOT_FIND[l];
+    const value = raw.trim().slice(0, 200);
+    if (raw === '/skip') {
+      if (!OPTIONAL_STEPS.includes(f.step)) return say(ctx, state, m.invalid);
+    } else if (!value || (f.step === 'dateOfBirth' && !partialDate.safeParse(value).success)) {
+      return say(ctx, state, m.invalid);
+    } else f.data[f.step] = value;
+    const next = FIND_STEPS[FIND_STEPS.indexOf(f.step) + 1];
+    if (next) {
+      f.step = next;
+      return say(ctx, state, m[next]);
+    }
+    const d = f.data;
+    delete state.find;
+    await deps.relatives.create({
+      channel: 'telegram',
+      language: l,
+      identity: chatId,
+      query: {
+        sought: {
+          surname: d.surname ?? '',
+          firstNames: d.firstNames ?? '',
+          ...(d.fatherName ? { fatherName: d.fatherName } : {}),
+          ...(d.dateOfBirth ? { dateOfBirth: d.dateOfBirth } : {}),
+        },
+        relative: { name: d.yourName ?? '', relationship: d.relationship ?? '' },
+      },
+    });
+    await say(ctx, state, m.done);
+  }
+
+  bot.command('find', (ctx) =>
+    withState(ctx, async (_chatId, state) => {
+      if (!deps.relatives) return;
+      const m = BOT_FIND[lang(state)];
+      delete state.q;
+      state.find = { step: 'surname', data: {} };
+      await say(ctx, state, `${m.intro}\n\n${m.surname}`);
+    }),
+  );
+
+  bot.command('skip', (ctx) =>
+    withState(ctx, (chatId, state) =>
+      state.find ? findAnswer(ctx, chatId, state, '/skip') : answer(ctx, chatId, state, '/skip'),
+    ),
+  );
 
   bot.command('delete', (ctx) =>
     withState(ctx, async (chatId, state) => {
@@ -278,6 +335,7 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
   bot.on('message:text', (ctx) =>
     withState(ctx, async (chatId, state) => {
       if (ctx.message.text.startsWith('/')) return;
+      if (state.find) return findAnswer(ctx, chatId, state, ctx.message.text);
       if (state.q) return answer(ctx, chatId, state, ctx.message.text.slice(0, LIMITS.body));
       await toIntake(ctx, chatId, state, ctx.message.text.slice(0, LIMITS.body));
     }),

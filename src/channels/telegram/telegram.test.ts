@@ -72,6 +72,7 @@ beforeAll(async () => {
           channelIntake: core.channelIntake,
           protocol: core.protocol,
           knowledge: core.knowledge,
+          relatives: core.relatives,
         },
       );
       core.adapters.set('telegram', telegram.adapter);
@@ -158,6 +159,56 @@ describe('telegram', () => {
         (await ctx.core.db.selectFrom('thread_messages').select('id').where('thread_id', '=', id).execute())
           .length === 3,
     );
+  });
+
+  it("takes a relative's /find inquiry and brings the registrar's answer back to the chat", async () => {
+    const chat = { id: 700777, first_name: 'Mother' };
+    const rec = await ctx.core.registry.createRecord(admin.id, {
+      identity: {
+        surname: { original: 'Ковалёв', latin: 'Kovalev' },
+        firstNames: { original: 'Дмитрий', latin: 'Dmitrii' },
+        fatherFirstName: 'Сергей',
+        dateOfBirth: '1994-03-12',
+        languages: ['ru'],
+        captureDate: '2026-01-02',
+        health: 'good_health',
+        disclosureConsent: 'yes',
+      },
+    });
+    const says = (text: string) =>
+      fake.waitForSent(
+        (c) => String(c.params.chat_id) === String(chat.id) && String(c.params.text).includes(text),
+      );
+    await deliver(fake.userSends(chat, '/find'));
+    await says('Фамилия человека');
+    for (const [answer, next] of [
+      ['Kovalyov', 'Его имя'],
+      ['Dmitriy', 'Отчество'],
+      ['/skip', 'Дата рождения'],
+      ['12.03.1994', 'Не понял'],
+      ['1994', 'Как вас зовут'],
+      ['Анна', 'Кем вы ему'],
+      ['мать', 'Запрос принят'],
+    ] as const) {
+      expect((await deliver(fake.userSends(chat, answer))).statusCode).toBe(200);
+      await says(next);
+    }
+    const inquiries = await ctx.core.relatives.list(admin.id, { status: 'open', limit: 10, offset: 0 });
+    const inquiry = inquiries.items.find((i) => i.channel === 'telegram');
+    expect(inquiry?.sought).toEqual({ surname: 'Kovalyov', firstNames: 'Dmitriy', dateOfBirth: '1994' });
+    const full = await ctx.core.relatives.get(admin.id, inquiry?.id as string);
+    expect(full.candidates[0]?.recordId).toBe(rec.id);
+    await ctx.core.relatives.answer(admin.id, inquiry?.id as string, {
+      kind: 'found',
+      recordId: rec.id,
+      message: 'Ваш сын жив и находится в плену.',
+    });
+    await until(async () => {
+      await ctx.core.outbox.runOnce();
+      return fake
+        .sentTo(chat.id, 'sendMessage')
+        .some((c) => c.params.text === 'Ваш сын жив и находится в плену.');
+    });
   });
 
   it('refuses forged webhooks and ignores replayed ones', async () => {
