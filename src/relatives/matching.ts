@@ -1,5 +1,11 @@
 import type { PowIdentity } from '../pow/record.ts';
-import { blockingKeys, CANDIDATE_LIMIT, MATCH_THRESHOLD, personFromIdentity, scoreMatch } from './match/index.ts';
+import {
+  blockingKeys,
+  CANDIDATE_LIMIT,
+  MATCH_THRESHOLD,
+  personFromIdentity,
+  scoreMatch,
+} from './match/index.ts';
 
 /**
  * The registry's side of name matching (src/relatives/match, docs/decisions/0006-name-matching.md):
