@@ -16,6 +16,9 @@ type Rule = Role[] | 'any-session' | 'public';
 const ALL: Role[] = [...ROLES];
 const WORKERS: Role[] = ['operator', 'supervisor', 'admin'];
 const LEADS: Role[] = ['supervisor', 'admin'];
+const POW_READ: Role[] = ['registrar', 'liaison', 'admin'];
+const POW_WRITE: Role[] = ['registrar', 'admin'];
+const BATCH_MANAGE: Role[] = ['liaison', 'admin'];
 
 const MATRIX: Record<string, Rule> = {
   'POST /api/auth/login': 'public',
@@ -78,6 +81,34 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/settings/intake': ['admin'],
   'PUT /api/settings/intake': ['admin'],
   'POST /api/notifications/{id}/read': 'any-session',
+  'GET /api/pow/facilities': POW_READ,
+  'POST /api/pow/facilities': POW_READ,
+  'PUT /api/pow/facilities/{id}': POW_READ,
+  'GET /api/pow/dashboard': POW_READ,
+  'GET /api/pow/custody-handovers': POW_WRITE,
+  'GET /api/pow/records': POW_READ,
+  'POST /api/pow/records': POW_WRITE,
+  'GET /api/pow/records/{id}': POW_READ,
+  'PUT /api/pow/records/{id}': POW_WRITE,
+  'POST /api/pow/records/{id}/origin': POW_WRITE,
+  'POST /api/pow/records/{id}/events': POW_WRITE,
+  'POST /api/pow/records/{id}/welfare': POW_WRITE,
+  'POST /api/pow/records/{id}/letters': POW_WRITE,
+  'POST /api/pow/card-duties/{id}/sent': POW_WRITE,
+  'POST /api/pow/letters/{id}/delivered': POW_WRITE,
+  'GET /api/pow/records/{id}/capture-card.pdf': POW_READ,
+  'GET /api/pow/records/{id}/identity-card.pdf': POW_READ,
+  'GET /api/pow/batches': POW_READ,
+  'GET /api/pow/batches/pending': POW_READ,
+  'POST /api/pow/batches': BATCH_MANAGE,
+  'GET /api/pow/batches/{id}': POW_READ,
+  'GET /api/pow/batches/{id}/export': BATCH_MANAGE,
+  'POST /api/pow/batches/{id}/delivered': BATCH_MANAGE,
+  'POST /api/pow/batches/{id}/void': BATCH_MANAGE,
+  'POST /api/relatives/inquiries': ['operator', 'supervisor', 'registrar', 'admin'],
+  'GET /api/relatives/inquiries': POW_WRITE,
+  'GET /api/relatives/inquiries/{id}': POW_WRITE,
+  'POST /api/relatives/inquiries/{id}/answer': POW_WRITE,
 };
 
 let ctx: TestContext;
