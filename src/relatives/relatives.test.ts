@@ -210,4 +210,22 @@ describe('relatives desk, web (no JavaScript)', () => {
     expect(ok.json().item.answer.kind).toBe('not_disclosed');
     expect(ok.json().item.matchedRecord).toBeNull();
   });
+
+  it('forgets answered inquiries after the retention period, keeping the letters in the welfare log', async () => {
+    const before = await ctx.handle.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM relative_inquiries WHERE status = 'answered'",
+    );
+    expect(before.rows[0]?.n).toBeGreaterThan(0);
+    ctx.clock.advance(100 * 86_400_000);
+    await ctx.core.retention.run({ vacuum: 'none' });
+    const after = await ctx.handle.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM relative_inquiries WHERE status = 'answered'",
+    );
+    expect(after.rows[0]?.n).toBe(0);
+    const letters = await ctx.handle.pool.query<{ n: number; linked: number }>(
+      'SELECT count(*)::int AS n, count(inquiry_id)::int AS linked FROM pow_letters WHERE record_id = $1',
+      [held.id],
+    );
+    expect(letters.rows[0]).toEqual({ n: 2, linked: 0 });
+  });
 });

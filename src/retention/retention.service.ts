@@ -94,6 +94,21 @@ export function createRetentionService(deps: {
     // Conversation state of people who stopped writing, and raw provider updates, go too.
     await db.deleteFrom('bot_conversations').where('updated_at', '<', cutoff).execute();
     await db.deleteFrom('inbound_updates').where('received_at', '<', cutoff).execute();
+    // Relatives' inquiries (who asked, how to reach them) go once answered and quiet for the period;
+    // letters stay in the prisoner's welfare log without the link to the relative.
+    const inquiries = await sql`
+      DELETE FROM relative_inquiries i WHERE i.status = 'answered' AND i.answered_at < ${cutoff}
+        AND NOT EXISTS (SELECT 1 FROM pow_letters l WHERE l.inquiry_id = i.id AND l.created_at >= ${cutoff})`.execute(
+      db,
+    );
+    if (Number(inquiries.numAffectedRows ?? 0n) > 0) {
+      await audit.append({
+        actorType: 'system',
+        action: 'retention.inquiries',
+        details: { count: Number(inquiries.numAffectedRows), olderThanDays: deps.retentionDays },
+      });
+      audit.chainSoon();
+    }
     const vacuum = opts.vacuum ?? 'plain';
     if (purged > 0 && vacuum !== 'none') {
       // A transaction that started before the purge may still see the old rows, and VACUUM must keep
