@@ -2,6 +2,7 @@ import type { PowIdentity } from '../pow/record.ts';
 import {
   blockingKeys,
   CANDIDATE_LIMIT,
+  keyStrength,
   MATCH_THRESHOLD,
   personFromIdentity,
   scoreMatch,
@@ -19,7 +20,14 @@ export interface SoughtPerson {
   dateOfBirth?: string;
 }
 
-export { CANDIDATE_LIMIT, MATCH_THRESHOLD };
+export { MATCH_THRESHOLD };
+
+/**
+ * Records fetched by shared keys and scored per inquiry. The library's CANDIDATE_LIMIT (30) suits a
+ * registry of thousands; at 200,000 common names have dozens of namesakes sharing every key, and
+ * `npm run bench -- match` (200,000 records) found the right person among the returned candidates in 88 % of inquiries with 30, 91 % with 100 (p95 13 → 29 ms); 50 is the middle.
+ */
+export const REGISTRY_CANDIDATES = Math.max(CANDIDATE_LIMIT, 50);
 
 export function recordMatchKeys(identity: PowIdentity): string[] {
   return blockingKeys(personFromIdentity(identity), 'record');
@@ -27,6 +35,29 @@ export function recordMatchKeys(identity: PowIdentity): string[] {
 
 export function inquiryMatchKeys(q: SoughtPerson): string[] {
   return blockingKeys(q, 'query');
+}
+
+const WEIGHT = { strong: 4, moderate: 2, weak: 1 } as const;
+
+/**
+ * The keys an inquiry looks up, with weights (strong 4, moderate 2, weak 1). Weak keys (a first name
+ * alone matches thousands of records) are left out when the inquiry has at least two strong ones: the
+ * surname's keys and the name pairs find the person, and the first name is scored afterwards.
+ */
+export function inquiryRetrievalKeys(q: SoughtPerson): Array<{ key: string; weight: number }> {
+  const all = [...new Set(inquiryMatchKeys(q))].map((key) => ({ key, strength: keyStrength(key) }));
+  const strong = all.filter((k) => k.strength === 'strong').length;
+  return all
+    .filter((k) => strong < 2 || k.strength !== 'weak')
+    .map((k) => ({ key: k.key, weight: WEIGHT[k.strength] }));
+}
+
+/** Two likely candidates within this score of each other: ask the relative for more (date of birth). */
+export const AMBIGUITY_MARGIN = 0.05;
+
+export function isAmbiguous(scores: readonly { score: number; likely: boolean }[]): boolean {
+  const [a, b] = scores;
+  return !!a?.likely && !!b?.likely && a.score - b.score < AMBIGUITY_MARGIN;
 }
 
 /** A free-text name search in the console ("Kovalev Dmitrii", "Шевченко"). */

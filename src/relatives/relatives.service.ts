@@ -13,7 +13,13 @@ import { toDay } from '../pow/deadlines.ts';
 import { partialDate } from '../pow/record.ts';
 import { hashedMatchKeys, type RegistryService } from '../pow/registry.service.ts';
 import { answerTemplates } from './answer-templates.ts';
-import { CANDIDATE_LIMIT, inquiryMatchKeys, MATCH_THRESHOLD, scoreCandidate } from './matching.ts';
+import {
+  inquiryRetrievalKeys,
+  isAmbiguous,
+  MATCH_THRESHOLD,
+  REGISTRY_CANDIDATES,
+  scoreCandidate,
+} from './matching.ts';
 
 /**
  * The relatives desk: "is this person held?" (GC III art. 122/123 make the bureau answer such
@@ -73,15 +79,19 @@ export function createRelativesService(deps: {
 
   /**
    * Registry records that may be the sought person, best first. Blocking keys (HMAC'd) pick up to
-   * 4 × CANDIDATE_LIMIT records sharing the most keys; their identities are decrypted and scored.
+   * REGISTRY_CANDIDATES records sharing the most (weighted) keys; their identities are decrypted and scored.
    */
   async function candidates(sought: InquiryQuery['sought']): Promise<Candidate[]> {
-    const keys = hashedMatchKeys(vault, inquiryMatchKeys(sought));
-    if (keys.length === 0) return [];
+    const wanted = inquiryRetrievalKeys(sought);
+    if (wanted.length === 0) return [];
+    const keys = wanted.map((k) => hashedMatchKeys(vault, [k.key])[0] as string);
+    const weights = wanted.map((k) => k.weight);
     const rows = await sql<{ id: string; ref: string; identity_enc: string; status: string }>`
       SELECT r.id, r.ref, r.identity_enc, r.status
-      FROM (SELECT record_id, count(*) AS shared FROM pow_match_keys WHERE key = ANY(${keys}::bigint[])
-            GROUP BY record_id ORDER BY count(*) DESC, record_id LIMIT ${CANDIDATE_LIMIT}) k
+      FROM (SELECT m.record_id, sum(q.w) AS shared
+            FROM unnest(${keys}::bigint[], ${weights}::int[]) AS q(key, w)
+            JOIN pow_match_keys m ON m.key = q.key
+            GROUP BY m.record_id ORDER BY sum(q.w) DESC, m.record_id LIMIT ${REGISTRY_CANDIDATES}) k
       JOIN pow_records r ON r.id = k.record_id
       ORDER BY k.shared DESC`.execute(db);
     const out: Candidate[] = [];
@@ -264,7 +274,10 @@ export function createRelativesService(deps: {
         ...query,
         answer: answerView(r),
         matchedRecord: r.matched_record_id ? { id: r.matched_record_id, ref: matched?.ref ?? '' } : null,
-        candidates: r.status === 'open' ? await candidates(query.sought) : [],
+        ...(await (async () => {
+          const c = r.status === 'open' ? await candidates(query.sought) : [];
+          return { candidates: c, ambiguous: isAmbiguous(c) };
+        })()),
         templates: answerTemplates(r.language as Language, query),
         letters: await lettersOfInquiry(id),
       };
