@@ -12,9 +12,22 @@ import { z } from 'zod';
  */
 const text = (max: number) => z.string().trim().max(max);
 const name = z.object({ original: text(200).min(1), latin: text(200) });
+/** A calendar date that exists (no 2026-02-30), between 1900 and 2100. */
+function realDate(s: string): boolean {
+  const [y, m = 1, d = 1] = s.split('-').map(Number) as [number, number?, number?];
+  if (y < 1900 || y > 2100 || m < 1 || m > 12) return false;
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
 /** Full date `YYYY-MM-DD`, or only `YYYY-MM` / `YYYY` when that is all that is known. */
-export const partialDate = z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'YYYY, YYYY-MM or YYYY-MM-DD');
-export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+export const partialDate = z
+  .string()
+  .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'YYYY, YYYY-MM or YYYY-MM-DD')
+  .refine(realDate, 'No such date');
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+  .refine(realDate, 'No such date');
 
 export const healthStates = [
   'good_health',

@@ -332,6 +332,9 @@ describe('POW records', () => {
         'validation_failed',
       ],
       [{ identity: kovalev({ captureDate: '2030-01-01' }) }, 400, 'validation_failed'],
+      [{ identity: kovalev({ captureDate: '2026-02-30' }) }, 400, 'validation_failed'],
+      [{ identity: kovalev({ dateOfBirth: '1994-13' }) }, 400, 'validation_failed'],
+      [{ identity: 'not an object' }, 400, 'validation_failed'],
     ];
     for (const [body, status, code] of cases) {
       const res = await api(registrar, 'POST', '/api/pow/records', body);
@@ -352,6 +355,24 @@ describe('POW records', () => {
     const rec = (await api(registrar, 'GET', `/api/pow/records/${id}`)).json().item;
     expect(rec.identity.rank).toBe('сержант');
     expect(rec.version).toBe(2);
+    // Events and duties: impossible dates, unknown ids and junk are client errors with codes.
+    for (const [url, body, status] of [
+      [`/api/pow/records/${id}/events`, { type: 'release', occurredOn: '2026-02-30' }, 400],
+      [`/api/pow/records/${id}/events`, { type: 'capture', occurredOn: '2026-03-01' }, 400],
+      [`/api/pow/records/${id}/events`, { type: 'arrival', occurredOn: '2026-03-01' }, 400],
+      [
+        `/api/pow/records/00000000-0000-4000-8000-000000000000/events`,
+        { type: 'release', occurredOn: '2026-03-01' },
+        404,
+      ],
+      [`/api/pow/records/not-a-uuid/events`, { type: 'release', occurredOn: '2026-03-01' }, 400],
+      [`/api/pow/records/${id}/welfare`, { kind: 'meals', occurredOn: '2026-03-01', quantity: 10_000 }, 400],
+      [`/api/pow/card-duties/00000000-0000-4000-8000-000000000000/sent`, { sentOn: '2026-03-01' }, 404],
+    ] as const) {
+      const res = await api(registrar, 'POST', url, body);
+      expect(res.statusCode, `${url} ${JSON.stringify(body)}: ${res.body}`).toBe(status);
+      expect(res.json().error.code).toMatch(/^(validation_failed|not_found)$/);
+    }
     // Operators do not read the registry.
     expect((await api(operator, 'GET', `/api/pow/records/${id}`)).statusCode).toBe(403);
   });
