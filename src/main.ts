@@ -89,6 +89,7 @@ async function main(): Promise<void> {
           timers: core.timers,
           retention: core.retention,
           stats: core.stats,
+          registry: core.registry,
         });
 
   let app: FastifyInstance | null = null;

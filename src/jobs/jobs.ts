@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { TimersService } from '../cases/timers.service.ts';
 import type { Log } from '../log.ts';
+import type { RegistryService } from '../pow/registry.service.ts';
 import type { RetentionService } from '../retention/retention.service.ts';
 import type { StatsService } from '../stats/stats.service.ts';
 
@@ -9,7 +10,12 @@ import type { StatsService } from '../stats/stats.service.ts';
  * pg-boss makes each scheduled run happen once across all instances; the work itself is in plain
  * services so tests drive it with a manual clock.
  */
-export const QUEUES = { timers: 'timers-tick', retention: 'retention-run', stats: 'stats-rollup' } as const;
+export const QUEUES = {
+  timers: 'timers-tick',
+  retention: 'retention-run',
+  stats: 'stats-rollup',
+  registry: 'registry-alarms',
+} as const;
 
 export interface JobRunner {
   boss: PgBoss;
@@ -22,6 +28,7 @@ export async function startJobs(deps: {
   timers: TimersService;
   retention: RetentionService;
   stats?: StatsService | undefined;
+  registry?: RegistryService | undefined;
 }): Promise<JobRunner> {
   const boss = new PgBoss({
     connectionString: deps.databaseUrl,
@@ -35,6 +42,12 @@ export async function startJobs(deps: {
   await boss.schedule(QUEUES.timers, '* * * * *');
   await boss.schedule(QUEUES.retention, '17 3 * * *');
   await boss.schedule(QUEUES.stats, '*/10 * * * *');
+  // Art. 70 / 122 deadlines: an overdue notice to the registry staff, hourly (at most one a day each).
+  await boss.schedule(QUEUES.registry, '5 * * * *');
+  await boss.work(QUEUES.registry, async () => {
+    const n = await deps.registry?.raiseAlarms();
+    if (n) deps.log.info({ notified: n }, 'registry deadlines overdue');
+  });
   await boss.work(QUEUES.stats, async () => {
     await deps.stats?.refreshRecent();
   });

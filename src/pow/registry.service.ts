@@ -942,6 +942,29 @@ export function createRegistryService(deps: PowDeps) {
 
     // ---- the registrar's dashboard ------------------------------------------------------------------
 
+    /**
+     * The daily alarm: when capture cards, health reports or notifications are overdue, every
+     * registrar, liaison and admin gets one notice (at most one a day each; counts, no names).
+     */
+    async raiseAlarms(): Promise<number> {
+      const d = await this.dashboard();
+      const counts = {
+        captureCards: d.captureCards.filter((c) => c.state === 'overdue').length,
+        healthReports: d.healthReports.filter((h) => h.state === 'overdue').length,
+        notificationsOverdue: d.notifications.state === 'overdue',
+      };
+      if (!counts.captureCards && !counts.healthReports && !counts.notificationsOverdue) return 0;
+      const dayStart = new Date(`${d.today}T00:00:00Z`);
+      const r = await sql`
+        INSERT INTO notifications (user_id, kind, details, created_at)
+        SELECT u.id, 'registry_overdue', ${JSON.stringify(counts)}::jsonb, ${clock.now()}
+        FROM users u
+        WHERE u.role IN ('registrar', 'liaison', 'admin') AND u.disabled_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.kind = 'registry_overdue'
+                          AND n.created_at >= ${dayStart})`.execute(db);
+      return Number(r.numAffectedRows ?? 0n);
+    },
+
     async dashboard() {
       const now = clock.now();
       const day = today();

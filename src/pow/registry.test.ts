@@ -126,6 +126,12 @@ describe('POW records', () => {
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
 
+    // The hourly job tells the registry staff once a day (counts only).
+    expect(await ctx.core.registry.raiseAlarms()).toBeGreaterThanOrEqual(3);
+    expect(await ctx.core.registry.raiseAlarms()).toBe(0);
+    const bell = (await api(registrar, 'GET', '/api/notifications')).json();
+    expect(JSON.stringify(bell)).toContain('registry_overdue');
+    expect(JSON.stringify(bell)).not.toContain('Ковал');
     expect(
       (await api(registrar, 'POST', `/api/pow/card-duties/${duty.dutyId}/sent`, { sentOn: '2026-03-11' }))
         .statusCode,
