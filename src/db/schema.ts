@@ -77,7 +77,7 @@ export interface RequestThreadsTable {
   triage_verdict: 'genuine' | 'spam' | null;
   detected_language: string | null;
   text_fingerprint: Buffer | null;
-  pow_registered: Generated<boolean>;
+  
 }
 
 export interface ThreadMessagesTable {
@@ -296,7 +296,7 @@ export interface PowRecordsTable {
   id: string;
   ref: string;
   identity_enc: string;
-  origin_sealed: Buffer | null;
+  origin_sealed: Buffer;
   status: string;
   facility_id: string | null;
   arrived_on: DateOnly | null;

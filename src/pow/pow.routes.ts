@@ -112,7 +112,7 @@ export function registerPowRoutes(
         response: { 200: ZAny },
       },
     },
-    async () => ({ items: await registry.custodyHandovers() }),
+    async (req) => ({ items: await registry.custodyHandovers(req.session!) }),
   );
   r.get(
     '/api/pow/records',
@@ -157,7 +157,8 @@ export function registerPowRoutes(
         response: { 201: z.object({ id: z.string(), ref: z.string() }), 400: ZError, 409: ZError },
       },
     },
-    async (req, reply) => reply.code(201).send(await registry.createRecord(req.session!.user.id, req.body)),
+    async (req, reply) =>
+      reply.code(201).send(await registry.createRecord(req.session!.user.id, req.body, req.session!)),
   );
   r.get(
     '/api/pow/records/:id',

@@ -137,6 +137,8 @@ export function hashedMatchKeys(vault: Vault, keys: readonly string[]): string[]
 }
 
 const NIL = '00000000-0000-0000-0000-000000000000';
+/** How far back the custody handover list looks. */
+const HANDOVER_DAYS = 90;
 
 export function createRegistryService(deps: PowDeps) {
   const { db, vault, sealer, audit, clock } = deps;
@@ -337,6 +339,50 @@ export function createRegistryService(deps: PowDeps) {
     };
   }
 
+  /** The thread id in a sealed origin, or null for a record without a request (the nil id). */
+  function openOrigin(orgKey: Buffer, sealed: Buffer): string | null {
+    const opened = sealer.open({ publicKey: sealer.publicKeyOf(orgKey), secretKey: orgKey }, sealed);
+    const thread = (JSON.parse(opened.toString('utf8')) as { thread: string }).thread;
+    return thread === NIL ? null : thread;
+  }
+
+  /** A request that reached custody, by reference (refused alike when absent, merged or not in custody). */
+  async function custodyRequest(ref: string): Promise<{ id: string; closedAt: Date }> {
+    const t = await db
+      .selectFrom('request_threads')
+      .select(['id', 'status', 'merged_into', 'closed_at'])
+      .where('ref', '=', ref)
+      .executeTakeFirst();
+    if (t?.status !== 'in_custody' || t.merged_into || !t.closed_at)
+      throw new AppError('not_found', 'No request in custody with this reference', { field: 'fromCaseRef' });
+    return { id: t.id, closedAt: new Date(t.closed_at) };
+  }
+
+  /**
+   * The requests already registered, among records created since `since` (a request can only be
+   * registered after it reached custody): their sealed origins opened with the session's org key.
+   */
+  async function registeredThreads(session: Session | undefined, since: Date): Promise<Set<string>> {
+    const orgKey = session?.orgKey() ?? null;
+    if (!orgKey)
+      throw new AppError('key_not_granted', 'Registering from a request needs the organisation key');
+    const out = new Set<string>();
+    try {
+      const rows = await db
+        .selectFrom('pow_records')
+        .select('origin_sealed')
+        .where('created_at', '>=', new Date(since.getTime() - 86_400_000))
+        .execute();
+      for (const r of rows) {
+        const t = r.origin_sealed ? openOrigin(orgKey, r.origin_sealed) : null;
+        if (t) out.add(t);
+      }
+    } finally {
+      orgKey.fill(0);
+    }
+    return out;
+  }
+
   return {
     decryptIdentity,
 
@@ -442,6 +488,8 @@ export function createRegistryService(deps: PowDeps) {
         arrivedOn?: string | null;
         fromCaseRef?: string | null;
       },
+      /** The registrar's session: registering from a request needs the organisation key. */
+      session?: Session,
     ): Promise<{ id: string; ref: string }> {
       const parsed = powIdentitySchema.safeParse(input.identity);
       if (!parsed.success)
@@ -459,29 +507,20 @@ export function createRegistryService(deps: PowDeps) {
         });
       if (input.arrivedOn && input.arrivedOn < identity.captureDate)
         throw new AppError('validation_failed', 'Arrival before capture', { field: 'arrivedOn' });
-      const orgPublicKey = input.fromCaseRef ? await deps.orgPublicKey() : null;
+      const orgPublicKey = await deps.orgPublicKey();
       const result = await db.transaction().execute(async (trx) => {
-        let origin: Buffer | null = null;
+        // Every record carries a sealed origin of the same length: the request's id, or the nil id for
+        // a prisoner captured without one. Nothing is written to the request itself (a write in the
+        // same transaction would link the two rows through their transaction ids).
+        let threadId = NIL;
         if (input.fromCaseRef) {
-          const t = await trx
-            .selectFrom('request_threads')
-            .select(['id', 'status', 'pow_registered', 'merged_into'])
-            .where('ref', '=', input.fromCaseRef)
-            .forUpdate()
-            .executeTakeFirst();
-          if (!t) throw new AppError('not_found', 'No such request', { field: 'fromCaseRef' });
-          if (t.status !== 'in_custody')
-            throw new AppError('invalid_transition', 'The request has not reached custody', {
-              status: t.status,
-            });
-          if (t.pow_registered) throw new AppError('conflict', 'This request has already been registered');
-          await trx
-            .updateTable('request_threads')
-            .set({ pow_registered: true })
-            .where('id', '=', t.id)
-            .execute();
-          origin = sealer.seal(orgPublicKey as Buffer, JSON.stringify({ thread: t.id }));
+          const t = await custodyRequest(input.fromCaseRef);
+          await sql`SELECT pg_advisory_xact_lock(hashtext(${`pow-origin:${t.id}`}))`.execute(trx);
+          if ((await registeredThreads(session, t.closedAt)).has(t.id))
+            throw new AppError('conflict', 'This request has already been registered');
+          threadId = t.id;
         }
+        const origin = sealer.seal(orgPublicKey, JSON.stringify({ thread: threadId }));
         const n = await sql<{ n: string }>`SELECT nextval('pow_record_number')::text AS n`.execute(trx);
         const ref = `PW-${(n.rows[0]?.n ?? '0').padStart(6, '0')}`;
         const id = randomUUID();
@@ -494,6 +533,8 @@ export function createRegistryService(deps: PowDeps) {
             identity_enc: encryptIdentity(identity),
             origin_sealed: origin,
             status: 'held',
+            // Art. 122 para 7: the seriously wounded are reported on weekly from the start.
+            seriously_ill: identity.health === 'seriously_wounded',
             facility_id: null,
             arrived_on: null,
             created_by: actorId,
@@ -730,18 +771,29 @@ export function createRegistryService(deps: PowDeps) {
       };
     },
 
-    /** Requests that reached custody and were not registered yet: reference and date, nothing else. */
-    async custodyHandovers() {
+    /**
+     * Requests that reached custody in the last `HANDOVER_DAYS` and were not registered yet: reference
+     * and date, nothing else. Which were registered is known only by opening the records' sealed
+     * origins with the organisation key, so the list needs it too.
+     */
+    async custodyHandovers(session: Session) {
+      const since = new Date(clock.now().getTime() - HANDOVER_DAYS * 86_400_000);
       const rows = await db
         .selectFrom('request_threads')
-        .select(['ref', 'updated_at'])
+        .select(['id', 'ref', 'closed_at'])
         .where('status', '=', 'in_custody')
-        .where('pow_registered', '=', false)
         .where('merged_into', 'is', null)
-        .orderBy('updated_at', 'desc')
-        .limit(200)
+        .where('closed_at', '>=', since)
+        .orderBy('closed_at', 'desc')
+        .limit(500)
         .execute();
-      return rows.map((r) => ({ caseRef: r.ref, since: new Date(r.updated_at).toISOString() }));
+      if (rows.length === 0) return [];
+      const oldest = rows.reduce((m, r) => Math.min(m, new Date(r.closed_at as Date).getTime()), Infinity);
+      const registered = await registeredThreads(session, new Date(oldest));
+      return rows
+        .filter((r) => !registered.has(r.id))
+        .slice(0, 200)
+        .map((r) => ({ caseRef: r.ref, since: new Date(r.closed_at as Date).toISOString() }));
     },
 
     async auditDocument(actorId: string, recordId: string, kind: string) {
@@ -797,13 +849,7 @@ export function createRegistryService(deps: PowDeps) {
         throw new AppError('key_not_granted', 'Your account has not been granted the organisation key yet');
       let threadId: string | null = null;
       try {
-        if (r.origin_sealed) {
-          const opened = sealer.open(
-            { publicKey: sealer.publicKeyOf(orgKey), secretKey: orgKey },
-            r.origin_sealed,
-          );
-          threadId = (JSON.parse(opened.toString('utf8')) as { thread: string }).thread;
-        }
+        threadId = r.origin_sealed ? openOrigin(orgKey, r.origin_sealed) : null;
       } finally {
         orgKey.fill(0);
       }

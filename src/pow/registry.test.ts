@@ -265,8 +265,8 @@ describe('POW records', () => {
   it('keeps the link to a voluntary surrender sealed', async () => {
     await at('2026-05-03T10:00:00Z');
     await submitWebRequest(ctx, { message: 'Хочу сдаться, я в Курске' });
-    const t = await ctx.handle.pool.query<{ id: string; ref: string }>(
-      "UPDATE request_threads SET status = 'in_custody' WHERE id = (SELECT id FROM request_threads ORDER BY created_at DESC LIMIT 1) RETURNING id, ref",
+    const t = await ctx.handle.pool.query<{ id: string; ref: string; xmin: string }>(
+      "UPDATE request_threads SET status = 'in_custody', closed_at = updated_at WHERE id = (SELECT id FROM request_threads ORDER BY created_at DESC LIMIT 1) RETURNING id, ref, xmin::text AS xmin",
     );
     const caseRef = t.rows[0]?.ref as string;
     const handovers = (await api(registrar, 'GET', '/api/pow/custody-handovers')).json().items;
@@ -303,6 +303,17 @@ describe('POW records', () => {
     const detail = (await api(registrar, 'GET', `/api/pow/records/${id}`)).json().item;
     expect(JSON.stringify(detail)).not.toContain(caseRef);
 
+    // Every record carries a sealed origin of one length, with or without a request, and registering
+    // writes nothing to the request (a shared transaction id would link the two rows).
+    const lengths = await ctx.handle.pool.query(
+      'SELECT DISTINCT length(origin_sealed) AS n FROM pow_records',
+    );
+    expect(lengths.rows).toHaveLength(1);
+    const after = await ctx.handle.pool.query<{ xmin: string }>(
+      'SELECT xmin::text AS xmin FROM request_threads WHERE ref = $1',
+      [caseRef],
+    );
+    expect(after.rows[0]?.xmin).toBe((t.rows[0] as { xmin: string }).xmin);
     // A registrar with the organisation key can open it; a liaison may not ask.
     expect((await api(registrar, 'POST', `/api/pow/records/${id}/origin`)).json()).toEqual({ caseRef });
     expect((await api(liaison, 'POST', `/api/pow/records/${id}/origin`)).statusCode).toBe(403);
@@ -315,7 +326,8 @@ describe('POW records', () => {
       identity: kovalev(),
       fromCaseRef: open.rows[0]?.ref,
     });
-    expect(notYet.json().error.code).toBe('invalid_transition');
+    expect(notYet.json().error.code).toBe('not_found');
+    expect(notYet.json().error.details).toEqual({ field: 'fromCaseRef' }); // no status of a request leaks
   });
 
   it('refuses bad input with stable codes and keeps the stored record', async () => {

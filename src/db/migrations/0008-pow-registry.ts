@@ -21,7 +21,7 @@ CREATE TABLE pow_records (
   id uuid PRIMARY KEY,
   ref text NOT NULL UNIQUE,
   identity_enc text NOT NULL,
-  origin_sealed bytea,
+  origin_sealed bytea NOT NULL,
   status text NOT NULL CHECK (status IN ('held', 'in_hospital', 'escaped', 'dead', 'released', 'repatriated', 'exchanged')),
   facility_id uuid REFERENCES facilities (id),
   arrived_on date,
@@ -34,9 +34,9 @@ CREATE TABLE pow_records (
 CREATE INDEX pow_records_facility ON pow_records (facility_id) WHERE status IN ('held', 'in_hospital');
 CREATE INDEX pow_records_updated ON pow_records (updated_at DESC, id DESC);
 CREATE INDEX pow_records_ill ON pow_records (id) WHERE seriously_ill;
+CREATE INDEX pow_records_created ON pow_records (created_at);
 
--- A surrender request handed over to the registry (no link to the record is stored in clear).
-ALTER TABLE request_threads ADD COLUMN pow_registered boolean NOT NULL DEFAULT false;
+
 
 -- HMAC-SHA256 of each blocking key, first 8 bytes as a bigint (src/relatives/match).
 CREATE TABLE pow_match_keys (
@@ -72,6 +72,7 @@ CREATE TABLE pow_card_duties (
   sent_by uuid REFERENCES users (id)
 );
 CREATE INDEX pow_card_duties_open ON pow_card_duties (due_on) WHERE sent_on IS NULL;
+CREATE INDEX pow_card_duties_record ON pow_card_duties (record_id);
 
 CREATE TABLE pow_welfare (
   id uuid PRIMARY KEY,
