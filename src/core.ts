@@ -136,7 +136,7 @@ export async function createCore(deps: {
     vault,
     audit,
     clock,
-    identityOf: (id) => registry.identityOf(id),
+    decryptIdentity: registry.decryptIdentity,
   });
   const relatives = createRelativesService({ db, vault, audit, clock, registry, outbox });
   return {

@@ -77,7 +77,6 @@ export interface RequestThreadsTable {
   triage_verdict: 'genuine' | 'spam' | null;
   detected_language: string | null;
   text_fingerprint: Buffer | null;
-  
 }
 
 export interface ThreadMessagesTable {

@@ -18,7 +18,7 @@ beforeAll(async () => {
     databaseUrl: ctx.dbUrl,
     log: ctx.core.log,
     timers: ctx.core.timers,
-        retention: ctx.core.retention,
+    retention: ctx.core.retention,
     registry: ctx.core.registry,
   });
 });
@@ -28,10 +28,10 @@ afterAll(async () => {
 });
 
 describe('job queue', () => {
-    it('schedules the timers every minute, registry alarms hourly and nightly retention', async () => {
+  it('schedules the timers every minute, registry alarms hourly and nightly retention', async () => {
     const schedules = await runner.boss.getSchedules();
     expect(schedules.map((s) => [s.name, s.cron]).sort()).toEqual([
-            [QUEUES.registry, '5 * * * *'],
+      [QUEUES.registry, '5 * * * *'],
       [QUEUES.retention, '17 3 * * *'],
       [QUEUES.stats, '*/10 * * * *'],
       [QUEUES.timers, '* * * * *'],

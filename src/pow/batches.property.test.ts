@@ -20,6 +20,8 @@ let actor: TestOperator;
 const camps: string[] = [];
 
 const identity = (n: number): PowIdentityInput => ({
+  disclosureConsent: 'no',
+  healthNotes: 'сдался сам',
   surname: { original: `Иванов${'а'.repeat(n % 3)}`, latin: `Ivanov${'a'.repeat(n % 3)}` },
   firstNames: { original: 'Пётр', latin: 'Petr' },
   languages: ['ru'],
@@ -98,7 +100,7 @@ async function run(c: Cmd, records: string[]) {
           .addEvent(actor.id, id, {
             type: 'health_report',
             occurredOn: day,
-            details: { health: { seriouslyIll: true, report: 'x' } },
+            details: { health: { seriouslyIll: true, report: 'x' }, notes: 'сдался добровольно' },
           })
           .catch(swallow);
       else if (c.kind === 'release')
@@ -223,6 +225,22 @@ describe('notification batches', () => {
     expect(verifyBatch(d.bytes.subarray(1), d.signature, pub)).toBe(false);
     expect(verifyBatch(d.bytes, d.signature, Buffer.alloc(32, 1))).toBe(false);
     // The document never says how the person came into custody or who typed it in.
-    expect(d.bytes.toString()).not.toMatch(/\borigin\b|created_?by|surrender/i);
+    expect(d.bytes.toString()).not.toMatch(
+      /\borigin\b|created_?by|surrender|сдал|disclosureConsent|healthNotes|"notes"/i,
+    );
+  });
+
+  it('concurrent builds never wait on each other: one batch, the others refused with conflict', async () => {
+    for (let i = 0; i < 5; i++) await ctx.core.registry.createRecord(actor.id, { identity: identity(i) });
+    // More builds than the pool has connections (5): none may hold one while waiting for another.
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => ctx.core.batches.build(actor.id)),
+    );
+    const built = results.filter((r) => r.status === 'fulfilled');
+    expect(built.length).toBeGreaterThanOrEqual(1);
+    for (const r of results)
+      if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('conflict');
+    const pending = await ctx.core.batches.pending();
+    expect(pending.notBatchedTotal).toBe(0);
   });
 });

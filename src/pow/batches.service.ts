@@ -14,6 +14,7 @@ import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { PowIdentity } from './record.ts';
+import type { EventDetails } from './registry.service.ts';
 
 /**
  * Notifications to humanitarian bodies (GC III art. 122/123: the National Information Bureau forwards
@@ -46,7 +47,7 @@ export interface BatchDocument {
     change: 'new' | 'changed' | 'unchanged';
     status: string;
     facility: { name: string; address: string } | null;
-    identity: PowIdentity;
+    identity: NotifiableIdentity;
   }>;
   events: Array<{
     id: string;
@@ -75,6 +76,47 @@ export interface BatchView {
   deliveryReference: string | null;
   voidedAt: string | null;
   voidReason: string | null;
+}
+
+/**
+ * What a batch says about a person: the art. 17 / art. 122 para 4 fields and the state of health
+ * (art. 70 card item 11) — an allow-list. Never: whether he agreed that relatives be told (the Central
+ * Agency forwards batches to his own state, art. 123), free-text health notes.
+ */
+export function notifiableIdentity(i: PowIdentity): NotifiableIdentity {
+  const out: NotifiableIdentity = {
+    surname: i.surname,
+    firstNames: i.firstNames,
+    languages: i.languages,
+    captureDate: i.captureDate,
+    health: i.health,
+  };
+  for (const k of NOTIFIABLE_OPTIONAL) if (i[k] !== undefined) (out as Record<string, unknown>)[k] = i[k];
+  return out;
+}
+const NOTIFIABLE_OPTIONAL = [
+  'rank',
+  'serviceNumber',
+  'dateOfBirth',
+  'placeOfBirth',
+  'powerDependedOn',
+  'fatherFirstName',
+  'motherMaidenName',
+  'personToInform',
+  'correspondenceAddress',
+  'unit',
+  'capturePlace',
+] as const;
+export type NotifiableIdentity = Pick<
+  PowIdentity,
+  'surname' | 'firstNames' | 'languages' | 'captureDate' | 'health'
+> &
+  Partial<Pick<PowIdentity, (typeof NOTIFIABLE_OPTIONAL)[number]>>;
+
+/** Event details in a batch: the art. 120 death data, health reports, exchange and destination; no notes. */
+export function notifiableDetails(d: EventDetails): Record<string, unknown> | null {
+  const { notes: _notes, ...rest } = d;
+  return Object.keys(rest).length ? rest : null;
 }
 
 export function keyIdOf(rawPublicKey: Buffer): string {
@@ -226,13 +268,7 @@ export function createBatchesService(deps: {
   vault: Vault;
   audit: AuditLog;
   clock: Clock;
-  identityOf: (id: string) => Promise<{
-    ref: string;
-    status: string;
-    version: number;
-    identity: PowIdentity;
-    facility: { name: string; address: string } | null;
-  }>;
+  decryptIdentity: (blob: string) => PowIdentity;
 }) {
   const { db, vault, audit, clock } = deps;
 
@@ -375,7 +411,11 @@ export function createBatchesService(deps: {
     async build(actorId: string | null): Promise<BatchView> {
       const key = await signingKey();
       const out = await db.transaction().execute(async (trx) => {
-        await sql`SELECT pg_advisory_xact_lock(${BUILD_LOCK})`.execute(trx);
+        // One build at a time; a second one meanwhile is refused rather than queued.
+        const locked = await sql<{
+          ok: boolean;
+        }>`SELECT pg_try_advisory_xact_lock(${BUILD_LOCK}) AS ok`.execute(trx);
+        if (!locked.rows[0]?.ok) throw new AppError('conflict', 'Another batch is being built; try again');
         const changes = await trx
           .selectFrom('pow_changes')
           .select(['id', 'record_id', 'event_id', 'kind', 'at'])
@@ -401,18 +441,25 @@ export function createBatchesService(deps: {
         const recordIds = [...new Set(changes.map((c) => c.record_id))];
         const isNew = new Set(changes.filter((c) => c.kind === 'record.new').map((c) => c.record_id));
         const isChanged = new Set(changes.filter((c) => c.kind === 'record.changed').map((c) => c.record_id));
-        const records: BatchDocument['records'] = [];
-        for (const rid of recordIds) {
-          const r = await deps.identityOf(rid);
-          records.push({
+        const recRows = await trx
+          .selectFrom('pow_records as r')
+          .leftJoin('facilities as f', 'f.id', 'r.facility_id')
+          .select(['r.id', 'r.ref', 'r.version', 'r.status', 'r.identity_enc', 'f.name', 'f.address'])
+          .where('r.id', 'in', recordIds)
+          .execute();
+        const byId = new Map(recRows.map((r) => [r.id, r]));
+        const records: BatchDocument['records'] = recordIds.map((rid) => {
+          const r = byId.get(rid);
+          if (!r) throw new Error(`record ${rid} vanished`);
+          return {
             ref: r.ref,
             version: r.version,
             change: isNew.has(rid) ? 'new' : isChanged.has(rid) ? 'changed' : 'unchanged',
             status: r.status,
-            facility: r.facility,
-            identity: r.identity,
-          });
-        }
+            facility: r.name ? { name: r.name, address: r.address ?? '' } : null,
+            identity: notifiableIdentity(deps.decryptIdentity(r.identity_enc)),
+          };
+        });
         const eventIds = changes.filter((c) => c.event_id).map((c) => c.event_id as string);
         const evRows = eventIds.length
           ? await trx
@@ -444,7 +491,9 @@ export function createBatchesService(deps: {
           facility: e.f_name ? { name: e.f_name, address: e.f_address ?? '' } : null,
           fromFacility: e.ff_name ? { name: e.ff_name, address: e.ff_address ?? '' } : null,
           details: e.details_enc
-            ? (JSON.parse(vault.decrypt(e.details_enc, 'pow_events.details')) as Record<string, unknown>)
+            ? notifiableDetails(
+                JSON.parse(vault.decrypt(e.details_enc, 'pow_events.details')) as EventDetails,
+              )
             : null,
         }));
         const periodFrom = prev ? new Date(prev.period_to).toISOString() : null;

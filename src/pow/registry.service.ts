@@ -95,6 +95,21 @@ const EVENT_RULES: Record<
 };
 const INTERNED: readonly RecordStatus[] = ['held', 'in_hospital'];
 
+/** Which details an event of each type may carry (anything else is refused, so nothing odd is notified). */
+const DETAILS_BY_TYPE: Record<EventType, readonly (keyof EventDetails)[]> = {
+  capture: ['notes'],
+  arrival: ['notes'],
+  transfer: ['notes'],
+  hospital_admission: ['notes'],
+  hospital_discharge: ['notes'],
+  escape: ['notes'],
+  death: ['death', 'notes'],
+  release: ['destination', 'notes'],
+  repatriation: ['exchangeBatch', 'destination', 'notes'],
+  exchange: ['exchangeBatch', 'destination', 'notes'],
+  health_report: ['health', 'notes'],
+};
+
 export interface RecordSummary {
   id: string;
   ref: string;
@@ -212,6 +227,12 @@ export function createRegistryService(deps: PowDeps) {
       if (facilityId === rec.facility_id)
         throw new AppError('validation_failed', 'Already in that facility', { field: 'facilityId' });
     }
+    const allowed = DETAILS_BY_TYPE[input.type];
+    const extra = Object.keys(input.details ?? {}).filter((k) => !allowed.includes(k as keyof EventDetails));
+    if (extra.length)
+      throw new AppError('validation_failed', `A ${input.type} does not carry ${extra.join(', ')}`, {
+        field: 'details',
+      });
     if (input.type === 'death' && !input.details?.death)
       throw new AppError('validation_failed', 'Art. 120: the death notice needs its data', {
         field: 'details',
