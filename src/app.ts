@@ -164,8 +164,10 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
       });
     } else {
       const code = fastifyErrorCode(err);
+      const pg = postgresErrorCode(err);
       if (code)
         appErr = new AppError(code, code === 'bad_request' ? 'The request could not be parsed' : err.message);
+      else if (pg) appErr = new AppError(pg, pg === 'conflict' ? 'It exists already' : 'It no longer exists');
       else {
         req.log.error({ err: { type: err.name, message: err.message, stack: err.stack } }, 'unhandled error');
         appErr = new AppError('internal', 'Internal error');
@@ -256,4 +258,15 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
 
   return app;
+}
+
+/**
+ * A safety net for races the services check first but cannot rule out: a row deleted meanwhile
+ * (foreign key, 23503) or inserted twice (unique, 23505) is the client's conflict, not a 500.
+ */
+function postgresErrorCode(err: unknown): 'not_found' | 'conflict' | null {
+  const code = (err as { code?: unknown }).code;
+  if (code === '23503') return 'not_found';
+  if (code === '23505') return 'conflict';
+  return null;
 }

@@ -14,18 +14,20 @@ export function answerTemplates(
     ru: {
       found: `Здравствуйте. ${who} находится в плену в Украине. Он жив, условия содержания соответствуют Женевской конвенции. Вы можете написать ему письмо через эту страницу.`,
       not_found: `Здравствуйте. Человек по имени ${who} в наших списках военнопленных сейчас не значится. Если появятся новые сведения, напишите нам снова.`,
-      not_disclosed: `Здравствуйте. Мы не можем сообщить сведения о человеке по имени ${who}.`,
+      not_disclosed: '',
     },
     uk: {
       found: `Добрий день. ${who} перебуває в полоні в Україні. Він живий, умови утримання відповідають Женевській конвенції. Ви можете написати йому листа через цю сторінку.`,
       not_found: `Добрий день. Людина на ім'я ${who} у наших списках військовополонених зараз не значиться. Якщо з'являться нові відомості, напишіть нам знову.`,
-      not_disclosed: `Добрий день. Ми не можемо надати відомості про людину на ім'я ${who}.`,
+      not_disclosed: '',
     },
     en: {
       found: `Hello. ${who} is held as a prisoner of war in Ukraine. He is alive and held under the Geneva Convention. You can write him a letter through this page.`,
       not_found: `Hello. No person named ${who} is on our list of prisoners of war at present. If you learn more, please write to us again.`,
-      not_disclosed: `Hello. We cannot give information about a person named ${who}.`,
+      not_disclosed: '',
     },
   } as const;
-  return t[lang];
+  // A prisoner who asked that relatives not be told is answered exactly like someone not held:
+  // anyone can ask, and a different answer would itself disclose him.
+  return { ...t[lang], not_disclosed: t[lang].not_found };
 }

@@ -434,6 +434,13 @@ export function createRelativesService(deps: {
       const day = input.sentOn ?? toDay(clock.now());
       const id = randomUUID();
       await db.transaction().execute(async (trx) => {
+        const rec = await trx
+          .selectFrom('pow_records')
+          .select('id')
+          .where('id', '=', recordId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!rec) throw new AppError('not_found', 'No such record');
         let inquiry: { id: string; channel: string; identity_enc: string | null } | undefined;
         if (input.inquiryId) {
           inquiry = await trx

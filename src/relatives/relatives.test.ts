@@ -166,6 +166,17 @@ describe('relatives desk, web (no JavaScript)', () => {
     rec = (await api(registrar, 'GET', `/api/pow/records/${held.id}`)).json().item;
     expect(rec.welfare.map((w: { kind: string }) => w.kind)).toContain('letter_received');
 
+    // A letter for a record that does not exist is a 404, not a crash.
+    const nowhere = await api(
+      registrar,
+      'POST',
+      '/api/pow/records/00000000-0000-4000-8000-000000000000/letters',
+      {
+        kind: 'letter',
+        body: 'x',
+      },
+    );
+    expect(nowhere.statusCode).toBe(404);
     // His reply reaches the relative on the same page and counts toward his monthly minimum.
     const reply = await api(registrar, 'POST', `/api/pow/records/${held.id}/letters`, {
       kind: 'card',
@@ -196,6 +207,8 @@ describe('relatives desk, web (no JavaScript)', () => {
     const detail = (await api(registrar, 'GET', `/api/relatives/inquiries/${id}`)).json().item;
     expect(detail.channel).toBe('operator');
     expect(detail.candidates[0]).toMatchObject({ recordId: refused.id, disclosureConsent: 'no' });
+    // Anyone can ask: "not disclosed" reads exactly like "not held", or the answer would disclose him.
+    expect(detail.templates.not_disclosed).toBe(detail.templates.not_found);
     const res = await api(registrar, 'POST', `/api/relatives/inquiries/${id}/answer`, {
       kind: 'found',
       recordId: refused.id,
