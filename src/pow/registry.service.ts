@@ -216,6 +216,17 @@ export function createRegistryService(deps: PowDeps) {
       });
     if (input.occurredOn > today())
       throw new AppError('validation_failed', 'The date is in the future', { field: 'occurredOn' });
+    // Not before the capture or the last move: a date out of order would make deadlines meaningless.
+    const last = await trx
+      .selectFrom('pow_events')
+      .select((eb) => eb.fn.max('occurred_on').as('on'))
+      .where('record_id', '=', rec.id)
+      .where('type', '<>', 'health_report')
+      .executeTakeFirst();
+    if (last?.on && input.occurredOn < last.on)
+      throw new AppError('validation_failed', `The date is before the last recorded event (${last.on})`, {
+        field: 'occurredOn',
+      });
     const facilityId = input.facilityId ?? null;
     if (rule.needsFacility) {
       if (!facilityId) throw new AppError('validation_failed', 'Which facility?', { field: 'facilityId' });
@@ -595,7 +606,13 @@ export function createRegistryService(deps: PowDeps) {
         if (input.facilityId) {
           await insertEvent(
             trx,
-            { id, status: 'held', facility_id: null, version: 1, seriously_ill: false },
+            {
+              id,
+              status: 'held',
+              facility_id: null,
+              version: 1,
+              seriously_ill: identity.health === 'seriously_wounded',
+            },
             { type: 'arrival', occurredOn: input.arrivedOn as string, facilityId: input.facilityId },
             actorId,
           );
@@ -620,9 +637,37 @@ export function createRegistryService(deps: PowDeps) {
             version: rec.version,
           });
         const version = rec.version + 1;
+        const before = decryptIdentity(rec.identity_enc);
+        if (parsed.data.captureDate > today())
+          throw new AppError('validation_failed', 'The capture date is in the future', {
+            field: 'captureDate',
+          });
+        if (parsed.data.captureDate !== before.captureDate) {
+          const first = await trx
+            .selectFrom('pow_events')
+            .select((eb) => eb.fn.min('occurred_on').as('on'))
+            .where('record_id', '=', id)
+            .where('type', '<>', 'capture')
+            .executeTakeFirst();
+          if (first?.on && parsed.data.captureDate > first.on)
+            throw new AppError('validation_failed', 'The capture date is after later events', {
+              field: 'captureDate',
+            });
+          await trx
+            .updateTable('pow_events')
+            .set({ occurred_on: parsed.data.captureDate })
+            .where('record_id', '=', id)
+            .where('type', '=', 'capture')
+            .execute();
+        }
         await trx
           .updateTable('pow_records')
-          .set({ identity_enc: encryptIdentity(parsed.data), version, updated_at: clock.now() })
+          .set({
+            identity_enc: encryptIdentity(parsed.data),
+            version,
+            updated_at: clock.now(),
+            ...(parsed.data.health === 'seriously_wounded' ? { seriously_ill: true } : {}),
+          })
           .where('id', '=', id)
           .execute();
         await writeMatchKeys(trx, id, parsed.data);
@@ -742,6 +787,7 @@ export function createRegistryService(deps: PowDeps) {
       audit.chainSoon();
       const now = today();
       const lastHealth = events.filter((e) => e.type === 'health_report').at(-1)?.occurred_on ?? null;
+      const firstHealth = events.find((e) => e.type === 'health_report')?.occurred_on ?? null;
       return {
         ...summary(r, names),
         identity: decryptIdentity(r.identity_enc),
@@ -768,7 +814,7 @@ export function createRegistryService(deps: PowDeps) {
         })),
         healthReportDue:
           r.seriously_ill && INTERNED.includes(r.status as RecordStatus)
-            ? healthReportDue(lastHealth, lastHealth ?? now)
+            ? healthReportDue(lastHealth, firstHealth ?? toDay(new Date(r.created_at)))
             : null,
         welfare: welfare.map((w) => ({
           id: w.id,
@@ -779,6 +825,21 @@ export function createRegistryService(deps: PowDeps) {
           letterId: w.letter_id,
         })),
         correspondence: await this.correspondence(id),
+        // Relatives confirmed to him (their letters go to that inquiry's channel).
+        inquiries: (
+          await db
+            .selectFrom('relative_inquiries')
+            .select(['id', 'ref', 'channel', 'answered_at'])
+            .where('matched_record_id', '=', id)
+            .where('answer_kind', '=', 'found')
+            .orderBy('answered_at', 'desc')
+            .execute()
+        ).map((q) => ({
+          id: q.id,
+          ref: q.ref,
+          channel: q.channel,
+          answeredAt: q.answered_at ? new Date(q.answered_at).toISOString() : null,
+        })),
         letters: letters.map((l) => ({
           id: l.id,
           direction: l.direction,
@@ -1001,10 +1062,20 @@ export function createRegistryService(deps: PowDeps) {
           coalesce(sum(quantity) FILTER (WHERE kind = 'card_sent'), 0)::int AS cards
         FROM pow_welfare WHERE record_id = ${recordId} AND occurred_on >= ${`${prev}-01`}::date
         GROUP BY 1`.execute(db);
-      return [prev, month].map((m) => {
-        const r = rows.rows.find((x) => x.month === m) ?? { month: m, letters: 0, cards: 0 };
-        return { ...r, state: correspondenceState(r, today()) };
-      });
+      const captured = await db
+        .selectFrom('pow_events')
+        .select((eb) => eb.fn.min('occurred_on').as('on'))
+        .where('record_id', '=', recordId)
+        .where('type', '=', 'capture')
+        .executeTakeFirst();
+      const from = (captured?.on ?? today()).slice(0, 7);
+      // Months before the capture owe nothing.
+      return [prev, month]
+        .filter((m) => m >= from)
+        .map((m) => {
+          const r = rows.rows.find((x) => x.month === m) ?? { month: m, letters: 0, cards: 0 };
+          return { ...r, state: correspondenceState(r, today()) };
+        });
     },
 
     // ---- the registrar's dashboard ------------------------------------------------------------------
@@ -1043,22 +1114,25 @@ export function createRegistryService(deps: PowDeps) {
           .innerJoin('pow_records as r', 'r.id', 'd.record_id')
           .select(['d.id', 'd.record_id', 'd.reason', 'd.event_on', 'd.due_on', 'r.ref'])
           .where('d.sent_on', 'is', null)
+          // Once internment ends (release, death, escape…) no card is owed any more.
+          .where('r.status', 'in', ['held', 'in_hospital'])
           .orderBy('d.due_on')
           .limit(500)
           .execute(),
         sql<{ id: string; ref: string; last: string | null; since: string }>`
           SELECT r.id, r.ref,
             (SELECT max(occurred_on)::text FROM pow_events e WHERE e.record_id = r.id AND e.type = 'health_report') AS last,
-            coalesce((SELECT min(occurred_on)::text FROM pow_events e WHERE e.record_id = r.id AND e.type = 'health_report'), ${day}) AS since
+            coalesce((SELECT min(occurred_on)::text FROM pow_events e WHERE e.record_id = r.id AND e.type = 'health_report'), (r.created_at AT TIME ZONE 'UTC')::date::text) AS since
           FROM pow_records r WHERE r.seriously_ill AND r.status IN ('held', 'in_hospital') LIMIT 500`.execute(
           db,
         ),
+        // Not in a delivered batch: pending (partial index) plus those in built, undelivered batches.
         sql<{ n: number; oldest: Date | null }>`
-          SELECT count(*)::int AS n, min(at) AS oldest FROM pow_changes c
-          WHERE c.batch_id IS NULL OR NOT EXISTS (
-            SELECT 1 FROM notification_batches b WHERE b.id = c.batch_id AND b.status = 'delivered')`.execute(
-          db,
-        ),
+          SELECT coalesce(sum(n), 0)::int AS n, min(oldest) AS oldest FROM (
+            SELECT count(*) AS n, min(at) AS oldest FROM pow_changes WHERE batch_id IS NULL
+            UNION ALL
+            SELECT count(*), min(c.at) FROM notification_batches b JOIN pow_changes c ON c.batch_id = b.id
+            WHERE b.status = 'built') x`.execute(db),
         sql<{ id: string; ref: string; letters: number; cards: number }>`
           SELECT r.id, r.ref,
             coalesce(sum(w.quantity) FILTER (WHERE w.kind = 'letter_sent'), 0)::int AS letters,
@@ -1066,7 +1140,8 @@ export function createRegistryService(deps: PowDeps) {
           FROM pow_records r
           LEFT JOIN pow_welfare w ON w.record_id = r.id AND w.occurred_on >= ${`${prev}-01`}::date
             AND w.occurred_on < ${`${month}-01`}::date
-          WHERE r.status IN ('held', 'in_hospital') AND r.arrived_on < ${`${prev}-01`}::date
+                    WHERE r.status IN ('held', 'in_hospital')
+            AND (SELECT min(e.occurred_on) FROM pow_events e WHERE e.record_id = r.id AND e.type = 'capture') < ${`${prev}-01`}::date
           GROUP BY r.id, r.ref
           HAVING coalesce(sum(w.quantity) FILTER (WHERE w.kind = 'letter_sent'), 0) < 2
               OR coalesce(sum(w.quantity) FILTER (WHERE w.kind = 'card_sent'), 0) < 4

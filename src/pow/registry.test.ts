@@ -153,6 +153,14 @@ describe('POW records', () => {
     ).json();
     const ev = (body: object) => api(registrar, 'POST', `/api/pow/records/${id}/events`, body);
     expect((await ev({ type: 'transfer', occurredOn: '2026-03-08', facilityId: b })).statusCode).toBe(201);
+    // Out of order: before the last move (or the capture) is refused.
+    const early = await ev({ type: 'transfer', occurredOn: '2026-03-06', facilityId: a });
+    expect(early.statusCode).toBe(400);
+    expect(early.json().error.details).toEqual({ field: 'occurredOn' });
+    // Details that do not belong to the event type are refused too.
+    expect(
+      (await ev({ type: 'escape', occurredOn: '2026-03-08', details: { death: { place: 'x' } } })).statusCode,
+    ).toBe(400);
     let fs = (await api(registrar, 'GET', '/api/pow/facilities')).json().items as Array<{
       id: string;
       current: number;
@@ -212,6 +220,34 @@ describe('POW records', () => {
     const after = await ev({ type: 'release', occurredOn: '2026-03-13' });
     expect(after.statusCode).toBe(409);
     expect(after.json().error.code).toBe('invalid_transition');
+  });
+
+  it('reports on the seriously wounded from registration, and owes no card once released', async () => {
+    await at('2026-03-20T10:00:00Z');
+    const camp = await facility('Табір №9');
+    const { id, ref } = (
+      await api(registrar, 'POST', '/api/pow/records', {
+        identity: kovalev({
+          surname: { original: 'Мельник', latin: 'Melnyk' },
+          health: 'seriously_wounded',
+          captureDate: '2026-03-10',
+        }),
+        facilityId: camp,
+        arrivedOn: '2026-03-11',
+      })
+    ).json();
+    let dash = (await api(registrar, 'GET', '/api/pow/dashboard')).json();
+    expect(dash.healthReports.map((h: { ref: string }) => h.ref)).toContain(ref);
+    expect(dash.captureCards.find((c: { ref: string }) => c.ref === ref).state).toBe('overdue');
+    const rel = await api(registrar, 'POST', `/api/pow/records/${id}/events`, {
+      type: 'release',
+      occurredOn: '2026-03-19',
+      details: { destination: 'ICRC' },
+    });
+    expect(rel.statusCode, rel.body).toBe(201);
+    dash = (await api(registrar, 'GET', '/api/pow/dashboard')).json();
+    expect(dash.captureCards.find((c: { ref: string }) => c.ref === ref)).toBeUndefined();
+    expect(dash.healthReports.map((h: { ref: string }) => h.ref)).not.toContain(ref);
   });
 
   it('tracks the art. 71 minimum of two letters and four cards a month', async () => {
