@@ -5,6 +5,7 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
 import type {
+  AnswerKind,
   Article,
   ArticleInput,
   ArticleListItem,
@@ -12,15 +13,34 @@ import type {
   AuditEntry,
   AuditQuery,
   AuditVerifyResult,
+  BatchFormat,
+  BatchPending,
+  BatchStatus,
   CannedReply,
   CannedReplyInput,
   CaseState,
   CountsQuery,
   CreatedUser,
+  CustodyHandover,
+  DeliveryMethod,
   DirectoryEntry,
+  Facility,
+  FacilityInput,
+  InquiryDetail,
+  InquiryStatus,
+  InquirySummary,
   IntakeSettings,
   LoginResult,
+  NewInquiry,
+  NewPowRecord,
+  NotificationBatch,
   OperatorNotification,
+  PowDashboard,
+  PowEventInput,
+  PowIdentity,
+  PowRecordDetail,
+  PowRecordQuery,
+  PowRecordSummary,
   ProtocolPublishResult,
   ProtocolVersion,
   QueueCounts,
@@ -39,6 +59,7 @@ import type {
   TriageVerdict,
   User,
   UserSummary,
+  WelfareKind,
 } from './types.ts';
 
 /** Every failed API call ends up as one of these; `code` is the server's stable error code. */
@@ -506,4 +527,150 @@ export function getIntakeSettings(signal?: AbortSignal): Promise<IntakeSettings>
 
 export function setIntakeSettings(body: IntakeSettings): Promise<IntakeSettings> {
   return request('PUT', '/settings/intake', { body });
+}
+
+// ---- POW registry
+
+export function getPowDashboard(signal?: AbortSignal): Promise<PowDashboard> {
+  return request('GET', '/pow/dashboard', { signal });
+}
+
+export function listCustodyHandovers(signal?: AbortSignal): Promise<{ items: CustodyHandover[] }> {
+  return request('GET', '/pow/custody-handovers', { signal });
+}
+
+export function listPowRecords(
+  q: PowRecordQuery,
+  signal?: AbortSignal,
+): Promise<{ items: PowRecordSummary[]; total: number }> {
+  return request('GET', '/pow/records', {
+    query: {
+      status: q.status,
+      facilityId: q.facilityId,
+      seriouslyIll: q.seriouslyIll ? 'true' : undefined,
+      q: q.q?.trim() || undefined,
+      limit: q.limit,
+      offset: q.offset,
+    },
+    signal,
+  });
+}
+
+export function createPowRecord(body: NewPowRecord): Promise<{ id: string; ref: string }> {
+  return request('POST', '/pow/records', { body });
+}
+
+export function getPowRecord(id: string, signal?: AbortSignal): Promise<{ item: PowRecordDetail }> {
+  return request('GET', `/pow/records/${enc(id)}`, { signal });
+}
+
+export function updatePowRecord(id: string, identity: PowIdentity, version: number): Promise<void> {
+  return request('PUT', `/pow/records/${enc(id)}`, { body: { identity, version } });
+}
+
+export function addPowEvent(id: string, body: PowEventInput): Promise<{ id: string }> {
+  return request('POST', `/pow/records/${enc(id)}/events`, { body });
+}
+
+export function addWelfare(
+  id: string,
+  body: { kind: WelfareKind; occurredOn: string; quantity?: number; notes?: string },
+): Promise<{ id: string }> {
+  return request('POST', `/pow/records/${enc(id)}/welfare`, { body });
+}
+
+export function markCardSent(dutyId: string, sentOn: string): Promise<void> {
+  return request('POST', `/pow/card-duties/${enc(dutyId)}/sent`, { body: { sentOn } });
+}
+
+/** Plain links: the session cookie goes with them and the server answers with a PDF download. */
+export function captureCardUrl(recordId: string, dutyId: string | null, secondLanguage: 'uk' | 'en'): string {
+  return `/api/pow/records/${enc(recordId)}/capture-card.pdf${toSearch({ duty: dutyId, secondLanguage })}`;
+}
+
+export function identityCardUrl(recordId: string, secondLanguage: 'uk' | 'en'): string {
+  return `/api/pow/records/${enc(recordId)}/identity-card.pdf${toSearch({ secondLanguage })}`;
+}
+
+export function revealOrigin(id: string): Promise<{ caseRef: string | null }> {
+  return request('POST', `/pow/records/${enc(id)}/origin`);
+}
+
+export function addPrisonerLetter(
+  id: string,
+  body: { kind: 'letter' | 'card'; body: string; inquiryId?: string },
+): Promise<{ id: string }> {
+  return request('POST', `/pow/records/${enc(id)}/letters`, { body });
+}
+
+export function markLetterDelivered(letterId: string): Promise<void> {
+  return request('POST', `/pow/letters/${enc(letterId)}/delivered`, { body: {} });
+}
+
+export function listFacilities(signal?: AbortSignal): Promise<{ items: Facility[] }> {
+  return request('GET', '/pow/facilities', { signal });
+}
+
+export function createFacility(body: FacilityInput): Promise<{ item: Facility }> {
+  return request('POST', '/pow/facilities', { body });
+}
+
+export function updateFacility(id: string, body: FacilityInput): Promise<{ item: Facility }> {
+  return request('PUT', `/pow/facilities/${enc(id)}`, { body });
+}
+
+// ---- notification batches
+
+export function listBatches(
+  q: { status?: BatchStatus | undefined; limit: number; offset: number },
+  signal?: AbortSignal,
+): Promise<{ items: NotificationBatch[]; total: number }> {
+  return request('GET', '/pow/batches', { query: { ...q }, signal });
+}
+
+export function getBatchPending(signal?: AbortSignal): Promise<BatchPending> {
+  return request('GET', '/pow/batches/pending', { signal });
+}
+
+export function buildBatch(): Promise<{ item: NotificationBatch }> {
+  return request('POST', '/pow/batches', { body: {} });
+}
+
+export function batchExportUrl(id: string, format: BatchFormat): string {
+  return `/api/pow/batches/${enc(id)}/export${toSearch({ format })}`;
+}
+
+export function markBatchDelivered(
+  id: string,
+  body: { method: DeliveryMethod; reference: string },
+): Promise<{ item: NotificationBatch }> {
+  return request('POST', `/pow/batches/${enc(id)}/delivered`, { body });
+}
+
+export function voidBatch(id: string, reason: string): Promise<{ item: NotificationBatch }> {
+  return request('POST', `/pow/batches/${enc(id)}/void`, { body: { reason } });
+}
+
+// ---- relatives desk
+
+export function listInquiries(
+  q: { status?: InquiryStatus | undefined; limit: number; offset: number },
+  signal?: AbortSignal,
+): Promise<{ items: InquirySummary[]; total: number }> {
+  return request('GET', '/relatives/inquiries', { query: { ...q }, signal });
+}
+
+export function getInquiry(id: string, signal?: AbortSignal): Promise<{ item: InquiryDetail }> {
+  return request('GET', `/relatives/inquiries/${enc(id)}`, { signal });
+}
+
+export function answerInquiry(
+  id: string,
+  body: { kind: AnswerKind; recordId?: string; message: string },
+): Promise<{ item: InquiryDetail }> {
+  return request('POST', `/relatives/inquiries/${enc(id)}/answer`, { body });
+}
+
+export function createInquiry(body: NewInquiry): Promise<{ id: string; ref: string }> {
+  return request('POST', '/relatives/inquiries', { body });
 }

@@ -1,6 +1,6 @@
 import { Alert, Center, Loader } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AppHeader } from './components/app-header.tsx';
 import { LiveUpdates } from './components/live-updates.tsx';
@@ -8,8 +8,8 @@ import { ShortcutsHelp } from './components/shortcuts-help.tsx';
 import { useIdleLock } from './hooks/use-idle-lock.ts';
 import { useShortcuts } from './hooks/use-shortcuts.ts';
 import { QueueStateProvider } from './lib/queue-state.tsx';
-import { navigate, paths, usePathname, useRoute } from './lib/router.tsx';
-import { canAdminister, hasPermission, useCurrentUser, useSession } from './lib/session.tsx';
+import { navigate, paths, usePathname, useRoute, useSearch } from './lib/router.tsx';
+import { canAdminister, hasPermission, homePath, useCurrentUser, useSession } from './lib/session.tsx';
 import { AdminPage } from './pages/admin-page.tsx';
 import { ChangePasswordPage } from './pages/change-password-page.tsx';
 import { KnowledgePage } from './pages/knowledge-page.tsx';
@@ -20,8 +20,18 @@ import { RequestPage } from './pages/request-page.tsx';
 import { SettingsPage } from './pages/settings-page.tsx';
 import { SupervisorPage } from './pages/supervisor-page.tsx';
 
-// The dashboard and its chart library load only when someone opens it.
+// The dashboards and their chart library load only when someone opens them.
 const StatsPage = lazy(() => import('./pages/stats-page.tsx'));
+const RegistryPage = lazy(() => import('./pages/registry-page.tsx'));
+// The registry and the relatives desk: one chunk, loaded by those who work there.
+const registry = () => import('./pages/registry-pages.ts');
+const RecordsPage = lazy(() => registry().then((m) => ({ default: m.RecordsPage })));
+const RecordNewPage = lazy(() => registry().then((m) => ({ default: m.RecordNewPage })));
+const RecordPage = lazy(() => registry().then((m) => ({ default: m.RecordPage })));
+const FacilitiesPage = lazy(() => registry().then((m) => ({ default: m.FacilitiesPage })));
+const BatchesPage = lazy(() => registry().then((m) => ({ default: m.BatchesPage })));
+const RelativesPage = lazy(() => registry().then((m) => ({ default: m.RelativesPage })));
+const InquiryPage = lazy(() => registry().then((m) => ({ default: m.InquiryPage })));
 
 export function App() {
   const { t } = useTranslation();
@@ -92,32 +102,58 @@ function Console() {
 function Routes() {
   const { t } = useTranslation();
   const route = useRoute();
+  const search = useSearch();
   const user = useCurrentUser();
-  // The knowledge base is open to every signed-in role (as its API is); the rest needs the queue.
-  if (!hasPermission(user, 'queue.read') && route.name !== 'settings' && route.name !== 'knowledge')
-    return <NoAccessPage />;
+  const can = (p: Parameters<typeof hasPermission>[1]) => hasPermission(user, p);
+  const page = (allowed: boolean, node: ReactNode) =>
+    allowed ? (
+      <Suspense fallback={<Loader aria-label={t('app.loading')} />}>{node}</Suspense>
+    ) : (
+      <NoAccessPage />
+    );
   switch (route.name) {
     case 'queue':
-      return <QueuePage />;
+      return can('queue.read') ? <QueuePage /> : <GoHome />;
     case 'request':
-      return <RequestPage key={route.id} id={route.id} />;
+      return can('queue.read') ? <RequestPage key={route.id} id={route.id} /> : <NoAccessPage />;
     case 'supervisor':
-      return hasPermission(user, 'supervisor.read') ? <SupervisorPage /> : <NoAccessPage />;
+      return can('supervisor.read') ? <SupervisorPage /> : <NoAccessPage />;
     case 'stats':
-      return hasPermission(user, 'stats.read') ? (
-        <Suspense fallback={<Loader aria-label={t('app.loading')} />}>
-          <StatsPage />
-        </Suspense>
-      ) : (
-        <NoAccessPage />
-      );
+      return page(can('stats.read'), <StatsPage />);
     case 'admin':
       return canAdminister(user) ? <AdminPage /> : <NoAccessPage />;
     case 'knowledge':
+      // The knowledge base is open to every signed-in role (as its API is).
       return <KnowledgePage slug={route.slug} />;
     case 'settings':
       return <SettingsPage />;
+    case 'registry':
+      return page(can('pow.read'), <RegistryPage />);
+    case 'records':
+      return page(can('pow.read'), <RecordsPage />);
+    case 'recordNew':
+      return page(can('pow.write'), <RecordNewPage key={search} />);
+    case 'record':
+      return page(can('pow.read'), <RecordPage key={`${route.id}${search}`} id={route.id} />);
+    case 'facilities':
+      return page(can('pow.read'), <FacilitiesPage />);
+    case 'batches':
+      return page(can('batch.read'), <BatchesPage />);
+    case 'relatives':
+      return page(can('inquiry.read') || can('inquiry.create'), <RelativesPage />);
+    case 'inquiry':
+      return page(can('inquiry.read'), <InquiryPage key={route.id} id={route.id} />);
     case 'notFound':
       return <NotFoundPage />;
   }
+}
+
+/** The console's root for a role without the queue: its own start page instead. */
+function GoHome() {
+  const user = useCurrentUser();
+  const home = homePath(user);
+  useEffect(() => {
+    if (home !== paths.queue) navigate(home, { replace: true });
+  }, [home]);
+  return home === paths.queue ? <NoAccessPage /> : null;
 }

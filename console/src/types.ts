@@ -61,7 +61,16 @@ export type Permission =
   | 'retention.run'
   | 'stats.read'
   | 'stats.annotate'
-  | 'settings.manage';
+  | 'settings.manage'
+  | 'pow.read'
+  | 'pow.write'
+  | 'pow.origin'
+  | 'facility.manage'
+  | 'batch.read'
+  | 'batch.manage'
+  | 'inquiry.create'
+  | 'inquiry.read'
+  | 'inquiry.answer';
 
 export interface User {
   id: string;
@@ -501,4 +510,355 @@ export interface StatsRange {
 /** GET/PUT /api/settings/intake */
 export interface IntakeSettings {
   strictMode: boolean;
+}
+
+// ---- POW registry (GC III), notification batches and the relatives desk
+
+export const POW_STATUSES = [
+  'held',
+  'in_hospital',
+  'escaped',
+  'dead',
+  'released',
+  'repatriated',
+  'exchanged',
+] as const;
+export type PowStatus = (typeof POW_STATUSES)[number];
+
+export const HEALTH_STATES = [
+  'good_health',
+  'not_wounded',
+  'recovered',
+  'convalescent',
+  'sick',
+  'slightly_wounded',
+  'seriously_wounded',
+] as const;
+export type HealthState = (typeof HEALTH_STATES)[number];
+
+export const DISCLOSURE_CONSENTS = ['yes', 'no', 'unknown'] as const;
+export type DisclosureConsent = (typeof DISCLOSURE_CONSENTS)[number];
+
+export const FACILITY_KINDS = ['camp', 'hospital', 'transit'] as const;
+export type FacilityKind = (typeof FACILITY_KINDS)[number];
+
+/** Events a registrar records (the capture comes with the record). */
+export const POW_EVENT_TYPES = [
+  'arrival',
+  'transfer',
+  'hospital_admission',
+  'hospital_discharge',
+  'escape',
+  'death',
+  'release',
+  'repatriation',
+  'exchange',
+  'health_report',
+] as const;
+export type PowEventInputType = (typeof POW_EVENT_TYPES)[number];
+export type PowEventType = PowEventInputType | 'capture';
+
+export const WELFARE_KINDS = [
+  'meals',
+  'medical_visit',
+  'medical_certificate',
+  'letter_sent',
+  'card_sent',
+  'letter_received',
+  'card_received',
+  'icrc_visit',
+] as const;
+export type WelfareKind = (typeof WELFARE_KINDS)[number];
+
+export const CARD_REASONS = ['arrival', 'transfer', 'hospital'] as const;
+export type CardReason = (typeof CARD_REASONS)[number];
+
+export type DeadlineState = 'done' | 'open' | 'due_soon' | 'overdue';
+export type CorrespondenceState = 'met' | 'on_track' | 'behind' | 'below_minimum';
+
+/** A name as written in the prisoner's own script and in Latin letters. */
+export interface ScriptName {
+  original: string;
+  latin: string;
+}
+
+/** GC III art. 17 / art. 122 identity (src/pow/record.ts). */
+export interface PowIdentity {
+  surname: ScriptName;
+  firstNames: ScriptName;
+  rank?: string;
+  serviceNumber?: string;
+  /** YYYY, YYYY-MM or YYYY-MM-DD. */
+  dateOfBirth?: string;
+  placeOfBirth?: string;
+  powerDependedOn?: string;
+  fatherFirstName?: string;
+  motherMaidenName?: string;
+  personToInform?: { name: string; address: string };
+  correspondenceAddress?: string;
+  /** ISO 639-1; the first is the language of the capture card. */
+  languages: string[];
+  unit?: string;
+  captureDate: string;
+  capturePlace?: string;
+  health: HealthState;
+  healthNotes?: string;
+  disclosureConsent: DisclosureConsent;
+}
+
+export interface FacilityRef {
+  id: string;
+  name: string;
+}
+
+export interface PowRecordSummary {
+  id: string;
+  ref: string;
+  surname: ScriptName;
+  firstNames: ScriptName;
+  dateOfBirth: string | null;
+  status: PowStatus;
+  facility: FacilityRef | null;
+  seriouslyIll: boolean;
+  version: number;
+  updatedAt: string;
+}
+
+export interface PowRecordQuery {
+  status?: PowStatus | undefined;
+  facilityId?: string | undefined;
+  seriouslyIll?: boolean | undefined;
+  q?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface PowEventDetails {
+  death?: { place?: string; cause?: string; burialPlace?: string; certificateBy?: string };
+  health?: { seriouslyIll: boolean; report: string };
+  exchangeBatch?: string;
+  destination?: string;
+  notes?: string;
+}
+
+export interface PowEvent {
+  id: string;
+  type: PowEventType;
+  occurredOn: string;
+  facility: FacilityRef | null;
+  fromFacility: FacilityRef | null;
+  details: PowEventDetails | null;
+}
+
+export interface CardDuty {
+  id: string;
+  eventId: string;
+  reason: CardReason;
+  eventOn: string;
+  dueOn: string;
+  sentOn: string | null;
+  state: DeadlineState;
+}
+
+export interface WelfareEntry {
+  id: string;
+  kind: WelfareKind;
+  occurredOn: string;
+  quantity: number;
+  notes: string | null;
+  letterId: string | null;
+}
+
+export interface MonthCorrespondence {
+  month: string;
+  letters: number;
+  cards: number;
+  state: CorrespondenceState;
+}
+
+export interface PowLetter {
+  id: string;
+  direction: 'from_prisoner' | 'to_prisoner';
+  kind: 'letter' | 'card';
+  body: string;
+  status: 'received' | 'delivered';
+  inquiryId: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface PowRecordDetail extends PowRecordSummary {
+  identity: PowIdentity;
+  arrivedOn: string | null;
+  createdAt: string;
+  events: PowEvent[];
+  cardDuties: CardDuty[];
+  healthReportDue: string | null;
+  welfare: WelfareEntry[];
+  correspondence: MonthCorrespondence[];
+  letters: PowLetter[];
+}
+
+export interface NewPowRecord {
+  identity: PowIdentity;
+  facilityId?: string;
+  arrivedOn?: string;
+  fromCaseRef?: string;
+}
+
+export interface PowEventInput {
+  type: PowEventInputType;
+  occurredOn: string;
+  facilityId?: string;
+  details?: PowEventDetails;
+}
+
+export interface Facility {
+  id: string;
+  name: string;
+  kind: FacilityKind;
+  address: string;
+  capacity: number;
+  current: number;
+  closed: boolean;
+}
+
+export interface FacilityInput {
+  name: string;
+  kind: FacilityKind;
+  address: string;
+  capacity: number;
+  closed?: boolean;
+}
+
+export interface PowDashboard {
+  today: string;
+  totals: Partial<Record<PowStatus, number>>;
+  captureCards: Array<{
+    dutyId: string;
+    recordId: string;
+    ref: string;
+    reason: CardReason;
+    eventOn: string;
+    dueOn: string;
+    state: DeadlineState;
+  }>;
+  healthReports: Array<{
+    recordId: string;
+    ref: string;
+    lastOn: string | null;
+    dueOn: string;
+    state: DeadlineState;
+  }>;
+  notifications: { pending: number; oldest: string | null; state: 'none' | 'pending' | 'overdue' };
+  correspondenceBelowMinimum: Array<{
+    id: string;
+    ref: string;
+    letters: number;
+    cards: number;
+    month: string;
+  }>;
+  facilities: Facility[];
+}
+
+export interface CustodyHandover {
+  caseRef: string;
+  since: string;
+}
+
+export const BATCH_STATUSES = ['built', 'delivered', 'void'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+export const DELIVERY_METHODS = ['email', 'portal', 'courier', 'in_person', 'other'] as const;
+export type DeliveryMethod = (typeof DELIVERY_METHODS)[number];
+
+export type BatchFormat = 'json' | 'sig' | 'csv' | 'pdf';
+
+export interface NotificationBatch {
+  id: string;
+  number: number;
+  status: BatchStatus;
+  itemCount: number;
+  counts: Record<string, number>;
+  keyId: string;
+  sha256: string;
+  periodFrom: string | null;
+  periodTo: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  deliveryMethod: DeliveryMethod | null;
+  deliveryReference: string | null;
+  voidedAt: string | null;
+  voidReason: string | null;
+}
+
+export interface BatchPending {
+  notBatched: Record<string, number>;
+  notBatchedTotal: number;
+  inUndeliveredBatches: number;
+  oldest: string | null;
+}
+
+export type InquiryStatus = 'open' | 'answered';
+export const ANSWER_KINDS = ['found', 'not_found', 'not_disclosed'] as const;
+export type AnswerKind = (typeof ANSWER_KINDS)[number];
+export type InquiryChannel = 'web' | 'telegram' | 'operator';
+
+export interface SoughtPerson {
+  surname: string;
+  firstNames: string;
+  fatherName?: string;
+  dateOfBirth?: string;
+  placeOfBirth?: string;
+  unit?: string;
+}
+
+export interface InquirySummary {
+  id: string;
+  ref: string;
+  channel: InquiryChannel;
+  language: string;
+  status: InquiryStatus;
+  answerKind: AnswerKind | null;
+  createdAt: string;
+  sought: SoughtPerson;
+}
+
+export interface InquiryCandidate {
+  recordId: string;
+  ref: string;
+  surname: ScriptName;
+  firstNames: ScriptName;
+  fatherFirstName: string | null;
+  dateOfBirth: string | null;
+  status: PowStatus;
+  disclosureConsent: DisclosureConsent;
+  /** 0..1 */
+  score: number;
+  likely: boolean;
+  reasons: string[];
+}
+
+export interface InquiryDetail {
+  id: string;
+  ref: string;
+  channel: InquiryChannel;
+  language: string;
+  status: InquiryStatus;
+  createdAt: string;
+  sought: SoughtPerson;
+  relative: { name: string; relationship: string; contact?: string };
+  message?: string;
+  answer: { kind: AnswerKind; text: string; answeredAt: string | null } | null;
+  matchedRecord: { id: string; ref: string } | null;
+  candidates: InquiryCandidate[];
+  templates: Record<AnswerKind, string>;
+  letters: Array<Omit<PowLetter, 'inquiryId'>>;
+}
+
+export interface NewInquiry {
+  language: RequestLanguage;
+  sought: SoughtPerson;
+  relative: { name: string; relationship: string; contact?: string };
+  message?: string;
 }

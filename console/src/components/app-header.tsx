@@ -1,6 +1,6 @@
 import { ActionIcon, Badge, Button, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { isPlainLeftClick, navigate, paths, useRoute } from '../lib/router.tsx';
+import { isPlainLeftClick, navigate, paths, REGISTRY_ROUTES, useRoute } from '../lib/router.tsx';
 import { canAdminister, hasPermission, useCurrentUser, useSession } from '../lib/session.tsx';
 import { LanguageSwitch } from './language-switch.tsx';
 import { useLiveStatus } from './live-updates.tsx';
@@ -19,9 +19,26 @@ export function AppHeader({ onShowShortcuts }: { onShowShortcuts: () => void }) 
   const route = useRoute();
   const live = useLiveStatus();
 
-  const items: NavItem[] = [
-    { to: paths.queue, label: t('nav.queue'), active: route.name === 'queue' || route.name === 'request' },
-  ];
+  const queue = hasPermission(user, 'queue.read');
+  const items: NavItem[] = [];
+  if (queue)
+    items.push({
+      to: paths.queue,
+      label: t('nav.queue'),
+      active: route.name === 'queue' || route.name === 'request',
+    });
+  if (hasPermission(user, 'pow.read'))
+    items.push({
+      to: paths.registry,
+      label: t('nav.registry'),
+      active: REGISTRY_ROUTES.includes(route.name),
+    });
+  if (hasPermission(user, 'inquiry.read') || hasPermission(user, 'inquiry.create'))
+    items.push({
+      to: paths.relatives,
+      label: t('nav.relatives'),
+      active: route.name === 'relatives' || route.name === 'inquiry',
+    });
   items.push({ to: paths.knowledge(), label: t('nav.knowledge'), active: route.name === 'knowledge' });
   if (hasPermission(user, 'supervisor.read'))
     items.push({ to: paths.supervisor, label: t('nav.supervisor'), active: route.name === 'supervisor' });
@@ -54,18 +71,23 @@ export function AppHeader({ onShowShortcuts }: { onShowShortcuts: () => void }) 
         ))}
       </nav>
       <div className="wf-header-right">
-        <Tooltip label={live === 'live' ? t('header.liveTitle') : t('header.offlineTitle')}>
-          <Badge
-            variant="dot"
-            color={live === 'live' ? 'green' : live === 'connecting' ? 'yellow' : 'gray'}
-            tt="none"
-            data-testid="live-status"
-            data-live={live}
-          >
-            {live === 'live' ? t('header.live') : t('header.offline')}
-          </Badge>
-        </Tooltip>
-        <NotificationsBell />
+        {/* Live updates and notifications are about requests: only for those who work the queue. */}
+        {queue && (
+          <>
+            <Tooltip label={live === 'live' ? t('header.liveTitle') : t('header.offlineTitle')}>
+              <Badge
+                variant="dot"
+                color={live === 'live' ? 'green' : live === 'connecting' ? 'yellow' : 'gray'}
+                tt="none"
+                data-testid="live-status"
+                data-live={live}
+              >
+                {live === 'live' ? t('header.live') : t('header.offline')}
+              </Badge>
+            </Tooltip>
+            <NotificationsBell />
+          </>
+        )}
         <div className="wf-user" data-testid="whoami">
           <span className="wf-user-email" title={t('header.signedInAs', { email: user.email })}>
             {user.email}

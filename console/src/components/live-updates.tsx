@@ -4,6 +4,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useR
 import { useTranslation } from 'react-i18next';
 import { type LiveStatus, useLiveEvents } from '../hooks/use-live-events.ts';
 import { queryKeys } from '../lib/query-keys.ts';
+import { hasPermission, useCurrentUser } from '../lib/session.tsx';
 import type { RequestEvent } from '../types.ts';
 
 const LiveContext = createContext<LiveStatus>('offline');
@@ -69,6 +70,8 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
 
   useEffect(() => () => window.clearTimeout(pending.current.timer), []);
 
-  const status = useLiveEvents(true, onEvent);
+  // The event stream is about requests: roles without the queue (registrars, liaisons) get none.
+  const user = useCurrentUser();
+  const status = useLiveEvents(hasPermission(user, 'queue.read'), onEvent);
   return <LiveContext value={status}>{children}</LiveContext>;
 }

@@ -1,4 +1,12 @@
-import type { AuditQuery, CountsQuery, QueueQuery, StatsRange } from '../types.ts';
+import type {
+  AuditQuery,
+  BatchStatus,
+  CountsQuery,
+  InquiryStatus,
+  PowRecordQuery,
+  QueueQuery,
+  StatsRange,
+} from '../types.ts';
 
 /** Every TanStack Query key in one place, so live updates invalidate exactly what they should. */
 export const queryKeys = {
@@ -25,4 +33,18 @@ export const queryKeys = {
   statsAll: ['stats'] as const,
   stats: (r: StatsRange) => ['stats', r.from, r.to] as const,
   intakeSettings: ['settings', 'intake'] as const,
+  // POW registry: everything under 'pow' is refetched after a change to a record.
+  powAll: ['pow'] as const,
+  powDashboard: ['pow', 'dashboard'] as const,
+  custodyHandovers: ['pow', 'custody'] as const,
+  powRecords: (q: PowRecordQuery) => ['pow', 'records', q] as const,
+  powRecord: (id: string) => ['pow', 'record', id] as const,
+  facilities: ['pow', 'facilities'] as const,
+  batchesAll: ['pow', 'batches'] as const,
+  batches: (q: { status?: BatchStatus | undefined; offset: number }) =>
+    ['pow', 'batches', 'list', q] as const,
+  batchPending: ['pow', 'batches', 'pending'] as const,
+  inquiriesAll: ['inquiries'] as const,
+  inquiries: (q: { status: InquiryStatus; offset: number }) => ['inquiries', 'list', q] as const,
+  inquiry: (id: string) => ['inquiries', 'one', id] as const,
 };

@@ -15,7 +15,25 @@ export type Route =
   | { name: 'admin' }
   | { name: 'knowledge'; slug: string | null }
   | { name: 'settings' }
+  | { name: 'registry' }
+  | { name: 'records' }
+  | { name: 'recordNew' }
+  | { name: 'record'; id: string }
+  | { name: 'facilities' }
+  | { name: 'batches' }
+  | { name: 'relatives' }
+  | { name: 'inquiry'; id: string }
   | { name: 'notFound' };
+
+/** Routes of the POW registry (one section of the navigation). */
+export const REGISTRY_ROUTES: readonly Route['name'][] = [
+  'registry',
+  'records',
+  'recordNew',
+  'record',
+  'facilities',
+  'batches',
+];
 
 export const paths = {
   queue: `${BASE}/`,
@@ -26,7 +44,30 @@ export const paths = {
   knowledge: (slug?: string | null) =>
     slug ? `${BASE}/knowledge/${encodeURIComponent(slug)}` : `${BASE}/knowledge`,
   settings: `${BASE}/settings`,
+  registry: `${BASE}/registry`,
+  records: `${BASE}/registry/records`,
+  /** The new-record form, optionally for a request handed over in custody. */
+  recordNew: (caseRef?: string | null) =>
+    caseRef
+      ? `${BASE}/registry/records/new?case=${encodeURIComponent(caseRef)}`
+      : `${BASE}/registry/records/new`,
+  /** A record; from the relatives desk with the confirmed inquiry, to write to that relative. */
+  record: (id: string, opts: { inquiry?: { id: string; ref: string } } = {}) =>
+    `${BASE}/registry/records/${encodeURIComponent(id)}${
+      opts.inquiry
+        ? `?inquiry=${encodeURIComponent(opts.inquiry.id)}&ref=${encodeURIComponent(opts.inquiry.ref)}`
+        : ''
+    }`,
+  facilities: `${BASE}/registry/facilities`,
+  batches: `${BASE}/registry/batches`,
+  relatives: `${BASE}/relatives`,
+  inquiry: (id: string) => `${BASE}/relatives/${encodeURIComponent(id)}`,
 } as const;
+
+/** One query-string parameter of the current address (the router itself matches paths only). */
+export function searchParam(name: string): string | null {
+  return new URLSearchParams(window.location.search).get(name);
+}
 
 export function parseRoute(pathname: string): Route {
   if (!pathname.startsWith(BASE)) return { name: 'notFound' };
@@ -34,6 +75,11 @@ export function parseRoute(pathname: string): Route {
   if (rest === '') return { name: 'queue' };
   const request = /^\/requests\/([^/]+)$/.exec(rest);
   if (request?.[1]) return { name: 'request', id: decodeURIComponent(request[1]) };
+  if (rest === '/registry/records/new') return { name: 'recordNew' };
+  const record = /^\/registry\/records\/([^/]+)$/.exec(rest);
+  if (record?.[1]) return { name: 'record', id: decodeURIComponent(record[1]) };
+  const inquiry = /^\/relatives\/([^/]+)$/.exec(rest);
+  if (inquiry?.[1]) return { name: 'inquiry', id: decodeURIComponent(inquiry[1]) };
   const article = /^\/knowledge\/([^/]+)$/.exec(rest);
   if (article?.[1]) return { name: 'knowledge', slug: decodeURIComponent(article[1]) };
   switch (rest) {
@@ -47,6 +93,16 @@ export function parseRoute(pathname: string): Route {
       return { name: 'knowledge', slug: null };
     case '/settings':
       return { name: 'settings' };
+    case '/registry':
+      return { name: 'registry' };
+    case '/registry/records':
+      return { name: 'records' };
+    case '/registry/facilities':
+      return { name: 'facilities' };
+    case '/registry/batches':
+      return { name: 'batches' };
+    case '/relatives':
+      return { name: 'relatives' };
     default:
       return { name: 'notFound' };
   }
@@ -71,12 +127,21 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, getPathname);
 }
 
+/** The query string (`?case=…`): pages that read a parameter re-mount when it changes. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, getSearch);
+}
+
+function getSearch(): string {
+  return window.location.search;
+}
+
 export function useRoute(): Route {
   return parseRoute(usePathname());
 }
 
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
-  if (to === window.location.pathname) return;
+  if (to === window.location.pathname + window.location.search) return;
   if (opts.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   window.scrollTo(0, 0);

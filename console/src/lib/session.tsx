@@ -120,3 +120,11 @@ export function canAdminister(user: User): boolean {
     hasPermission(user, 'settings.manage')
   );
 }
+
+/** Where a user starts: the queue for those who work it, else the registry, else the relatives desk. */
+export function homePath(user: User): string {
+  if (hasPermission(user, 'queue.read')) return paths.queue;
+  if (hasPermission(user, 'pow.read')) return paths.registry;
+  if (hasPermission(user, 'inquiry.read') || hasPermission(user, 'inquiry.create')) return paths.relatives;
+  return paths.knowledge();
+}

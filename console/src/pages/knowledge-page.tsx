@@ -13,6 +13,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getArticle, isApiError, listArticles } from '../api.ts';
@@ -44,7 +45,7 @@ function initialLanguage(uiLanguage: string): RequestLanguage {
     : 'ru';
 }
 
-export function categoryLabel(t: ReturnType<typeof useTranslation>['t'], c: string): string {
+export function categoryLabel(t: TFunction, c: string): string {
   return (ARTICLE_CATEGORIES as readonly string[]).includes(c)
     ? t(`knowledge.categories.${c as (typeof ARTICLE_CATEGORIES)[number]}`)
     : c;

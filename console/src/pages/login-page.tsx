@@ -1,5 +1,6 @@
 import { Alert, Button, Divider, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { browserSupportsWebAuthn, startAuthentication } from '@simplewebauthn/browser';
+import type { TFunction } from 'i18next';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import * as api from '../api.ts';
@@ -179,7 +180,7 @@ export function LoginPage({ notice }: { notice: LoginNotice | null }) {
   );
 }
 
-function noticeMessage(t: ReturnType<typeof useTranslation>['t'], notice: LoginNotice): string {
+function noticeMessage(t: TFunction, notice: LoginNotice): string {
   switch (notice) {
     case 'session_ended':
       return t('login.sessionEnded');
