@@ -12,9 +12,22 @@ export const FIND_STEPS = [
 export type FindStep = (typeof FIND_STEPS)[number];
 export const OPTIONAL_STEPS: readonly FindStep[] = ['fatherName', 'dateOfBirth'];
 
-export const BOT_FIND: Record<Language, Record<FindStep | 'intro' | 'done' | 'invalid' | 'skip', string>> = {
+/** Longest answer per step: a longer one is not a name but a message (it goes to the hotline instead). */
+export const STEP_MAX: Record<FindStep, number> = {
+  surname: 60,
+  firstNames: 60,
+  fatherName: 60,
+  dateOfBirth: 10,
+  yourName: 100,
+  relationship: 60,
+};
+
+type FindText = FindStep | 'intro' | 'done' | 'invalid' | 'skip' | 'notAName' | 'cancelled' | 'tooMany';
+
+export const BOT_FIND: Record<Language, Record<FindText, string>> = {
   ru: {
-    intro: 'Поиск человека в плену. Ответьте на несколько вопросов. Ответ придёт сюда после проверки.',
+    intro:
+      'Поиск человека в плену. Ответьте на несколько вопросов (/cancel — отменить). Ответ придёт сюда после проверки.',
     surname: 'Фамилия человека, которого вы ищете?',
     firstNames: 'Его имя?',
     fatherName: 'Отчество? (/skip — пропустить)',
@@ -24,6 +37,10 @@ export const BOT_FIND: Record<Language, Record<FindStep | 'intro' | 'done' | 'in
     done: 'Запрос принят. Мы проверим списки военнопленных и ответим здесь.',
     invalid: 'Не понял ответ. Попробуйте ещё раз.',
     skip: '/skip — пропустить',
+    notAName:
+      'Это похоже на сообщение, а не на имя. Поиск остановлен, а ваше сообщение передано операторам горячей линии — они ответят здесь.',
+    cancelled: 'Поиск отменён.',
+    tooMany: 'У вас уже есть несколько запросов о поиске. Дождитесь ответа на них.',
   },
   uk: {
     intro:
@@ -37,6 +54,10 @@ export const BOT_FIND: Record<Language, Record<FindStep | 'intro' | 'done' | 'in
     done: 'Запит прийнято. Ми перевіримо списки військовополонених і відповімо тут.',
     invalid: 'Не зрозумів відповідь. Спробуйте ще раз.',
     skip: '/skip — пропустити',
+    notAName:
+      'Це схоже на повідомлення, а не на ім’я. Пошук зупинено, а ваше повідомлення передано операторам гарячої лінії — вони відповідять тут.',
+    cancelled: 'Пошук скасовано.',
+    tooMany: 'У вас уже є кілька запитів про пошук. Дочекайтеся відповіді на них.',
   },
   en: {
     intro:
@@ -50,5 +71,9 @@ export const BOT_FIND: Record<Language, Record<FindStep | 'intro' | 'done' | 'in
     done: 'Inquiry received. We will check the list of prisoners of war and answer here.',
     invalid: 'I did not understand. Please try again.',
     skip: '/skip to skip',
+    notAName:
+      'That looks like a message, not a name. The search was stopped and your message was passed to the hotline operators; they will answer here.',
+    cancelled: 'Search cancelled.',
+    tooMany: 'You already have several search requests open. Please wait for their answers.',
   },
 };

@@ -168,6 +168,19 @@ export function createRelativesService(deps: {
         throw new AppError('validation_failed', 'The inquiry is incomplete', {
           issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
         });
+      const identityIndex = input.identity
+        ? vault.blindIndex('inquiry-identity:telegram', input.identity)
+        : null;
+      if (identityIndex) {
+        // One chat may have a few open searches, not an unlimited number.
+        const open = await db
+          .selectFrom('relative_inquiries')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('identity_index', '=', identityIndex)
+          .where('status', '=', 'open')
+          .executeTakeFirstOrThrow();
+        if (Number(open.n) >= 3) throw new AppError('rate_limited', 'Too many open inquiries from this chat');
+      }
       const id = randomUUID();
       const ref = `RI-${randomBytes(4).toString('hex').toUpperCase()}`;
       const receiptCode = input.channel === 'web' ? generateReceiptCode() : null;
@@ -180,9 +193,7 @@ export function createRelativesService(deps: {
           language: input.language,
           query_enc: vault.encrypt(JSON.stringify(parsed.data), 'relative_inquiries.query'),
           receipt_lookup: receiptCode ? receiptLookup(receiptCode) : null,
-          identity_index: input.identity
-            ? vault.blindIndex('inquiry-identity:telegram', input.identity)
-            : null,
+          identity_index: identityIndex,
           identity_enc: input.identity ? vault.encrypt(input.identity, 'relative_inquiries.identity') : null,
           status: 'open',
           matched_record_id: null,

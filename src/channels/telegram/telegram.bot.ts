@@ -13,7 +13,7 @@ import type { Log } from '../../log.ts';
 import { partialDate } from '../../pow/record.ts';
 import { validateAnswer } from '../../protocol/answers.ts';
 import type { ProtocolService, StepView } from '../../protocol/protocol.service.ts';
-import { BOT_FIND, FIND_STEPS, type FindStep, OPTIONAL_STEPS } from '../../relatives/bot-texts.ts';
+import { BOT_FIND, FIND_STEPS, type FindStep, OPTIONAL_STEPS, STEP_MAX } from '../../relatives/bot-texts.ts';
 import type { RelativesService } from '../../relatives/relatives.service.ts';
 import type { Attachment } from '../channel.ts';
 import { checkAudio, stripImage } from '../media.ts';
@@ -207,6 +207,7 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
 
   bot.command('start', (ctx) =>
     withState(ctx, async (_chatId, state) => {
+      delete state.find;
       await say(ctx, state, t(lang(state), 'bot.choose_language'), languageKeyboard());
     }),
   );
@@ -236,7 +237,18 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
     if (!f || !deps.relatives) return;
     const l = lang(state);
     const m = BOT_FIND[l];
-    const value = raw.trim().slice(0, 200);
+    const value = raw.trim();
+    // A sentence, not a name: it may be someone who wants to surrender. It must not end up in the
+    // relatives desk (server tier): it goes to the hotline's sealed intake and the search stops.
+    const looksLikeMessage =
+      f.step === 'dateOfBirth'
+        ? value.length > 40
+        : value.length > STEP_MAX[f.step] || /[0-9?!]/.test(value) || value.split(/\s+/).length > 4;
+    if (raw !== '/skip' && looksLikeMessage) {
+      delete state.find;
+      await toIntake(ctx, chatId, state, value.slice(0, LIMITS.body));
+      return say(ctx, state, m.notAName);
+    }
     if (raw === '/skip') {
       if (!OPTIONAL_STEPS.includes(f.step)) return say(ctx, state, m.invalid);
     } else if (!value || (f.step === 'dateOfBirth' && !partialDate.safeParse(value).success)) {
@@ -249,22 +261,35 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
     }
     const d = f.data;
     delete state.find;
-    await deps.relatives.create({
-      channel: 'telegram',
-      language: l,
-      identity: chatId,
-      query: {
-        sought: {
-          surname: d.surname ?? '',
-          firstNames: d.firstNames ?? '',
-          ...(d.fatherName ? { fatherName: d.fatherName } : {}),
-          ...(d.dateOfBirth ? { dateOfBirth: d.dateOfBirth } : {}),
+    try {
+      await deps.relatives.create({
+        channel: 'telegram',
+        language: l,
+        identity: chatId,
+        query: {
+          sought: {
+            surname: d.surname ?? '',
+            firstNames: d.firstNames ?? '',
+            ...(d.fatherName ? { fatherName: d.fatherName } : {}),
+            ...(d.dateOfBirth ? { dateOfBirth: d.dateOfBirth } : {}),
+          },
+          relative: { name: d.yourName ?? '', relationship: d.relationship ?? '' },
         },
-        relative: { name: d.yourName ?? '', relationship: d.relationship ?? '' },
-      },
-    });
+      });
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'rate_limited') return say(ctx, state, m.tooMany);
+      throw e;
+    }
     await say(ctx, state, m.done);
   }
+
+  bot.command('cancel', (ctx) =>
+    withState(ctx, async (_chatId, state) => {
+      if (!state.find) return;
+      delete state.find;
+      await say(ctx, state, BOT_FIND[lang(state)].cancelled);
+    }),
+  );
 
   bot.command('find', (ctx) =>
     withState(ctx, async (_chatId, state) => {
@@ -303,6 +328,7 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
     withState(ctx, async (_chatId, state) => {
       const l = ctx.match[1];
       if (isLanguage(l)) state.lang = l;
+      delete state.find;
       await ctx.answerCallbackQuery();
       await say(ctx, state, t(lang(state), 'bot.choose_category'), categoryKeyboard(lang(state)));
     }),
@@ -312,6 +338,7 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
     withState(ctx, async (_chatId, state) => {
       const c = CALLER_CATEGORIES.find((x) => x === ctx.match[1]);
       if (c) state.category = c;
+      delete state.find;
       await ctx.answerCallbackQuery();
       await say(ctx, state, t(lang(state), 'bot.ready'));
     }),

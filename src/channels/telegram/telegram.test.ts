@@ -193,7 +193,35 @@ describe('telegram', () => {
       expect((await deliver(fake.userSends(chat, answer))).statusCode).toBe(200);
       await says(next);
     }
+    // Someone who starts a search and then writes that they want to surrender: the message goes to the
+    // hotline's sealed intake, never into the relatives desk.
+    const other = { id: 700778, first_name: 'Soldier' };
+    await deliver(fake.userSends(other, '/find'));
+    await fake.waitForSent(
+      (c) => String(c.params.chat_id) === String(other.id) && String(c.params.text).includes('/cancel'),
+    );
+    await deliver(fake.userSends(other, 'Я хочу сдаться, нахожусь у посёлка Н., позиция 3, завтра утром'));
+    await fake.waitForSent(
+      (c) =>
+        String(c.params.chat_id) === String(other.id) &&
+        String(c.params.text).includes('передано операторам'),
+    );
+    const thread = await until(() => threadOf(other.id));
+    const opened = await ctx.app.inject({
+      method: 'GET',
+      url: `/api/requests/${thread}`,
+      headers: s.headers,
+    });
+    expect(opened.json().messages[0].body).toContain('Я хочу сдаться');
+    // /cancel stops a search without filing anything.
+    await deliver(fake.userSends(other, '/find'));
+    await deliver(fake.userSends(other, '/cancel'));
+    await fake.waitForSent(
+      (c) => String(c.params.chat_id) === String(other.id) && c.params.text === 'Поиск отменён.',
+    );
+
     const inquiries = await ctx.core.relatives.list(admin.id, { status: 'open', limit: 10, offset: 0 });
+    expect(JSON.stringify(inquiries.items)).not.toContain('сдаться');
     const inquiry = inquiries.items.find((i) => i.channel === 'telegram');
     expect(inquiry?.sought).toEqual({ surname: 'Kovalyov', firstNames: 'Dmitriy', dateOfBirth: '1994' });
     const full = await ctx.core.relatives.get(admin.id, inquiry?.id as string);
