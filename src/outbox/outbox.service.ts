@@ -155,7 +155,7 @@ export function createOutbox(deps: {
         .where('id', '=', row.id)
         .execute();
       if (row.thread_id === null) {
-        // An answer to a relative's inquiry: the registrar sees the failure on the inquiry.
+        // An answer to a relative's inquiry: the registrar sees the failure on the inquiry (`delivery`).
         await deps.audit.append(
           {
             actorType: 'system',

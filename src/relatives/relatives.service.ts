@@ -290,6 +290,19 @@ export function createRelativesService(deps: {
           return { candidates: c, ambiguous: isAmbiguous(c) };
         })()),
         templates: answerTemplates(r.language as Language, query),
+        // Answers sent on Telegram: did they arrive? (A failure is for the registrar to follow up.)
+        delivery: (
+          await db
+            .selectFrom('outbox')
+            .select(['status', 'last_error', 'sent_at'])
+            .where('inquiry_id', '=', id)
+            .orderBy('created_at')
+            .execute()
+        ).map((o) => ({
+          status: o.status,
+          error: o.last_error,
+          sentAt: o.sent_at ? new Date(o.sent_at).toISOString() : null,
+        })),
         letters: await lettersOfInquiry(id),
       };
     },

@@ -237,6 +237,8 @@ describe('telegram', () => {
         .sentTo(chat.id, 'sendMessage')
         .some((c) => c.params.text === 'Ваш сын жив и находится в плену.');
     });
+    const after = await ctx.core.relatives.get(admin.id, inquiry?.id as string);
+    expect(after.delivery).toEqual([expect.objectContaining({ status: 'sent', error: null })]);
   });
 
   it('refuses forged webhooks and ignores replayed ones', async () => {
