@@ -138,6 +138,9 @@ export async function createCore(deps: {
     clock,
     decryptIdentity: registry.decryptIdentity,
   });
+  // The notification signing key exists from the first start, so that it can be published before the
+  // first batch (receivers pin it).
+  await batches.ensureSigningKey();
   const relatives = createRelativesService({ db, vault, audit, clock, registry, outbox });
   return {
     db,

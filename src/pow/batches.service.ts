@@ -273,37 +273,41 @@ export function createBatchesService(deps: {
   const { db, vault, audit, clock } = deps;
 
   /** The active signing key, created on first use (its secret half is server-tier encrypted). */
-  async function signingKey(): Promise<{ id: string; secret: ReturnType<typeof createPrivateKey> }> {
-    let row = await db
-      .selectFrom('signing_keys')
-      .selectAll()
-      .where('retired_at', 'is', null)
-      .orderBy('created_at', 'desc')
-      .executeTakeFirst();
-    if (!row) {
+  /** Creates the first signing key once, across instances (advisory lock); public reads never decrypt. */
+  async function ensureSigningKey(): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${BUILD_LOCK + 1})`.execute(trx);
+      const exists = await trx
+        .selectFrom('signing_keys')
+        .select('id')
+        .where('retired_at', 'is', null)
+        .executeTakeFirst();
+      if (exists) return;
       const { publicKey, privateKey } = generateKeyPairSync('ed25519');
       const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
-      const id = keyIdOf(raw);
       const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-      await db
+      await trx
         .insertInto('signing_keys')
         .values({
-          id,
+          id: keyIdOf(raw),
           public_key: raw,
           secret_key_enc: vault.encrypt(pkcs8.toString('base64'), 'signing_keys.secret'),
           created_at: clock.now(),
           retired_at: null,
         })
-        .onConflict((oc) => oc.doNothing())
         .execute();
       pkcs8.fill(0);
-      row = await db
-        .selectFrom('signing_keys')
-        .selectAll()
-        .where('retired_at', 'is', null)
-        .orderBy('created_at', 'desc')
-        .executeTakeFirstOrThrow();
-    }
+    });
+  }
+
+  async function signingKey(): Promise<{ id: string; secret: ReturnType<typeof createPrivateKey> }> {
+    await ensureSigningKey();
+    const row = await db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .where('retired_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
     const der = Buffer.from(vault.decrypt(row.secret_key_enc, 'signing_keys.secret'), 'base64');
     const secret = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     der.fill(0);
@@ -369,8 +373,9 @@ export function createBatchesService(deps: {
   }
 
   return {
+    ensureSigningKey,
+
     async publicKeys() {
-      await signingKey(); // so that a fresh installation publishes its key before the first batch
       const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute();
       return rows.map((k) => ({
         id: k.id,

@@ -150,13 +150,19 @@ describe('relatives desk, web (no JavaScript)', () => {
     expect(page.body).toContain('action="/find/letter"');
 
     // A letter to the prisoner (art. 71): waiting, then delivered and logged in his welfare log.
-    const sent = await ctx.app.inject({
-      method: 'POST',
-      url: '/find/letter',
-      ...form({ code, lang: 'ru', letter: 'Сынок, мы тебя ждём.' }),
-    });
+    const letterForm = {
+      code,
+      lang: 'ru',
+      letter: 'Сынок, мы тебя ждём.',
+      token: hiddenField(page.body, 'token'),
+    };
+    const sent = await ctx.app.inject({ method: 'POST', url: '/find/letter', ...form(letterForm) });
     expect(sent.statusCode).toBe(200);
     expect(sent.body).toContain('ожидает передачи');
+    // Refreshing the page (the same post again) does not send it twice.
+    const again2 = await ctx.app.inject({ method: 'POST', url: '/find/letter', ...form(letterForm) });
+    expect(again2.statusCode).toBe(400);
+    expect(again2.body).toContain('Сынок, мы тебя ждём.'); // the draft is kept
     let rec = (await api(registrar, 'GET', `/api/pow/records/${held.id}`)).json().item;
     const letter = rec.letters.find((l: { body: string }) => l.body === 'Сынок, мы тебя ждём.');
     expect(letter.status).toBe('received');

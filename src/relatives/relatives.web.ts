@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FormTokens } from '../channels/web/form-token.ts';
@@ -249,7 +250,7 @@ function answerPage(
   lang: Language,
   code: string,
   q: Inquiry,
-  opts: { notice?: Msg; error?: Msg; draft?: string } = {},
+  opts: { notice?: Msg; error?: Msg; draft?: string; token?: string } = {},
 ) {
   const m = T[lang];
   return layout(
@@ -274,7 +275,8 @@ ${
 ${opts.error ? html`<div class="alert" role="alert">${m[opts.error]}</div>` : ''}
 <form method="post" action="/find/letter" accept-charset="utf-8" autocomplete="off">
   <input type="hidden" name="lang" value="${lang}">
-  <input type="hidden" name="code" value="${code}">
+    <input type="hidden" name="code" value="${code}">
+  <input type="hidden" name="token" value="${opts.token ?? ''}">
   <label for="letter">${m.letter}</label>
   <textarea id="letter" name="letter" rows="8" maxlength="${LETTER_MAX}" required>${opts.draft ?? ''}</textarea>
   <button type="submit">${m.send}</button>
@@ -296,6 +298,7 @@ const ZFind = z.object({
   ...(Object.fromEntries(FIELDS.map((f) => [f, str(MAX[f])])) as Record<Field, ReturnType<typeof str>>),
 });
 const ZCode = z.object({
+  token: z.string().max(64).optional(),
   lang: z.string().max(8).optional(),
   code: z.string().max(128).optional(),
   letter: str(LETTER_MAX),
@@ -332,6 +335,19 @@ export function registerRelativesWeb(
   const lookups = createRateLimiter({ capacity: 300, refillPerSecond: 5, clock });
   const perCode = createRateLimiter({ capacity: 30, refillPerSecond: 30 / 3600, clock });
 
+  /** Form tokens are single-use: claiming the nonce fails on a replayed (or refreshed) post. */
+  async function claim(nonce: { nonce: Buffer; expiresAt: Date }): Promise<boolean> {
+    const claimed = await deps.db
+      .insertInto('form_nonces')
+      .values({ nonce: nonce.nonce, expires_at: nonce.expiresAt })
+      .onConflict((oc) => oc.doNothing())
+      .returning('nonce')
+      .executeTakeFirst();
+    return claimed !== undefined;
+  }
+  // The per-code budget is keyed by a hash of the code, so the code itself is not kept in memory.
+  const codeKey = (code: string) => createHash('sha256').update(`find:${code}`).digest('base64');
+
   app.get('/find', async (req, reply) => send(reply, 200, findPage(langOf(req), formTokens.issue())));
 
   app.post('/find', async (req, reply) => {
@@ -353,14 +369,7 @@ export function registerRelativesWeb(
       reply.header('retry-after', String(budget.retryAfter('global')));
       return again(429, 'busy');
     }
-    // The token is single-use: claiming its nonce fails on a replayed post.
-    const claimed = await deps.db
-      .insertInto('form_nonces')
-      .values({ nonce: nonce.nonce, expires_at: nonce.expiresAt })
-      .onConflict((oc) => oc.doNothing())
-      .returning('nonce')
-      .executeTakeFirst();
-    if (!claimed) return again(400, 'badToken');
+    if (!(await claim(nonce))) return again(400, 'badToken');
     const out = await relatives.create({
       channel: 'web',
       language: lang,
@@ -384,14 +393,14 @@ export function registerRelativesWeb(
   async function withInquiry(
     req: FastifyRequest,
     reply: FastifyReply,
-    then: (code: string, lang: Language, q: Inquiry, letter: string) => Promise<unknown>,
+    then: (code: string, lang: Language, q: Inquiry, letter: string, token?: string) => Promise<unknown>,
   ) {
     const form = parse(ZCode, req.body);
     const lang = langOf(req, form.lang);
     const code = normalizeReceiptCode(form.code ?? '');
     if (!code) return send(reply, lookups.take('global') ? 404 : 429, codeForm(lang, 'notFound'));
-    if (!perCode.take(code)) {
-      reply.header('retry-after', String(perCode.retryAfter(code)));
+    if (!perCode.take(codeKey(code))) {
+      reply.header('retry-after', String(perCode.retryAfter(codeKey(code))));
       return send(reply, 429, codeForm(lang, 'busy'));
     }
     const q = await relatives.readByReceipt(code);
@@ -399,33 +408,37 @@ export function registerRelativesWeb(
       if (!lookups.take('global')) return send(reply, 429, codeForm(lang, 'busy'));
       return send(reply, 404, codeForm(lang, 'notFound'));
     }
-    return then(code, lang, q, form.letter);
+    return then(code, lang, q, form.letter, form.token);
   }
 
+  const page = (lang: Language, code: string, q: Inquiry, opts: Parameters<typeof answerPage>[3] = {}) =>
+    answerPage(lang, code, q, { ...opts, token: formTokens.issue() });
+
   app.post('/find/answer', async (req, reply) =>
-    withInquiry(req, reply, async (code, lang, q) => send(reply, 200, answerPage(lang, code, q))),
+    withInquiry(req, reply, async (code, lang, q) => send(reply, 200, page(lang, code, q))),
   );
 
   app.post('/find/letter', async (req, reply) =>
-    withInquiry(req, reply, async (code, lang, q, letter) => {
+    withInquiry(req, reply, async (code, lang, q, letter, token) => {
       if (!letter || letter.length > LETTER_MAX)
         return send(
           reply,
           400,
-          answerPage(lang, code, q, {
-            error: letter ? 'tooLong' : 'required',
-            draft: letter.slice(0, LETTER_MAX),
-          }),
+          page(lang, code, q, { error: letter ? 'tooLong' : 'required', draft: letter.slice(0, LETTER_MAX) }),
         );
+      // A refreshed or replayed post must not send the letter twice.
+      const nonce = formTokens.verify(token);
+      if (!nonce || !(await claim(nonce)))
+        return send(reply, 400, page(lang, code, q, { error: 'badToken', draft: letter }));
       try {
         await relatives.letterFromRelative(q.id, letter);
       } catch (e) {
         if (e instanceof AppError && (e.code === 'conflict' || e.code === 'rate_limited'))
-          return send(reply, e.status, answerPage(lang, code, q, { error: 'busy', draft: letter }));
+          return send(reply, e.status, page(lang, code, q, { error: 'busy', draft: letter }));
         throw e;
       }
       const after = (await relatives.readByReceipt(code)) ?? q;
-      return send(reply, 200, answerPage(lang, code, after, { notice: 'sent' }));
+      return send(reply, 200, page(lang, code, after, { notice: 'sent' }));
     }),
   );
 }
