@@ -62,11 +62,18 @@ function verifyBatchFiles(args: string[]): number {
   }
   const sig = JSON.parse(readFileSync(sigFile, 'utf8')) as { keyId?: string; signature?: string };
   const keys = JSON.parse(readFileSync(values.keys, 'utf8')) as {
-    keys?: Array<{ id: string; publicKey: string }>;
+    keys?: Array<{ id: string; publicKey: string; retiredAt?: string | null }>;
   };
   const key = keys.keys?.find((k) => k.id === sig.keyId);
   if (!key || !sig.signature) {
     out(`NOT VERIFIED: no published key ${sig.keyId ?? '(none)'}`);
+    return 1;
+  }
+  // A key retired before the batch was made cannot have signed it legitimately.
+  const createdAt = (JSON.parse(readFileSync(file, 'utf8')) as { batch?: { createdAt?: string } }).batch
+    ?.createdAt;
+  if (key.retiredAt && (!createdAt || createdAt > key.retiredAt)) {
+    out(`NOT VERIFIED: key ${key.id} was retired on ${key.retiredAt}, before this batch`);
     return 1;
   }
   const ok = verifyBatch(
