@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -220,6 +224,44 @@ describe('notification batches', () => {
       }),
       { numRuns: 300 },
     );
+    // What a receiver runs: the CLI with the published keys file and the detached signature.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wf-batch-'));
+    try {
+      writeFileSync(path.join(dir, 'b.json'), d.bytes);
+      writeFileSync(path.join(dir, 'keys.json'), res.body);
+      writeFileSync(
+        path.join(dir, 'b.json.sig'),
+        JSON.stringify({ algorithm: 'Ed25519', keyId: d.keyId, signature: d.signature.toString('base64') }),
+      );
+      const cli = (file: string) =>
+        spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'src/cli.ts',
+            'batch',
+            'verify',
+            file,
+            path.join(dir, 'b.json.sig'),
+            '--keys',
+            path.join(dir, 'keys.json'),
+          ],
+          { encoding: 'utf8' },
+        );
+      const ok = cli(path.join(dir, 'b.json'));
+      expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('OK:');
+      const tampered = Buffer.from(d.bytes);
+      const at = tampered.indexOf('"ref"') + 10;
+      tampered[at] = (tampered[at] as number) ^ 1;
+      writeFileSync(path.join(dir, 'x.json'), tampered);
+      const bad = cli(path.join(dir, 'x.json'));
+      expect(bad.status).toBe(1);
+      expect(bad.stdout).toContain('NOT VERIFIED');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     // Appending or dropping a byte breaks it too, and so does another key.
     expect(verifyBatch(Buffer.concat([d.bytes, Buffer.from(' ')]), d.signature, pub)).toBe(false);
     expect(verifyBatch(d.bytes.subarray(1), d.signature, pub)).toBe(false);
