@@ -854,6 +854,12 @@ export interface InquiryDetail {
   candidates: InquiryCandidate[];
   templates: Record<AnswerKind, string>;
   letters: Array<Omit<PowLetter, 'inquiryId'>>;
+  /** Telegram answers: the outbox delivery of each message sent to the relative. */
+  delivery?: Array<{
+    status: 'pending' | 'sending' | 'sent' | 'failed';
+    error: string | null;
+    sentAt: string | null;
+  }>;
 }
 
 export interface NewInquiry {

@@ -71,7 +71,7 @@ export function AppHeader({ onShowShortcuts }: { onShowShortcuts: () => void }) 
         ))}
       </nav>
       <div className="wf-header-right">
-        {/* Live updates and notifications are about requests: only for those who work the queue. */}
+        {/* Live updates are about requests: only for those who work the queue. */}
         {queue && (
           <>
             <Tooltip label={live === 'live' ? t('header.liveTitle') : t('header.offlineTitle')}>
@@ -85,9 +85,10 @@ export function AppHeader({ onShowShortcuts }: { onShowShortcuts: () => void }) 
                 {live === 'live' ? t('header.live') : t('header.offline')}
               </Badge>
             </Tooltip>
-            <NotificationsBell />
           </>
         )}
+        {/* Notices: request events for the queue, deadline alarms for the registry. */}
+        {(queue || hasPermission(user, 'pow.read')) && <NotificationsBell />}
         <div className="wf-user" data-testid="whoami">
           <span className="wf-user-email" title={t('header.signedInAs', { email: user.email })}>
             {user.email}

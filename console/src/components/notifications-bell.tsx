@@ -51,6 +51,17 @@ export function describeNotification(t: TFunction, n: OperatorNotification): { t
           : t('notifications.text.delivery_failed_plain'),
       };
     }
+    case 'registry_overdue': {
+      const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+      return {
+        title: t('notifications.kinds.registry_overdue'),
+        text: t('notifications.text.registry_overdue', {
+          cards: num(n.details.captureCards),
+          reports: num(n.details.healthReports),
+          notify: n.details.notificationsOverdue ? t('notifications.text.registry_overdue_notify') : '',
+        }),
+      };
+    }
     default:
       return { title: n.kind, text: '' };
   }

@@ -409,11 +409,15 @@ export const en = {
     markRead: 'Mark read',
     markReadOne: 'Mark “{{title}}” as read',
     kinds: {
+      registry_overdue: 'Registry deadlines overdue',
       meeting_window_soon: 'Meeting window soon',
       moved_unreachable: 'Moved to unreachable',
       delivery_failed: 'Reply not delivered',
     },
     text: {
+      registry_overdue:
+        'Overdue: {{cards}} capture cards (art. 70), {{reports}} health reports (art. 122){{notify}}. See the registry dashboard.',
+      registry_overdue_notify: '; notifications to the ICRC not sent in time',
       meeting_window_soon: 'The agreed meeting window opens soon. Be ready to support the requester.',
       moved_unreachable: 'No word from the requester for {{days}} days: the case was moved to “Unreachable”.',
       moved_unreachable_plain: 'The requester went silent: the case was moved to “Unreachable”.',
@@ -1266,6 +1270,12 @@ export const en = {
       },
       pick: 'Choose {{ref}}',
       likely: 'Likely',
+      delivery: {
+        pending: 'Telegram: waiting to be sent',
+        sending: 'Telegram: sending',
+        sent: 'Telegram: delivered',
+        failed: 'Telegram: not delivered ({{error}}) — reach the relative another way',
+      },
       answerTitle: 'Answer',
       kind: 'Answer',
       record: 'Confirmed record',

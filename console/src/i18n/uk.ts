@@ -413,11 +413,15 @@ export const uk: Catalogue = {
     markRead: 'Позначити прочитаним',
     markReadOne: 'Позначити «{{title}}» прочитаним',
     kinds: {
+      registry_overdue: 'Прострочені строки реєстру',
       meeting_window_soon: 'Скоро вікно зустрічі',
       moved_unreachable: 'Переведено в «Немає зв’язку»',
       delivery_failed: 'Відповідь не доставлено',
     },
     text: {
+      registry_overdue:
+        'Прострочено: облікових карток (ст. 70) — {{cards}}, звітів про здоров’я (ст. 122) — {{reports}}{{notify}}. Див. панель реєстру.',
+      registry_overdue_notify: '; повідомлення МКЧХ не надіслано вчасно',
       meeting_window_soon:
         'Незабаром відкривається погоджене вікно зустрічі. Будьте готові підтримати заявника.',
       moved_unreachable: 'Заявник мовчить {{days}} дн.: справу переведено в «Немає зв’язку».',
@@ -1271,6 +1275,12 @@ export const uk: Catalogue = {
       },
       pick: 'Обрати {{ref}}',
       likely: 'Ймовірно',
+      delivery: {
+        pending: 'Telegram: очікує надсилання',
+        sending: 'Telegram: надсилається',
+        sent: 'Telegram: доставлено',
+        failed: 'Telegram: не доставлено ({{error}}) — зв’яжіться з родичем інакше',
+      },
       answerTitle: 'Відповідь',
       kind: 'Відповідь',
       record: 'Підтверджений запис',

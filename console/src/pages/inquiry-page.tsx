@@ -225,6 +225,18 @@ function AnsweredInquiry({ inquiry: q }: { inquiry: InquiryDetail }) {
       <Text size="sm" className="wf-pre wf-answer-text" lang={q.language}>
         {q.answer.text}
       </Text>
+      {q.delivery?.map((d, i) => (
+        <Text
+          // biome-ignore lint/suspicious/noArrayIndexKey: deliveries have no id of their own and never reorder
+          key={i}
+          size="xs"
+          c={d.status === 'failed' ? 'red' : 'dimmed'}
+          data-testid="inquiry-delivery"
+          data-status={d.status}
+        >
+          {t(`relatives.inquiry.delivery.${d.status}`, { error: d.error ?? '' })}
+        </Text>
+      ))}
       {q.answer.kind === 'found' && q.matchedRecord && (
         <Stack gap="xs">
           <Title order={3} size="h6">
