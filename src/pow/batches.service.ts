@@ -630,7 +630,8 @@ export function createBatchesService(deps: {
       input: { method: string; reference: string; deliveredAt?: string },
     ) {
       const at = input.deliveredAt ? new Date(input.deliveredAt) : clock.now();
-      if (Number.isNaN(at.getTime()) || at > clock.now())
+      const built = await load(id);
+      if (Number.isNaN(at.getTime()) || at > clock.now() || at < new Date(built.created_at))
         throw new AppError('validation_failed', 'Delivery time is invalid or in the future', {
           field: 'deliveredAt',
         });

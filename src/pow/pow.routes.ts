@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
+import { can } from '../auth/policies.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
@@ -171,7 +172,11 @@ export function registerPowRoutes(
         response: { 200: ZAny },
       },
     },
-    async (req) => ({ item: await registry.getRecord(req.session!.user.id, req.params.id) }),
+    async (req) => ({
+      item: await registry.getRecord(req.session!.user.id, req.params.id, {
+        private: can(req.session!.user.role, 'pow.write'),
+      }),
+    }),
   );
   r.put(
     '/api/pow/records/:id',

@@ -744,7 +744,11 @@ export function createRegistryService(deps: PowDeps) {
     },
 
     /** One record with its events, card duties, welfare and letters. Every read is audited. */
-    async getRecord(actorId: string, id: string) {
+    /**
+     * `opts.private: false` (liaisons) leaves out the welfare notes and letters: notifications need
+     * the record and its events, not the prisoner's correspondence.
+     */
+    async getRecord(actorId: string, id: string, opts: { private?: boolean } = {}) {
       const r = await db.selectFrom('pow_records').selectAll().where('id', '=', id).executeTakeFirst();
       if (!r) throw new AppError('not_found', 'No such record');
       const [events, duties, welfare, letters] = await Promise.all([
@@ -821,7 +825,8 @@ export function createRegistryService(deps: PowDeps) {
           kind: w.kind,
           occurredOn: w.occurred_on,
           quantity: w.quantity,
-          notes: w.notes_enc ? vault.decrypt(w.notes_enc, 'pow_welfare.notes') : null,
+          notes:
+            w.notes_enc && opts.private !== false ? vault.decrypt(w.notes_enc, 'pow_welfare.notes') : null,
           letterId: w.letter_id,
         })),
         correspondence: await this.correspondence(id),
@@ -840,7 +845,7 @@ export function createRegistryService(deps: PowDeps) {
           channel: q.channel,
           answeredAt: q.answered_at ? new Date(q.answered_at).toISOString() : null,
         })),
-        letters: letters.map((l) => ({
+        letters: (opts.private === false ? [] : letters).map((l) => ({
           id: l.id,
           direction: l.direction,
           kind: l.kind,
@@ -971,9 +976,11 @@ export function createRegistryService(deps: PowDeps) {
         .set({ sent_on: sentOn, sent_by: actorId })
         .where('id', '=', dutyId)
         .where('sent_on', 'is', null)
+        // Not before the arrival, transfer or admission it is for.
+        .where('event_on', '<=', sentOn)
         .returning('record_id')
         .executeTakeFirst();
-      if (!r) throw new AppError('not_found', 'No such open capture-card duty');
+      if (!r) throw new AppError('not_found', 'No such open capture-card duty on or before that date');
       await audit.append({
         actorType: 'operator',
         actorId,

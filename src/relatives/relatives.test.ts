@@ -172,6 +172,11 @@ describe('relatives desk, web (no JavaScript)', () => {
     rec = (await api(registrar, 'GET', `/api/pow/records/${held.id}`)).json().item;
     expect(rec.welfare.map((w: { kind: string }) => w.kind)).toContain('letter_received');
 
+    // A liaison sees the record but not the prisoner's correspondence.
+    const liaison = await login(ctx, await createOperator(ctx, 'liaison'));
+    const seen = (await api(liaison, 'GET', `/api/pow/records/${held.id}`)).json().item;
+    expect(seen.letters).toEqual([]);
+    expect(JSON.stringify(seen)).not.toContain('Сынок');
     // A letter for a record that does not exist is a 404, not a crash.
     const nowhere = await api(
       registrar,
