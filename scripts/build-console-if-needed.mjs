@@ -16,7 +16,12 @@ function newest(dir) {
 }
 
 if (!existsSync(path.join(root, 'console', 'index.html'))) process.exit(0);
-const sources = [path.join(root, 'console'), path.join(root, 'vite.config.ts')].filter(existsSync);
+// The console also bundles the server's transliteration (src/relatives/match/translit.ts).
+const sources = [
+  path.join(root, 'console'),
+  path.join(root, 'vite.config.ts'),
+  path.join(root, 'src', 'relatives', 'match', 'translit.ts'),
+].filter(existsSync);
 const srcTime = Math.max(
   ...sources.map((s) => (statSync(s).isDirectory() ? newest(s) : statSync(s).mtimeMs)),
 );
