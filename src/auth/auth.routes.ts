@@ -40,6 +40,8 @@ function relyingParty(req: FastifyRequest, publicOrigin: string | undefined): Re
   return { origin, rpID: new URL(origin).hostname };
 }
 
+const DEVICE_COOKIE = 'wf_device';
+
 export function registerAuthRoutes(
   app: FastifyInstance,
   deps: {
@@ -55,6 +57,12 @@ export function registerAuthRoutes(
   const cookieOpts = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: deps.secureCookies };
   const loginResponse = (result: LoginResult, reply: FastifyReply) => {
     reply.setCookie(SESSION_COOKIE, result.token, { ...cookieOpts, expires: result.expiresAt });
+    // Only the login routes read it; it names no one (random + MAC) and lasts half a year.
+    reply.setCookie(DEVICE_COOKIE, result.deviceToken, {
+      ...cookieOpts,
+      path: '/api/auth/login',
+      maxAge: 180 * 86_400,
+    });
     return {
       user: { ...result.user, permissions: [...permissionsOf(result.user.role)] },
       csrfToken: result.csrfToken,
@@ -78,7 +86,10 @@ export function registerAuthRoutes(
       },
     },
     async (req, reply) =>
-      loginResponse(await sessions.login(req.body.email, req.body.password, req.body.totp), reply),
+      loginResponse(
+        await sessions.login(req.body.email, req.body.password, req.body.totp, req.cookies[DEVICE_COOKIE]),
+        reply,
+      ),
   );
 
   r.post(
@@ -100,6 +111,7 @@ export function registerAuthRoutes(
         req.body.email,
         req.body.password,
         relyingParty(req, deps.publicOrigin),
+        req.cookies[DEVICE_COOKIE],
       );
       return { ticket: r.ticket, options: r.options as unknown as Record<string, unknown> };
     },

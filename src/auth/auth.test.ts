@@ -82,6 +82,46 @@ describe('login', () => {
     await login(ctx, victim);
   });
 
+  it('junk attempts against a known e-mail do not lock out its owner on a browser they used before', async () => {
+    const victim = await createOperator(ctx, 'operator');
+    ctx.clock.advance(30_000);
+    const first = await loginWith(
+      victim.email,
+      victim.password,
+      totpCode(victim.totpSecret, ctx.clock.now()),
+    );
+    expect(first.statusCode).toBe(200);
+    const device = first.cookies.find((c) => c.name === 'wf_device');
+    expect(device).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/auth/login' });
+    // The adversary hammers the account without the device cookie: throttled.
+    for (let i = 0; i < 8; i++) await loginWith(victim.email, 'junk password', '000000');
+    ctx.clock.advance(30_000);
+    expect(
+      (await loginWith(victim.email, victim.password, totpCode(victim.totpSecret, ctx.clock.now())))
+        .statusCode,
+    ).toBe(429);
+    // A device cookie of another account, or a forged one, buys nothing.
+    const other = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      cookies: { wf_device: 'AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA' },
+      payload: { email: victim.email, password: 'junk', totp: '000000' },
+    });
+    expect(other.statusCode).toBe(429);
+    // The owner, with the cookie of their browser, still gets in.
+    const owner = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      cookies: { wf_device: device?.value as string },
+      payload: {
+        email: victim.email,
+        password: victim.password,
+        totp: totpCode(victim.totpSecret, ctx.clock.now()),
+      },
+    });
+    expect(owner.statusCode, owner.body).toBe(200);
+  });
+
   it('rejects malformed login bodies with 400, not 500', async () => {
     const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 5 } });
     expect(res.statusCode).toBe(400);

@@ -5,7 +5,7 @@ import { sessionWrapKey, unwrapWithKey, wrapWithKey } from '../crypto/sealed.ts'
 import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import type { RateLimiter } from '../lib/rate-limit.ts';
+import { createRateLimiter, type RateLimiter } from '../lib/rate-limit.ts';
 import { verifyPassword } from './password.ts';
 import { isRole, type Role } from './roles.ts';
 import { matchTotpStep } from './totp.ts';
@@ -30,6 +30,8 @@ export interface Session {
 export interface LoginResult {
   token: string;
   csrfToken: string;
+  /** The known-device token for this account (cookie `wf_device`): its own login throttle. */
+  deviceToken: string;
   user: SessionUser;
   expiresAt: Date;
 }
@@ -48,6 +50,24 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
 
 export function createSessionsService(deps: SessionsDeps) {
   const { db, vault, audit, clock, users, loginThrottle } = deps;
+  // Known devices (OWASP "device cookies"): someone who logged in from this browser before gets a
+  // throttle bucket of their own, so junk attempts against a known e-mail cannot lock its owner out.
+  const deviceThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
+  const deviceMac = (emailIndex: string, nonce: string) =>
+    vault.blindIndex('login-device', `${emailIndex}|${nonce}`).subarray(0, 16).toString('base64url');
+  function issueDevice(emailIndex: string): string {
+    const nonce = randomBytes(16).toString('base64url');
+    return `${nonce}.${deviceMac(emailIndex, nonce)}`;
+  }
+  /** The device's throttle key when `device` was issued for this e-mail, else null. */
+  function deviceKey(emailIndex: string, device: string | undefined): string | null {
+    if (!device || device.length > 100) return null;
+    const [nonce, mac] = device.split('.');
+    if (!nonce || !mac) return null;
+    const want = Buffer.from(deviceMac(emailIndex, nonce));
+    const got = Buffer.from(mac);
+    return want.length === got.length && timingSafeEqual(want, got) ? `device:${nonce}` : null;
+  }
 
   type UserRow = NonNullable<Awaited<ReturnType<UsersService['findByEmail']>>>;
 
@@ -59,11 +79,14 @@ export function createSessionsService(deps: SessionsDeps) {
   async function checkPassword(
     email: string,
     password: string,
+    device?: string,
   ): Promise<{ user: UserRow; fail: (reason: string) => Promise<never> }> {
-    const throttleKey = users.emailIndex(email).toString('base64');
-    if (!loginThrottle.take(throttleKey)) {
+    const accountKey = users.emailIndex(email).toString('base64');
+    const known = deviceKey(accountKey, device);
+    const [throttle, throttleKey] = known ? [deviceThrottle, known] : [loginThrottle, accountKey];
+    if (!throttle.take(throttleKey)) {
       throw new AppError('too_many_attempts', 'Too many login attempts; wait and try again', {
-        retryAfter: loginThrottle.retryAfter(throttleKey),
+        retryAfter: throttle.retryAfter(throttleKey),
       });
     }
     const u = await users.findByEmail(email);
@@ -85,7 +108,8 @@ export function createSessionsService(deps: SessionsDeps) {
 
   /** A fresh token at every login (no fixation); the organisation key is kept only encrypted under the token. */
   async function createSession(u: UserRow, orgKey: Buffer | null, method: string): Promise<LoginResult> {
-    loginThrottle.reset(users.emailIndex(vault.decrypt(u.email_enc, 'users.email')).toString('base64'));
+    const accountKey = users.emailIndex(vault.decrypt(u.email_enc, 'users.email')).toString('base64');
+    loginThrottle.reset(accountKey);
     const now = clock.now();
     const token = randomBytes(32);
     const csrf = randomBytes(32);
@@ -120,6 +144,7 @@ export function createSessionsService(deps: SessionsDeps) {
     return {
       token: token.toString('base64url'),
       csrfToken: csrf.toString('base64url'),
+      deviceToken: issueDevice(accountKey),
       expiresAt,
       user: {
         id: u.id,
@@ -132,8 +157,8 @@ export function createSessionsService(deps: SessionsDeps) {
   }
 
   /** Password + TOTP in one step; a TOTP code is accepted once (replay rejection). */
-  async function login(email: string, password: string, totp: string): Promise<LoginResult> {
-    const { user: u, fail } = await checkPassword(email, password);
+  async function login(email: string, password: string, totp: string, device?: string): Promise<LoginResult> {
+    const { user: u, fail } = await checkPassword(email, password, device);
     // A phishing-resistant key replaces the phishable code: once enrolled, TOTP no longer logs in
     // (an admin's TOTP reset removes the keys and restores it).
     const hasKey = await db

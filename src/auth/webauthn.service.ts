@@ -147,8 +147,8 @@ export function createWebauthnService(deps: {
     },
 
     /** Step 1: the password (same checks and same failures as the TOTP login), then a challenge. */
-    async loginOptions(email: string, password: string, rp: RelyingParty) {
-      const { user, fail } = await sessions.checkPassword(email, password);
+    async loginOptions(email: string, password: string, rp: RelyingParty, device?: string) {
+      const { user, fail } = await sessions.checkPassword(email, password, device);
       const creds = await credentialsOf(user.id);
       if (creds.length === 0) return fail('no_webauthn');
       const options = await generateAuthenticationOptions({
