@@ -67,6 +67,10 @@ const bench: Benchmark = {
     const rng = mulberry32(seed);
     const people = generateRegistry(rng, nRecords);
     const recordIdOf = new Map<number, string>();
+    // Every record carries a sealed origin (here: captured without a request, the nil id).
+    const org = core.sealer.generateKeyPair();
+    const origin = () =>
+      core.sealer.seal(org.publicKey, JSON.stringify({ thread: '00000000-0000-0000-0000-000000000000' }));
     const t0 = performance.now();
     let keysTotal = 0;
     const CHUNK = 2000;
@@ -74,6 +78,7 @@ const bench: Benchmark = {
       const ids: string[] = [];
       const refs: string[] = [];
       const blobs: string[] = [];
+      const origins: Buffer[] = [];
       const keyRecs: string[] = [];
       const keys: string[] = [];
       for (const p of people.slice(i, i + CHUNK)) {
@@ -89,14 +94,16 @@ const bench: Benchmark = {
         ids.push(id);
         refs.push(`PW-${String(p.id + 1).padStart(7, '0')}`);
         blobs.push(core.vault.encrypt(JSON.stringify(identity), 'pow_records.identity'));
+        origins.push(origin());
         for (const k of hashedMatchKeys(core.vault, recordMatchKeys(identity))) {
           keyRecs.push(id);
           keys.push(k);
         }
       }
       keysTotal += keys.length;
-      await sql`INSERT INTO pow_records (id, ref, identity_enc, status, created_at, updated_at)
-        SELECT id, ref, enc, 'held', now(), now() FROM unnest(${ids}::uuid[], ${refs}::text[], ${blobs}::text[]) AS t(id, ref, enc)`.execute(
+      await sql`INSERT INTO pow_records (id, ref, identity_enc, origin_sealed, status, created_at, updated_at)
+        SELECT id, ref, enc, o, 'held', now(), now()
+        FROM unnest(${ids}::uuid[], ${refs}::text[], ${blobs}::text[], ${origins}::bytea[]) AS t(id, ref, enc, o)`.execute(
         handle.db,
       );
       await sql`INSERT INTO pow_match_keys (key, record_id)
