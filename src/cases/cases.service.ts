@@ -314,41 +314,32 @@ export function createCasesService(deps: CasesDeps) {
     f: Omit<QueueFilters, 'sort' | 'limit' | 'cursor' | 'status' | 'assignee'>,
   ) {
     const now = clock.now();
-    const closed = CLOSED_STATES as CaseState[];
-    const row = await filtered(user, { ...f, status: undefined, assignee: undefined, open: undefined })
+    // One pass over the filtered rows, grouped by status (a status is open or closed as a whole): at
+    // a million requests this is one scan instead of two.
+    const rows = await filtered(user, { ...f, status: undefined, assignee: undefined, open: undefined })
       .select((eb) => [
-        eb.fn.countAll<string>().as('total'),
-        sql<string>`count(*) FILTER (WHERE status NOT IN (${sql.join(closed)}))`.as('open'),
-        sql<string>`count(*) FILTER (WHERE awaiting_reply AND status NOT IN (${sql.join(closed)}))`.as(
-          'awaiting',
-        ),
-        sql<string>`count(*) FILTER (WHERE assignee_id IS NULL AND status NOT IN (${sql.join(closed)}))`.as(
-          'unassigned',
-        ),
-        sql<string>`count(*) FILTER (WHERE assignee_id = ${user.id} AND status NOT IN (${sql.join(closed)}))`.as(
-          'mine',
-        ),
+        'status',
+        eb.fn.countAll<string>().as('n'),
+        sql<string>`count(*) FILTER (WHERE awaiting_reply)`.as('awaiting'),
+        sql<string>`count(*) FILTER (WHERE assignee_id IS NULL)`.as('unassigned'),
+        sql<string>`count(*) FILTER (WHERE assignee_id = ${user.id})`.as('mine'),
         sql<string>`count(*) FILTER (WHERE ${slaBreachSql(now)})`.as('breached'),
       ])
-      .executeTakeFirstOrThrow();
-    const byStatusRows = await filtered(user, {
-      ...f,
-      status: undefined,
-      assignee: undefined,
-      open: undefined,
-    })
-      .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
       .groupBy('status')
       .execute();
-    return {
-      total: Number(row.total),
-      open: Number(row.open),
-      awaitingReply: Number(row.awaiting),
-      unassigned: Number(row.unassigned),
-      mine: Number(row.mine),
-      slaBreached: Number(row.breached),
-      byStatus: Object.fromEntries(byStatusRows.map((r) => [r.status, Number(r.n)])),
-    };
+    const closed = new Set<string>(CLOSED_STATES);
+    const out = { total: 0, open: 0, awaitingReply: 0, unassigned: 0, mine: 0, slaBreached: 0 };
+    for (const r of rows) {
+      const n = Number(r.n);
+      out.total += n;
+      out.slaBreached += Number(r.breached);
+      if (closed.has(r.status)) continue;
+      out.open += n;
+      out.awaitingReply += Number(r.awaiting);
+      out.unassigned += Number(r.unassigned);
+      out.mine += Number(r.mine);
+    }
+    return { ...out, byStatus: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) };
   }
 
   async function slaBreaches(limit = 200): Promise<QueueItem[]> {
