@@ -75,7 +75,7 @@ export const en = {
   'bot.choose_language': 'Choose a language / Выберите язык / Оберіть мову',
   'bot.choose_category': 'Who are you? Your answer helps us help you faster.',
   'bot.ready':
-    "Write your message here. An operator will answer in this chat. You can also read answers to common questions (/faq) or fill in the questionnaire (/questionnaire). To remove the bot's messages: /delete.",
+    "Write your message here. An operator will answer in this chat. You can also read answers to common questions (/faq) or fill in the questionnaire (/questionnaire). To find a person held as a prisoner of war: /find. To remove the bot's messages: /delete.",
   'bot.received': 'Received. An operator will answer here as soon as possible.',
   'bot.menu.faq': 'Questions and answers',
   'bot.menu.questionnaire': 'Questionnaire',
@@ -111,6 +111,7 @@ export const en = {
   'kb.heading': 'Questions and answers',
   'kb.intro':
     'How surrender works, the rights of prisoners of war, help for relatives, citizenship questions.',
+  'find.link': 'Looking for a relative who may have been captured?',
   'kb.link': 'Read: questions and answers',
   'kb.back': 'All questions and answers',
   'kb.category.surrender': 'Surrender',

@@ -60,6 +60,11 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 describe('relatives desk, web (no JavaScript)', () => {
+  it('is reachable from the public home page', async () => {
+    const home = await ctx.app.inject({ method: 'GET', url: '/?lang=uk' });
+    expect(home.body).toContain('href="/find?lang=uk"');
+  });
+
   it('keeps what was typed after a validation error and refuses a replayed form', async () => {
     const bad = await ask({
       surname: 'Ковалёв',

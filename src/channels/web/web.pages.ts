@@ -94,6 +94,7 @@ export function homePage(
 <p class="safety">${t(lang, 'home.safety')}</p>
 <p><a href="/follow-up?lang=${lang}">${t(lang, 'home.followup.link')}</a></p>
 <p><a href="/kb?lang=${lang}">${t(lang, 'kb.link')}</a> · <a href="/stats?lang=${lang}">${t(lang, 'stats.heading')}</a></p>
+<p><a href="/find?lang=${lang}">${t(lang, 'find.link')}</a></p>
 <section aria-labelledby="form-heading">
 <h2 id="form-heading">${t(lang, 'form.heading')}</h2>
 ${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.validation_failed')}</div>` : ''}
