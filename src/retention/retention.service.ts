@@ -110,7 +110,8 @@ export function createRetentionService(deps: {
       audit.chainSoon();
     }
     const vacuum = opts.vacuum ?? 'plain';
-    if (purged > 0 && vacuum !== 'none') {
+    const forgotten = Number(inquiries.numAffectedRows ?? 0n);
+    if ((purged > 0 || forgotten > 0) && vacuum !== 'none') {
       // A transaction that started before the purge may still see the old rows, and VACUUM must keep
       // them for it: wait (up to 30 s) until every such transaction has ended.
       for (let i = 0; i < 300; i++) {
@@ -123,7 +124,7 @@ export function createRetentionService(deps: {
       // may linger until overwritten, but the keys that opened them are gone: crypto-shredding); FULL
       // rewrites the tables so no byte of them is left in the database files, at the cost of a lock —
       // for a maintenance window (`retention run --full`).
-      for (const table of ['thread_messages', 'case_answers', 'request_threads']) {
+      for (const table of ['thread_messages', 'case_answers', 'request_threads', 'relative_inquiries']) {
         await (vacuum === 'full'
           ? sql`VACUUM FULL ${sql.table(table)}`
           : sql`VACUUM ${sql.table(table)}`
