@@ -357,6 +357,19 @@ export function createRelativesService(deps: {
           })
           .where('id', '=', id)
           .execute();
+        // Taken by phone: the operator who took it gets a notice to call the relative back.
+        if (r.channel === 'operator' && r.created_by && r.created_by !== actorId) {
+          await trx
+            .insertInto('notifications')
+            .values({
+              user_id: r.created_by,
+              request_id: null,
+              kind: 'inquiry_answered',
+              details: JSON.stringify({ inquiry: id, ref: r.ref }),
+              created_at: clock.now(),
+            })
+            .execute();
+        }
         if (r.channel === 'telegram' && r.identity_enc) {
           await deps.outbox.enqueue(trx, {
             threadId: null,

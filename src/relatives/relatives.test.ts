@@ -236,6 +236,10 @@ describe('relatives desk, web (no JavaScript)', () => {
       kind: 'not_disclosed',
       message: detail.templates.not_disclosed,
     });
+    // The operator who took the call is told to call back (no name in the notice).
+    const bell = (await api(operator, 'GET', '/api/notifications')).json();
+    expect(JSON.stringify(bell)).toContain('inquiry_answered');
+    expect(JSON.stringify(bell)).not.toContain('Гнатюк');
     expect(ok.json().item.answer.kind).toBe('not_disclosed');
     expect(ok.json().item.matchedRecord).toBeNull();
   });

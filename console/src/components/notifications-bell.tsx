@@ -51,6 +51,11 @@ export function describeNotification(t: TFunction, n: OperatorNotification): { t
           : t('notifications.text.delivery_failed_plain'),
       };
     }
+    case 'inquiry_answered':
+      return {
+        title: t('notifications.kinds.inquiry_answered'),
+        text: t('notifications.text.inquiry_answered'),
+      };
     case 'registry_overdue': {
       const num = (v: unknown) => (typeof v === 'number' ? v : 0);
       return {
@@ -172,11 +177,15 @@ export function NotificationsBell() {
           <ul className="wf-notifications">
             {items.map((n) => {
               const { title, text } = describeNotification(t, n);
-              const href = n.requestId ? paths.request(n.requestId) : null;
+              const inquiry =
+                n.kind === 'inquiry_answered' && typeof n.details.inquiry === 'string'
+                  ? n.details.inquiry
+                  : null;
+              const href = n.requestId ? paths.request(n.requestId) : inquiry ? paths.inquiry(inquiry) : null;
               return (
                 <li key={n.id} data-testid={`notification-${n.id}`} data-kind={n.kind}>
                   <Stack gap={2} className="wf-notification-main">
-                    {href && n.requestId ? (
+                    {href ? (
                       <a
                         href={href}
                         className="wf-notification-link"
@@ -188,7 +197,10 @@ export function NotificationsBell() {
                           navigate(href);
                         }}
                       >
-                        {title} · <span className="wf-ref">{refOf(n.requestId)}</span>
+                        {title} ·{' '}
+                        <span className="wf-ref">
+                          {n.requestId ? refOf(n.requestId) : String(n.details.ref ?? '')}
+                        </span>
                       </a>
                     ) : (
                       <Text size="sm" fw={600}>

@@ -409,12 +409,14 @@ export const en = {
     markRead: 'Mark read',
     markReadOne: 'Mark “{{title}}” as read',
     kinds: {
+      inquiry_answered: 'Inquiry answered',
       registry_overdue: 'Registry deadlines overdue',
       meeting_window_soon: 'Meeting window soon',
       moved_unreachable: 'Moved to unreachable',
       delivery_failed: 'Reply not delivered',
     },
     text: {
+      inquiry_answered: 'The registrar answered the inquiry you took by phone: call the relative back.',
       registry_overdue:
         'Overdue: {{cards}} capture cards (art. 70), {{reports}} health reports (art. 122){{notify}}. See the registry dashboard.',
       registry_overdue_notify: '; notifications to the ICRC not sent in time',

@@ -413,12 +413,14 @@ export const uk: Catalogue = {
     markRead: 'Позначити прочитаним',
     markReadOne: 'Позначити «{{title}}» прочитаним',
     kinds: {
+      inquiry_answered: 'Відповідь на запит',
       registry_overdue: 'Прострочені строки реєстру',
       meeting_window_soon: 'Скоро вікно зустрічі',
       moved_unreachable: 'Переведено в «Немає зв’язку»',
       delivery_failed: 'Відповідь не доставлено',
     },
     text: {
+      inquiry_answered: 'Реєстратор відповів на запит, який ви прийняли телефоном: передзвоніть родичу.',
       registry_overdue:
         'Прострочено: облікових карток (ст. 70) — {{cards}}, звітів про здоров’я (ст. 122) — {{reports}}{{notify}}. Див. панель реєстру.',
       registry_overdue_notify: '; повідомлення МКЧХ не надіслано вчасно',
