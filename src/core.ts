@@ -52,7 +52,9 @@ export async function createCore(deps: {
   const sealer = createSealer();
   const vault = createVault(deps.keyring);
   const audit = createAuditLog({ db, clock });
-  const users = createUsersService({ db, vault, sealer, audit, clock });
+  // Per user, for the current password on a password change: 5 tries, then one per minute.
+  const passwordChangeThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
+  const users = createUsersService({ db, vault, sealer, audit, clock, passwordChangeThrottle });
   // Per account (blind index of the e-mail, whether or not it exists): 5 tries, then one per minute.
   const loginThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
   const sessions = createSessionsService({

@@ -241,9 +241,11 @@ export function registerAuthRoutes(
       preValidation: requireSession(sessions, undefined, { allowPasswordChangePending: true }),
       schema: {
         tags: ['auth'],
-        summary: 'Change my password; ends every session of mine (log in again)',
+        summary:
+          'Change my password; ends every session of mine (log in again). A wrong current password is ' +
+          'throttled per user (429 with Retry-After); ten in a row end every session of mine (401).',
         body: z.object({ currentPassword: z.string().max(256), newPassword: z.string().max(256) }),
-        response: { 204: z.null(), 400: ZError, 401: ZError },
+        response: { 204: z.null(), 400: ZError, 401: ZError, 429: ZError },
       },
     },
     async (req, reply) => {

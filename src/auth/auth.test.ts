@@ -213,6 +213,76 @@ describe('sessions', () => {
     await login(ctx, op);
   });
 
+  function changePassword(s: { headers: Record<string, string> }, currentPassword: string) {
+    return ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/password',
+      headers: s.headers,
+      payload: { currentPassword, newPassword: 'a much longer new password' },
+    });
+  }
+
+  it('throttles guesses at the current password per user (security review L4)', async () => {
+    const op = await createOperator(ctx, 'operator');
+    const a = await login(ctx, op);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await changePassword(a, `wrong guess ${i}!!`)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    // A second session of the same user shares the bucket, and the right password waits too.
+    const b = await login(ctx, op);
+    const throttled = await changePassword(b, op.password);
+    expect(throttled.statusCode).toBe(429);
+    expect(throttled.json().error.code).toBe('too_many_attempts');
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    // Another user is not affected.
+    const other = await createOperator(ctx, 'operator');
+    const o = await login(ctx, other);
+    const wrong = await changePassword(o, 'not the password');
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.code).toBe('invalid_credentials');
+    // One attempt a minute: after a minute the right password goes through.
+    ctx.clock.advance(60_000);
+    expect((await changePassword(b, op.password)).statusCode).toBe(204);
+    const audit = await ctx.core.db
+      .selectFrom('audit_log')
+      .select(['action', 'details'])
+      .where('subject_id', '=', op.id)
+      .where('action', '=', 'user.password_change_failed')
+      .execute();
+    expect(audit).toHaveLength(5);
+  });
+
+  it('ends every session of the user after ten wrong current passwords in a row (security review L4)', async () => {
+    const op = await createOperator(ctx, 'operator');
+    const a = await login(ctx, op);
+    const b = await login(ctx, op);
+    const answers: Array<{ status: number; code: string }> = [];
+    for (let i = 0; i < 10; i++) {
+      if (i >= 5) ctx.clock.advance(60_000);
+      const r = await changePassword(a, `wrong guess ${i}!!`);
+      answers.push({ status: r.statusCode, code: r.json().error.code });
+    }
+    expect(answers.slice(0, 9).every((x) => x.status === 401 && x.code === 'invalid_credentials')).toBe(true);
+    expect(answers[9]).toEqual({ status: 401, code: 'unauthenticated' });
+    for (const s of [a, b])
+      expect(
+        (await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: s.headers })).statusCode,
+      ).toBe(401);
+    const ended = await ctx.core.db
+      .selectFrom('audit_log')
+      .select(['actor_id', 'details'])
+      .where('subject_id', '=', op.id)
+      .where('action', '=', 'auth.sessions_ended')
+      .execute();
+    expect(ended).toEqual([
+      { actor_id: op.id, details: { reason: 'password_change_failures', failures: 10 } },
+    ]);
+    // The owner logs in again and the count starts afresh.
+    ctx.clock.advance(60_000);
+    const c = await login(ctx, op);
+    expect((await changePassword(c, 'wrong again!!')).json().error.code).toBe('invalid_credentials');
+  });
+
   it('makes a user with a one-time password change it before anything else', async () => {
     const s = await login(ctx, admin);
     const created = await ctx.app.inject({

@@ -12,6 +12,7 @@ import {
 import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import type { RateLimiter } from '../lib/rate-limit.ts';
 import { generateOneTimePassword, hashPassword, PASSWORD_MAX, PASSWORD_MIN } from './password.ts';
 import type { Role } from './roles.ts';
 import { generateTotpSecret, totpUri } from './totp.ts';
@@ -22,7 +23,15 @@ export interface UsersDeps {
   sealer: Sealer;
   audit: AuditLog;
   clock: Clock;
+  /**
+   * Per user (keyed by id): guesses at the current password from an open session. Each costs an
+   * Argon2id run, so this also caps the CPU one session can burn.
+   */
+  passwordChangeThrottle: RateLimiter;
 }
+
+/** After this many wrong current passwords in a row, every session of the user ends. */
+export const PASSWORD_CHANGE_MAX_FAILURES = 10;
 
 export interface Actor {
   type: 'operator' | 'cli';
@@ -78,7 +87,9 @@ export function parseRecoveryKey(text: string): Buffer {
 }
 
 export function createUsersService(deps: UsersDeps) {
-  const { db, vault, sealer, audit, clock } = deps;
+  const { db, vault, sealer, audit, clock, passwordChangeThrottle } = deps;
+  /** Wrong current passwords in a row, per user id (per process, like the throttle). */
+  const passwordChangeFailures = new Map<string, number>();
 
   function emailIndex(email: string): Buffer {
     return vault.blindIndex('user-email', normalizeEmail(email));
@@ -237,6 +248,13 @@ export function createUsersService(deps: UsersDeps) {
 
   async function changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
     checkPasswordStrength(newPassword);
+    // Someone holding a session (an unlocked console left behind) must not get unlimited guesses at
+    // the password: 5, then one a minute, and the sessions end after PASSWORD_CHANGE_MAX_FAILURES.
+    if (!passwordChangeThrottle.take(userId)) {
+      throw new AppError('too_many_attempts', 'Too many attempts; wait and try again', {
+        retryAfter: passwordChangeThrottle.retryAfter(userId),
+      });
+    }
     const u = await db
       .selectFrom('users')
       .select(['wrapped_secret_key', 'kek_salt'])
@@ -247,8 +265,10 @@ export function createUsersService(deps: UsersDeps) {
     try {
       secret = await unwrapWithPassword(u.wrapped_secret_key, currentPassword, u.kek_salt);
     } catch {
-      throw new AppError('invalid_credentials', 'Current password is wrong');
+      return wrongCurrentPassword(userId);
     }
+    passwordChangeFailures.delete(userId);
+    passwordChangeThrottle.reset(userId);
     const { salt, wrapped } = await wrapWithPassword(secret, newPassword);
     secret.fill(0);
     const passwordHash = await hashPassword(newPassword);
@@ -278,6 +298,36 @@ export function createUsersService(deps: UsersDeps) {
       );
     });
     audit.chainSoon();
+  }
+
+  /**
+   * A wrong current password is audited; the PASSWORD_CHANGE_MAX_FAILURES-th in a row ends every
+   * session of the user (whoever guesses holds a session that is not theirs, or will log in again).
+   */
+  async function wrongCurrentPassword(userId: string): Promise<never> {
+    const failures = (passwordChangeFailures.get(userId) ?? 0) + 1;
+    const endSessions = failures >= PASSWORD_CHANGE_MAX_FAILURES;
+    if (endSessions) passwordChangeFailures.delete(userId);
+    else passwordChangeFailures.set(userId, failures);
+    await db.transaction().execute(async (trx) => {
+      if (endSessions) await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+      await audit.append(
+        {
+          actorType: 'operator',
+          actorId: userId,
+          action: endSessions ? 'auth.sessions_ended' : 'user.password_change_failed',
+          subjectType: 'user',
+          subjectId: userId,
+          details: endSessions ? { reason: 'password_change_failures', failures } : { failures },
+        },
+        trx,
+      );
+    });
+    audit.chainSoon();
+    if (endSessions) {
+      throw new AppError('unauthenticated', 'Too many wrong passwords: every session ended; log in again');
+    }
+    throw new AppError('invalid_credentials', 'Current password is wrong');
   }
 
   async function setDisabled(userId: string, disabled: boolean, actor: Actor): Promise<void> {

@@ -1,3 +1,4 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingWebhook, smsWebhook, startFakeTwilio, voiceWebhook } from '../../../test/fakes/twilio.ts';
 import {
@@ -151,5 +152,53 @@ describe('voice', () => {
     await until(async () =>
       fake.calls.some((c) => c.method === 'DELETE' && String(c.path).includes(rec.sid)),
     );
+  });
+
+  it('fetches a recording only from Twilio or the configured API, never sending the credentials elsewhere (security review L3)', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const internal = createServer((req, res) => {
+      seen.push(req.headers);
+      res.setHeader('content-type', 'audio/mpeg');
+      res.end('ID3 bytes from somewhere else');
+    });
+    await new Promise<void>((r) => internal.listen(0, '127.0.0.1', r));
+    const addr = internal.address();
+    const internalUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    try {
+      const rec = fake.addRecording(Buffer.from('ID3 the real recording'), {
+        durationSec: 4,
+        mime: 'audio/mpeg',
+      });
+      const cases = [
+        { from: '+79001230001', url: `${internalUrl}${new URL(rec.url).pathname}` },
+        { from: '+79001230002', url: `https://attacker.invalid${new URL(rec.url).pathname}` },
+      ];
+      for (const [i, c] of cases.entries()) {
+        const r = await recordingWebhook(
+          `${base}/channels/voice/recorded?lang=ru`,
+          {
+            callSid: `CA0000000000000000000000000000001${i}`,
+            from: c.from,
+            to: FROM,
+            recordingUrl: c.url,
+            recordingSid: rec.sid,
+            durationSec: 4,
+          },
+          fake.authToken,
+        );
+        expect(r.status).toBe(200);
+        // The call is still filed, without the recording, with a note.
+        const id = await until(() => threadOf('voice', c.from));
+        expect(seen).toEqual([]);
+        const view = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
+        expect(view.json().messages[0].body).toBe('[voice message, 4 s]\n[attachment refused: forbidden]');
+        expect(view.json().messages[0].attachments ?? []).toEqual([]);
+      }
+      expect(seen).toEqual([]);
+      // Nothing was downloaded, so the recording stays at the provider.
+      expect(fake.calls.some((c) => c.method === 'DELETE' && String(c.path).includes(rec.sid))).toBe(false);
+    } finally {
+      await new Promise((r) => internal.close(r));
+    }
   });
 });

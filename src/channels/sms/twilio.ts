@@ -15,7 +15,7 @@ import {
   type OutboundMessage,
   type SendResult,
 } from '../channel.ts';
-import { checkAudio } from '../media.ts';
+import { checkAudio, fetchMedia, type MediaOrigins } from '../media.ts';
 import { createTwilioClient } from './twilio-client.ts';
 
 /**
@@ -74,6 +74,10 @@ const VOICE_TEXT: Record<
   },
 };
 
+/** Where Twilio serves recordings and media (its API, then possibly its CDN); nothing else is fetched. */
+export const TWILIO_MEDIA_HOSTS = ['*.twilio.com', '*.twiliocdn.com'] as const;
+const TWILIO_API_ORIGIN = 'https://api.twilio.com';
+
 const LANG_BY_DIGIT: Record<string, Language> = { '1': 'ru', '2': 'uk', '3': 'en' };
 
 export function createTwilioChannels(
@@ -81,6 +85,15 @@ export function createTwilioChannels(
   deps: { channelIntake: ChannelIntake; db: Db; clock: Clock; log: Log },
 ) {
   const client = createTwilioClient(settings);
+  // The account credentials go to the configured API origin only (Twilio's, unless a compatible
+  // provider or a fake is configured), never to a host named by a payload.
+  const mediaOrigins: MediaOrigins = {
+    apiBase: settings.apiBase ?? TWILIO_API_ORIGIN,
+    providerHosts: TWILIO_MEDIA_HOSTS,
+  };
+  const basicAuth = {
+    authorization: `Basic ${Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64')}`,
+  };
 
   function makeAdapter(channel: 'sms' | 'voice'): ChannelAdapter {
     return {
@@ -232,17 +245,23 @@ export function createTwilioChannels(
         // Answer Twilio at once; fetch the recording, seal it into the thread, delete it at Twilio.
         setImmediate(() => {
           void (async () => {
-            const res = await fetch(`${recordingUrl}.mp3`, {
-              headers: {
-                authorization: `Basic ${Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64')}`,
-              },
-              signal: AbortSignal.timeout(30_000),
+            let text = `[voice message, ${p.RecordingDuration ?? '?'} s]`;
+            let audio: ReturnType<typeof checkAudio> | null = null;
+            try {
+              const { bytes } = await fetchMedia(`${recordingUrl}.mp3`, mediaOrigins, {
+                credentials: basicAuth,
+                timeoutMs: 30_000,
+              });
+              audio = checkAudio(bytes, 'audio/mpeg');
+            } catch (e) {
+              // Refused (a host that is not Twilio's, too large, not audio): the call is still filed.
+              if (!(e instanceof AppError)) throw e;
+              text = `${text}\n[attachment refused: ${e.code}]`;
+            }
+            await intake('voice', key, from, text, lang, {
+              attachments: audio ? [{ kind: 'voice', ...audio }] : [],
             });
-            if (!res.ok) throw new Error(`recording download failed: ${res.status}`);
-            const audio = checkAudio(Buffer.from(await res.arrayBuffer()), 'audio/mpeg');
-            await intake('voice', key, from, `[voice message, ${p.RecordingDuration ?? '?'} s]`, lang, {
-              attachments: [{ kind: 'voice', ...audio }],
-            });
+            if (!audio) return;
             await client
               .recordings(recordingSid)
               .remove()

@@ -1,3 +1,4 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverWebhook, startFakeWhatsApp, verifyHandshake } from '../../../test/fakes/whatsapp.ts';
@@ -158,6 +159,74 @@ describe('whatsapp', () => {
     const stored = Buffer.from(att.data, 'base64');
     expect(stored.includes('EXIFMARKER-xyz')).toBe(false);
     expect((await sharp(stored).metadata()).exif).toBeUndefined();
+  });
+
+  it('downloads media only from Meta or the configured API, never sending the token elsewhere (security review L3)', async () => {
+    const photoBytes = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } })
+      .jpeg()
+      .toBuffer();
+    const port = (srv: Server) => {
+      const a = srv.address();
+      return typeof a === 'object' && a ? a.port : 0;
+    };
+    // An internal service, and a Graph API whose media look-up names it (or redirects to it).
+    const internalSeen: IncomingHttpHeaders[] = [];
+    const internal = createServer((req, res) => {
+      internalSeen.push(req.headers);
+      res.end(photoBytes);
+    });
+    let internalUrl = '';
+    const graph = createServer((req, res) => {
+      const id = (req.url ?? '').split('/').pop() ?? '';
+      if (id === 'redirect-me') return void res.writeHead(302, { location: `${internalUrl}/x` }).end();
+      const url =
+        id === 'internal'
+          ? `${internalUrl}/latest/meta-data/`
+          : id === 'elsewhere'
+            ? 'https://attacker.invalid/collect'
+            : `http://127.0.0.1:${port(graph)}/v21.0/redirect-me`;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ url, mime_type: 'image/jpeg', file_size: photoBytes.length, id }));
+    });
+    await Promise.all(
+      [internal, graph].map((srv) => new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))),
+    );
+    internalUrl = `http://127.0.0.1:${port(internal)}`;
+    try {
+      const wa = createWhatsapp(
+        {
+          token: 'META-TOKEN-MUST-NOT-LEAK',
+          phoneNumberId: fake.phoneNumberId,
+          appSecret,
+          verifyToken,
+          apiRoot: `http://127.0.0.1:${port(graph)}`,
+          apiVersion: 'v21.0',
+          template: 'hotline_reply',
+        },
+        { channelIntake: ctx.core.channelIntake, log: ctx.core.log },
+      );
+      const waId = '79003330001';
+      for (const [i, mediaId] of ['internal', 'elsewhere', 'via-redirect'].entries()) {
+        await wa.handleMessage({
+          id: `wamid.ssrf-${i}`,
+          from: waId,
+          type: 'image',
+          image: { id: mediaId, caption: `фото ${i}` },
+        });
+      }
+      expect(internalSeen).toEqual([]);
+      // The messages are kept, without the attachment, with a note.
+      const id = await until(() => threadOf(waId));
+      const view = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
+      const messages = view.json().messages as Array<{ body: string; attachments?: unknown[] }>;
+      expect(messages).toHaveLength(3);
+      for (const [i, m] of messages.entries()) {
+        expect(m.body).toBe(`фото ${i}\n[attachment refused: forbidden]`);
+        expect(m.attachments ?? []).toEqual([]);
+      }
+    } finally {
+      await Promise.all([internal, graph].map((srv) => new Promise((r) => srv.close(r))));
+    }
   });
 
   it('rejects forged signatures and ignores replays', async () => {

@@ -15,7 +15,7 @@ import {
   type OutboundMessage,
   type SendResult,
 } from '../channel.ts';
-import { checkAudio, stripImage } from '../media.ts';
+import { checkAudio, fetchMedia, type MediaOrigins, stripImage } from '../media.ts';
 
 /**
  * WhatsApp Cloud API. Inbound: Meta's webhook, each request signed with the app secret
@@ -69,6 +69,13 @@ const ZWebhook = z.object({
     )
     .max(100),
 });
+/**
+ * Where Meta serves media: the Graph look-up answers a `url` on its media host (which wants the
+ * bearer token) or its CDNs. Anything else in that answer is refused (see `fetchMedia`).
+ */
+export const WHATSAPP_MEDIA_HOSTS = ['lookaside.fbsbx.com', '*.fbcdn.net', '*.whatsapp.net'] as const;
+const META_GRAPH_ORIGIN = 'https://graph.facebook.com';
+
 type WaMessage = NonNullable<
   z.infer<typeof ZWebhook>['entry'][number]['changes'][number]['value']['messages']
 >[number];
@@ -84,6 +91,13 @@ export function createWhatsapp(
 ) {
   const base = `${settings.apiRoot.replace(/\/$/, '')}/${settings.apiVersion}`;
   const auth = { authorization: `Bearer ${settings.token}` };
+  const mediaOrigins: MediaOrigins = {
+    apiBase: settings.apiRoot,
+    providerHosts: WHATSAPP_MEDIA_HOSTS,
+    // The token is Meta's: it goes to Meta's media host only when we talk to Meta's Graph API itself
+    // (behind another API root it belongs to that provider, and its media comes from that root).
+    credentialHosts: new URL(settings.apiRoot).origin === META_GRAPH_ORIGIN ? ['lookaside.fbsbx.com'] : [],
+  };
 
   async function graph(
     method: 'GET' | 'POST',
@@ -148,9 +162,11 @@ export function createWhatsapp(
     const size = Number(meta.json.file_size ?? 0);
     if (typeof url !== 'string' || meta.status !== 200) throw new Error('media lookup failed');
     if (size > LIMITS.attachmentBytes) throw new AppError('payload_too_large');
-    const res = await fetch(url, { headers: auth, signal: AbortSignal.timeout(20_000) });
-    const bytes = Buffer.from(await res.arrayBuffer());
-    if (bytes.length > LIMITS.attachmentBytes) throw new AppError('payload_too_large');
+    const { bytes } = await fetchMedia(url, mediaOrigins, {
+      credentials: auth,
+      timeoutMs: 20_000,
+      maxBytes: LIMITS.attachmentBytes,
+    });
     return { bytes, mime: String(meta.json.mime_type ?? 'application/octet-stream') };
   }
 
