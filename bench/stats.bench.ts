@@ -129,13 +129,16 @@ function parseStatsArgs(argv: string[]): StatsArgs {
   };
 }
 
-/** The dashboard's workload query filters audit_log by action and time; audit_log_action is (action, id). */
+/**
+ * The dashboard's workload query filters audit_log by action and time. Shipped since migration 0009
+ * (found by this benchmark); IF NOT EXISTS keeps the "with the index" phases meaningful on older schemas.
+ */
 const DEFAULT_WORKLOAD_INDEX =
-  'CREATE INDEX audit_log_action_at ON audit_log (action, at) INCLUDE (actor_id)';
+  'CREATE INDEX IF NOT EXISTS audit_log_action_at ON audit_log (action, at) INCLUDE (actor_id)';
 
-/** refresh() looks up each request's status changes by subject_id; nothing indexes subject_id. */
+/** refresh() looks up each request's status changes by subject_id (shipped since migration 0009). */
 const REFRESH_INDEX =
-  "CREATE INDEX audit_log_status_subject ON audit_log (subject_id) WHERE action = 'request.status'";
+  "CREATE INDEX IF NOT EXISTS audit_log_status_subject ON audit_log (subject_id) WHERE action = 'request.status'";
 
 /**
  * The refresh statement rewritten: the status changes aggregated once per subject (only those at or
