@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FormTokens } from '../channels/web/form-token.ts';
+import { langOf, parseForm, sendHtml } from '../channels/web/http.ts';
 import { layout } from '../channels/web/web.pages.ts';
 import type { Clock } from '../clock.ts';
 import { formatReceiptCode, normalizeReceiptCode } from '../crypto/receipt.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { isLanguage, type Language, negotiateLanguage } from '../i18n/i18n.ts';
+import type { Language } from '../i18n/i18n.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import { createRateLimiter } from '../lib/rate-limit.ts';
 import { partialDate } from '../pow/record.ts';
@@ -304,23 +305,6 @@ const ZCode = z.object({
   letter: str(LETTER_MAX),
 });
 
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new AppError('bad_request', 'Malformed form');
-  return r.data;
-}
-
-function langOf(req: FastifyRequest, bodyLang?: string): Language {
-  if (isLanguage(bodyLang)) return bodyLang;
-  return negotiateLanguage(
-    (req.query as Record<string, unknown> | undefined)?.lang,
-    req.headers['accept-language'],
-  );
-}
-
-const send = (reply: FastifyReply, status: number, body: string) =>
-  reply.code(status).type('text/html; charset=utf-8').send(body);
-
 export function registerRelativesWeb(
   app: FastifyInstance,
   deps: { relatives: RelativesService; formTokens: FormTokens; clock: Clock; db: Db; perMinute: number },
@@ -348,10 +332,10 @@ export function registerRelativesWeb(
   // The per-code budget is keyed by a hash of the code, so the code itself is not kept in memory.
   const codeKey = (code: string) => createHash('sha256').update(`find:${code}`).digest('base64');
 
-  app.get('/find', async (req, reply) => send(reply, 200, findPage(langOf(req), formTokens.issue())));
+  app.get('/find', async (req, reply) => sendHtml(reply, 200, findPage(langOf(req), formTokens.issue())));
 
   app.post('/find', async (req, reply) => {
-    const form = parse(ZFind, req.body);
+    const form = parseForm(ZFind, req.body);
     const lang = langOf(req, form.lang);
     const values: Values = Object.fromEntries(FIELDS.map((f) => [f, form[f]]));
     const errors: Errors = {};
@@ -361,7 +345,7 @@ export function registerRelativesWeb(
     }
     if (form.dob && !partialDate.safeParse(form.dob).success) errors.dob = 'badDate';
     const again = (status: number, notice?: Msg) =>
-      send(reply, status, findPage(lang, formTokens.issue(), values, errors, notice));
+      sendHtml(reply, status, findPage(lang, formTokens.issue(), values, errors, notice));
     if (Object.keys(errors).length) return again(400);
     const nonce = formTokens.verify(form.token);
     if (!nonce) return again(400, 'badToken');
@@ -385,28 +369,28 @@ export function registerRelativesWeb(
         ...(form.message ? { message: form.message } : {}),
       },
     });
-    return send(reply, 200, receiptPage(lang, out.receiptCode as string));
+    return sendHtml(reply, 200, receiptPage(lang, out.receiptCode as string));
   });
 
-  app.get('/find/answer', async (req, reply) => send(reply, 200, codeForm(langOf(req))));
+  app.get('/find/answer', async (req, reply) => sendHtml(reply, 200, codeForm(langOf(req))));
 
   async function withInquiry(
     req: FastifyRequest,
     reply: FastifyReply,
     then: (code: string, lang: Language, q: Inquiry, letter: string, token?: string) => Promise<unknown>,
   ) {
-    const form = parse(ZCode, req.body);
+    const form = parseForm(ZCode, req.body);
     const lang = langOf(req, form.lang);
     const code = normalizeReceiptCode(form.code ?? '');
-    if (!code) return send(reply, lookups.take('global') ? 404 : 429, codeForm(lang, 'notFound'));
+    if (!code) return sendHtml(reply, lookups.take('global') ? 404 : 429, codeForm(lang, 'notFound'));
     if (!perCode.take(codeKey(code))) {
       reply.header('retry-after', String(perCode.retryAfter(codeKey(code))));
-      return send(reply, 429, codeForm(lang, 'busy'));
+      return sendHtml(reply, 429, codeForm(lang, 'busy'));
     }
     const q = await relatives.readByReceipt(code);
     if (!q) {
-      if (!lookups.take('global')) return send(reply, 429, codeForm(lang, 'busy'));
-      return send(reply, 404, codeForm(lang, 'notFound'));
+      if (!lookups.take('global')) return sendHtml(reply, 429, codeForm(lang, 'busy'));
+      return sendHtml(reply, 404, codeForm(lang, 'notFound'));
     }
     return then(code, lang, q, form.letter, form.token);
   }
@@ -415,13 +399,13 @@ export function registerRelativesWeb(
     answerPage(lang, code, q, { ...opts, token: formTokens.issue() });
 
   app.post('/find/answer', async (req, reply) =>
-    withInquiry(req, reply, async (code, lang, q) => send(reply, 200, page(lang, code, q))),
+    withInquiry(req, reply, async (code, lang, q) => sendHtml(reply, 200, page(lang, code, q))),
   );
 
   app.post('/find/letter', async (req, reply) =>
     withInquiry(req, reply, async (code, lang, q, letter, token) => {
       if (!letter || letter.length > LETTER_MAX)
-        return send(
+        return sendHtml(
           reply,
           400,
           page(lang, code, q, { error: letter ? 'tooLong' : 'required', draft: letter.slice(0, LETTER_MAX) }),
@@ -429,16 +413,16 @@ export function registerRelativesWeb(
       // A refreshed or replayed post must not send the letter twice.
       const nonce = formTokens.verify(token);
       if (!nonce || !(await claim(nonce)))
-        return send(reply, 400, page(lang, code, q, { error: 'badToken', draft: letter }));
+        return sendHtml(reply, 400, page(lang, code, q, { error: 'badToken', draft: letter }));
       try {
         await relatives.letterFromRelative(q.id, letter);
       } catch (e) {
         if (e instanceof AppError && (e.code === 'conflict' || e.code === 'rate_limited'))
-          return send(reply, e.status, page(lang, code, q, { error: 'busy', draft: letter }));
+          return sendHtml(reply, e.status, page(lang, code, q, { error: 'busy', draft: letter }));
         throw e;
       }
       const after = (await relatives.readByReceipt(code)) ?? q;
-      return send(reply, 200, page(lang, code, after, { notice: 'sent' }));
+      return sendHtml(reply, 200, page(lang, code, after, { notice: 'sent' }));
     }),
   );
 }

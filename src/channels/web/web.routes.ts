@@ -4,7 +4,7 @@ import { CALLER_CATEGORIES } from '../../cases/categories.ts';
 import type { Clock } from '../../clock.ts';
 import { normalizeReceiptCode } from '../../crypto/receipt.ts';
 import { AppError } from '../../errors.ts';
-import { isLanguage, type Language, type MessageKey, negotiateLanguage } from '../../i18n/i18n.ts';
+import type { Language, MessageKey } from '../../i18n/i18n.ts';
 import type { IntakeService } from '../../intake/intake.service.ts';
 import { LIMITS } from '../../intake/message-content.ts';
 import { createRateLimiter } from '../../lib/rate-limit.ts';
@@ -12,6 +12,7 @@ import type { AnswerError } from '../../protocol/answers.ts';
 import type { ProtocolService } from '../../protocol/protocol.service.ts';
 import type { SettingsService } from '../../settings/settings.service.ts';
 import type { FormTokens } from './form-token.ts';
+import { langOf, parseForm, sendHtml } from './http.ts';
 import {
   type FieldErrors,
   type FormValues,
@@ -53,25 +54,6 @@ const ZFollowUpForm = z.object({
   code: z.string().max(128).optional(),
   message: optionalText(LIMITS.body),
 });
-
-/** Form fields arrive as strings; a repeated field (array) or a JSON body is not a browser form. */
-function parseForm<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new AppError('bad_request', 'Malformed form');
-  return r.data;
-}
-
-function langOf(req: FastifyRequest, bodyLang?: string): Language {
-  if (isLanguage(bodyLang)) return bodyLang;
-  return negotiateLanguage(
-    (req.query as Record<string, unknown> | undefined)?.lang,
-    req.headers['accept-language'],
-  );
-}
-
-function sendHtml(reply: FastifyReply, status: number, body: string) {
-  return reply.code(status).type('text/html; charset=utf-8').send(body);
-}
 
 export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): void {
   const { intake, formTokens, clock } = deps;
