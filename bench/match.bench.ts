@@ -7,7 +7,7 @@ import { generateKeyMaterial, keyIdOf } from '../src/crypto/keyring.ts';
 import { connectDatabase } from '../src/db/database.ts';
 import { createLogger } from '../src/log.ts';
 import type { PowIdentity } from '../src/pow/record.ts';
-import { hashedMatchKeys } from '../src/pow/registry.service.ts';
+import { hashedMatchKeys, padMatchKeys } from '../src/pow/registry.service.ts';
 import { generateInquiries, generateRegistry, mulberry32 } from '../src/relatives/match/generate.ts';
 import { isAmbiguous, recordMatchKeys } from '../src/relatives/matching.ts';
 import { numberFlag, UsageError } from './lib/args.ts';
@@ -95,7 +95,7 @@ const bench: Benchmark = {
         refs.push(`PW-${String(p.id + 1).padStart(7, '0')}`);
         blobs.push(core.vault.encrypt(JSON.stringify(identity), 'pow_records.identity'));
         origins.push(origin());
-        for (const k of hashedMatchKeys(core.vault, recordMatchKeys(identity))) {
+        for (const k of padMatchKeys(hashedMatchKeys(core.vault, recordMatchKeys(identity)))) {
           keyRecs.push(id);
           keys.push(k);
         }

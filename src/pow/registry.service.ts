@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit.service.ts';
@@ -155,6 +155,19 @@ const NIL = '00000000-0000-0000-0000-000000000000';
 /** How far back the custody handover list looks. */
 const HANDOVER_DAYS = 90;
 
+/**
+ * Every record stores the same number of keys: the real ones plus random 64-bit values (which match
+ * nothing), so the count no longer hints at the length of the name (docs/decisions/0006). A name with
+ * more keys than this (very long, several surnames) keeps them all.
+ */
+export const MATCH_KEYS_PER_RECORD = 32;
+
+export function padMatchKeys(keys: string[]): string[] {
+  const out = [...keys];
+  while (out.length < MATCH_KEYS_PER_RECORD) out.push(randomBytes(8).readBigInt64BE(0).toString());
+  return out;
+}
+
 export function createRegistryService(deps: PowDeps) {
   const { db, vault, sealer, audit, clock } = deps;
   const today = () => toDay(clock.now());
@@ -165,8 +178,7 @@ export function createRegistryService(deps: PowDeps) {
 
   async function writeMatchKeys(trx: Trx, recordId: string, identity: PowIdentity) {
     await trx.deleteFrom('pow_match_keys').where('record_id', '=', recordId).execute();
-    const keys = hashedMatchKeys(vault, deps.matchKeys(identity));
-    if (keys.length === 0) return;
+    const keys = padMatchKeys(hashedMatchKeys(vault, deps.matchKeys(identity)));
     await sql`INSERT INTO pow_match_keys (key, record_id)
       SELECT k, ${recordId}::uuid FROM unnest(${keys}::bigint[]) AS k ON CONFLICT DO NOTHING`.execute(trx);
   }

@@ -105,6 +105,11 @@ describe('POW records', () => {
     const facilities = (await api(registrar, 'GET', '/api/pow/facilities')).json().items;
     expect(facilities.find((f: { id: string }) => f.id === camp).current).toBe(1);
 
+    // Every record has the same number of match keys (padding), whatever the length of the name.
+    const counts = await ctx.handle.pool.query(
+      'SELECT DISTINCT count(*)::int AS n FROM pow_match_keys GROUP BY record_id',
+    );
+    expect(counts.rows).toEqual([{ n: 32 }]);
     // Names are never stored in clear: not in the record row, not in the match keys.
     const raw = await ctx.handle.pool.query(
       'SELECT row_to_json(r)::text AS j FROM pow_records r WHERE id = $1',
