@@ -11,7 +11,7 @@ import { createTelegram } from '../src/channels/telegram/telegram.ts';
 import { systemClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config.ts';
 import { type Core, createCore } from '../src/core.ts';
-import { generateKeyMaterial, type Keyring, keyIdOf } from '../src/crypto/keyring.ts';
+import { memoryKeyring } from '../src/crypto/keyring.ts';
 import { connectDatabase, type DbHandle } from '../src/db/database.ts';
 import { type ChannelIntake, createChannelIntake } from '../src/intake/channel-intake.service.ts';
 import { createLogger } from '../src/log.ts';
@@ -346,18 +346,6 @@ class ChildLink {
 
 // ---------------------------------------------------------------------------------------------------
 // Shared set-up
-
-/** An in-memory keyring, as test/helpers.ts testKeyring() builds it. */
-function memoryKeyring(): Keyring {
-  const master = Buffer.from(generateKeyMaterial(), 'base64');
-  return {
-    activeMasterKeyId: keyIdOf(master),
-    masterKeys: new Map([[keyIdOf(master), master]]),
-    indexKey: Buffer.from(generateKeyMaterial(), 'base64'),
-    source: 'env',
-    file: undefined,
-  };
-}
 
 interface Setup {
   handle: DbHandle;

@@ -10,7 +10,7 @@ import type { CallerCategory } from '../src/cases/categories.ts';
 import { systemClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config.ts';
 import { type Core, createCore } from '../src/core.ts';
-import { generateKeyMaterial, type Keyring, keyIdOf } from '../src/crypto/keyring.ts';
+import { memoryKeyring } from '../src/crypto/keyring.ts';
 import { normalizeReceiptCode } from '../src/crypto/receipt.ts';
 import { connectDatabase, type DbHandle } from '../src/db/database.ts';
 import { AppError } from '../src/errors.ts';
@@ -730,18 +730,6 @@ function parseMix(raw: string): Mix {
 
 // ---------------------------------------------------------------------------------------------
 // The server side
-
-/** An in-memory keyring, as test/helpers.ts testKeyring() builds it. */
-function memoryKeyring(): Keyring {
-  const master = Buffer.from(generateKeyMaterial(), 'base64');
-  return {
-    activeMasterKeyId: keyIdOf(master),
-    masterKeys: new Map([[keyIdOf(master), master]]),
-    indexKey: Buffer.from(generateKeyMaterial(), 'base64'),
-    source: 'env',
-    file: undefined,
-  };
-}
 
 /** The second flood phase's budget by default: one that bites on this hardware (20/s, burst 200). */
 const TIGHT_BUDGET = 1200;

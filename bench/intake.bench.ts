@@ -4,7 +4,7 @@ import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { systemClock } from '../src/clock.ts';
 import { createCore } from '../src/core.ts';
-import { generateKeyMaterial, type Keyring, keyIdOf } from '../src/crypto/keyring.ts';
+import { memoryKeyring } from '../src/crypto/keyring.ts';
 import { connectDatabase } from '../src/db/database.ts';
 import { generateRef } from '../src/intake/intake.service.ts';
 import { createLogger } from '../src/log.ts';
@@ -76,18 +76,6 @@ function rawByteaValues(): Buffer[] {
 interface PhaseResult {
   load: LoadResult;
   counters: WindowCounters;
-}
-
-/** An in-memory keyring, as test/helpers.ts testKeyring() builds it. */
-function memoryKeyring(): Keyring {
-  const master = Buffer.from(generateKeyMaterial(), 'base64');
-  return {
-    activeMasterKeyId: keyIdOf(master),
-    masterKeys: new Map([[keyIdOf(master), master]]),
-    indexKey: Buffer.from(generateKeyMaterial(), 'base64'),
-    source: 'env',
-    file: undefined,
-  };
 }
 
 /** Flushes dirty pages before a phase so that neither phase pays for the other's checkpoint. */

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { systemClock } from '../src/clock.ts';
 import { createCore } from '../src/core.ts';
-import { generateKeyMaterial, keyIdOf } from '../src/crypto/keyring.ts';
+import { memoryKeyring } from '../src/crypto/keyring.ts';
 import { connectDatabase } from '../src/db/database.ts';
 import { createLogger } from '../src/log.ts';
 import type { PowIdentity } from '../src/pow/record.ts';
@@ -48,16 +48,9 @@ const bench: Benchmark = {
     const database = await openBenchDatabase(teardown);
     const handle = connectDatabase(database.url, 10);
     teardown.add('close pool', () => handle.close());
-    const master = Buffer.from(generateKeyMaterial(), 'base64');
     const core = await createCore({
       db: handle.db,
-      keyring: {
-        activeMasterKeyId: keyIdOf(master),
-        masterKeys: new Map([[keyIdOf(master), master]]),
-        indexKey: Buffer.from(generateKeyMaterial(), 'base64'),
-        source: 'env',
-        file: undefined,
-      },
+      keyring: memoryKeyring(),
       clock: systemClock,
       log: createLogger('warn'),
       settings: { session: { idleMs: 900_000, maxMs: 36_000_000 } },

@@ -11,7 +11,7 @@ import { CASE_STATES, type CaseState, CLOSED_STATES } from '../src/cases/case-st
 import { CALLER_CATEGORIES, type CallerCategory, CHANNELS, type Channel } from '../src/cases/categories.ts';
 import { systemClock } from '../src/clock.ts';
 import { type Core, createCore } from '../src/core.ts';
-import { generateKeyMaterial, type Keyring, keyIdOf } from '../src/crypto/keyring.ts';
+import { memoryKeyring } from '../src/crypto/keyring.ts';
 import { connectDatabase } from '../src/db/database.ts';
 import type { Database } from '../src/db/schema.ts';
 import { LANGUAGES, type Language } from '../src/i18n/i18n.ts';
@@ -708,18 +708,6 @@ function isoDay(d: Date): string {
 
 function daysBefore(day: string, n: number): string {
   return isoDay(new Date(Date.parse(`${day}T00:00:00Z`) - n * 86_400_000));
-}
-
-/** An in-memory keyring, as test/helpers.ts testKeyring() builds it. */
-function memoryKeyring(): Keyring {
-  const master = Buffer.from(generateKeyMaterial(), 'base64');
-  return {
-    activeMasterKeyId: keyIdOf(master),
-    masterKeys: new Map([[keyIdOf(master), master]]),
-    indexKey: Buffer.from(generateKeyMaterial(), 'base64'),
-    source: 'env',
-    file: undefined,
-  };
 }
 
 /**

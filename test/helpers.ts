@@ -7,7 +7,7 @@ import type { Role } from '../src/auth/roles.ts';
 import { totpCode } from '../src/auth/totp.ts';
 import { createManualClock } from '../src/clock.ts';
 import { type Core, createCore } from '../src/core.ts';
-import { generateKeyMaterial, type Keyring, keyIdOf } from '../src/crypto/keyring.ts';
+import { type Keyring, memoryKeyring } from '../src/crypto/keyring.ts';
 import { connectDatabase, type DbHandle } from '../src/db/database.ts';
 import { createLogger } from '../src/log.ts';
 import { createEventBus } from '../src/realtime/events.ts';
@@ -32,16 +32,8 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
-export function testKeyring(): Keyring {
-  const master = Buffer.from(generateKeyMaterial(), 'base64');
-  return {
-    activeMasterKeyId: keyIdOf(master),
-    masterKeys: new Map([[keyIdOf(master), master]]),
-    indexKey: Buffer.from(generateKeyMaterial(), 'base64'),
-    source: 'env',
-    file: undefined,
-  };
-}
+/** In-memory keys for a test (the same as the benchmarks use). */
+export const testKeyring = memoryKeyring;
 
 export interface TestContext {
   app: FastifyInstance;

@@ -161,3 +161,15 @@ export function keyringToFile(k: Keyring): KeyFile {
   for (const [id, key] of k.masterKeys) keys[id] = key.toString('base64');
   return { version: 1, master: { active: k.activeMasterKeyId, keys }, index: k.indexKey.toString('base64') };
 }
+
+/** Fresh keys held only in memory (tests, benchmarks): nothing is written anywhere. */
+export function memoryKeyring(): Keyring {
+  const master = Buffer.from(generateKeyMaterial(), 'base64');
+  return {
+    activeMasterKeyId: keyIdOf(master),
+    masterKeys: new Map([[keyIdOf(master), master]]),
+    indexKey: Buffer.from(generateKeyMaterial(), 'base64'),
+    source: 'env',
+    file: undefined,
+  };
+}
