@@ -300,8 +300,8 @@ export function createBatchesService(deps: {
     });
   }
 
+  /** The active signing key (created at start by ensureSigningKey, so never missing here). */
   async function signingKey(): Promise<{ id: string; secret: ReturnType<typeof createPrivateKey> }> {
-    await ensureSigningKey();
     const row = await db
       .selectFrom('signing_keys')
       .selectAll()

@@ -147,8 +147,12 @@ export interface PowDeps {
 }
 
 /** The key an HMAC'd blocking key is stored under: first 8 bytes of HMAC-SHA256 as a signed bigint. */
+export function matchKeyHash(vault: Vault, key: string): string {
+  return vault.blindIndex('pow-match', key).readBigInt64BE(0).toString();
+}
+
 export function hashedMatchKeys(vault: Vault, keys: readonly string[]): string[] {
-  return [...new Set(keys)].map((k) => vault.blindIndex('pow-match', k).readBigInt64BE(0).toString());
+  return [...new Set(keys)].map((k) => matchKeyHash(vault, k));
 }
 
 const NIL = '00000000-0000-0000-0000-000000000000';

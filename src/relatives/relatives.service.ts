@@ -11,7 +11,7 @@ import type { Language } from '../i18n/i18n.ts';
 import type { Outbox } from '../outbox/outbox.service.ts';
 import { toDay } from '../pow/deadlines.ts';
 import { partialDate } from '../pow/record.ts';
-import { hashedMatchKeys, type RegistryService } from '../pow/registry.service.ts';
+import { matchKeyHash, type RegistryService } from '../pow/registry.service.ts';
 import { answerTemplates } from './answer-templates.ts';
 import {
   inquiryRetrievalKeys,
@@ -84,7 +84,7 @@ export function createRelativesService(deps: {
   async function candidates(sought: InquiryQuery['sought']): Promise<Candidate[]> {
     const wanted = inquiryRetrievalKeys(sought);
     if (wanted.length === 0) return [];
-    const keys = wanted.map((k) => hashedMatchKeys(vault, [k.key])[0] as string);
+    const keys = wanted.map((k) => matchKeyHash(vault, k.key));
     const weights = wanted.map((k) => k.weight);
     const rows = await sql<{ id: string; ref: string; identity_enc: string; status: string }>`
       SELECT r.id, r.ref, r.identity_enc, r.status
@@ -268,6 +268,7 @@ export function createRelativesService(deps: {
         subjectId: id,
       });
       audit.chainSoon();
+      const found = r.status === 'open' ? await candidates(query.sought) : [];
       const matched = r.matched_record_id
         ? await db
             .selectFrom('pow_records')
@@ -285,10 +286,8 @@ export function createRelativesService(deps: {
         ...query,
         answer: answerView(r),
         matchedRecord: r.matched_record_id ? { id: r.matched_record_id, ref: matched?.ref ?? '' } : null,
-        ...(await (async () => {
-          const c = r.status === 'open' ? await candidates(query.sought) : [];
-          return { candidates: c, ambiguous: isAmbiguous(c) };
-        })()),
+        candidates: found,
+        ambiguous: isAmbiguous(found),
         templates: answerTemplates(r.language as Language, query),
         // Answers sent on Telegram: did they arrive? (A failure is for the registrar to follow up.)
         delivery: (
