@@ -382,6 +382,7 @@ async function setUp(db: BenchDatabase, args: ChannelsArgs, ctx: BenchContext): 
   const channelIntake = createChannelIntake({
     db: core.db,
     vault: core.vault,
+    routing: core.routing,
     audit: core.audit,
     clock: core.clock,
     intake: core.intake,
@@ -405,7 +406,7 @@ function telegramFor(
     },
     {
       db: core.db,
-      vault: core.vault,
+      routing: core.routing,
       clock: core.clock,
       log: core.log,
       channelIntake,

@@ -14,7 +14,11 @@ import { memoryKeyring } from '../src/crypto/keyring.ts';
 import { normalizeReceiptCode } from '../src/crypto/receipt.ts';
 import { connectDatabase, type DbHandle } from '../src/db/database.ts';
 import { AppError } from '../src/errors.ts';
-import { createChannelIntake, identityIndex } from '../src/intake/channel-intake.service.ts';
+import {
+  createChannelIntake,
+  encryptChannelIdentity,
+  identityIndex,
+} from '../src/intake/channel-intake.service.ts';
 import { createLogger } from '../src/log.ts';
 import { SINK_THRESHOLD } from '../src/triage/scoring.ts';
 import { numberFlag, UsageError } from './lib/args.ts';
@@ -770,6 +774,7 @@ async function telegramFlood(env: Env, items: Item[], args: FloodArgs): Promise<
   const channelIntake = createChannelIntake({
     db: core.db,
     vault: core.vault,
+    routing: core.routing,
     audit: core.audit,
     clock: core.clock,
     intake: core.intake,
@@ -787,8 +792,8 @@ async function telegramFlood(env: Env, items: Item[], args: FloodArgs): Promise<
     const chat = String(7_000_000_000 + k * 7919);
     return {
       chat,
-      index: identityIndex(core.vault, 'telegram', chat),
-      enc: core.vault.encrypt(chat, 'request_threads.identity'),
+      index: identityIndex(core.routing, 'telegram', chat),
+      enc: encryptChannelIdentity(core.routing, chat),
     };
   });
   async function worker(): Promise<void> {

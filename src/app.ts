@@ -38,6 +38,7 @@ import { registerRelativesWeb } from './relatives/relatives.web.ts';
 import { registerSettingsRoutes } from './settings/settings.routes.ts';
 import { registerStatsRoutes } from './stats/stats.routes.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
+import { registerSystemRoutes } from './system/system.routes.ts';
 
 export interface AppOptions {
   intakePerMinute: number;
@@ -238,6 +239,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
   registerStatsRoutes(app, { sessions: core.sessions, stats: core.stats, clock: core.clock });
   registerSettingsRoutes(app, { sessions: core.sessions, settings: core.runtimeSettings });
+  registerSystemRoutes(app, { sessions: core.sessions, routingKeeper: core.routingKeeper, db: core.db });
   registerPowRoutes(app, {
     sessions: core.sessions,
     registry: core.registry,

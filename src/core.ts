@@ -11,10 +11,18 @@ import type { ChannelAdapter } from './channels/channel.ts';
 import { createFormTokens } from './channels/web/form-token.ts';
 import type { Clock } from './clock.ts';
 import type { Keyring } from './crypto/keyring.ts';
+import { retierLegacyValues } from './crypto/retier.ts';
+import { createRoutingVault } from './crypto/routing.ts';
+import { createRoutingKeeper } from './crypto/routing-keeper.ts';
 import { createSealer } from './crypto/sealed.ts';
 import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
-import { createChannelIntake } from './intake/channel-intake.service.ts';
+import {
+  createChannelIntake,
+  decryptChannelIdentity,
+  identityIndex,
+  providerUpdateKey,
+} from './intake/channel-intake.service.ts';
 import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
@@ -52,9 +60,21 @@ export async function createCore(deps: {
   const sealer = createSealer();
   const vault = createVault(deps.keyring);
   const audit = createAuditLog({ db, clock });
+  // The routing tier: its key is only ever in this process's memory (crypto/routing.ts).
+  const routing = createRoutingVault({ now: () => clock.now(), legacy: vault });
+  const routingKeeper = createRoutingKeeper({ db, vault, routing, sealer, audit, clock, log });
+  await routingKeeper.routingPublicKey();
   // Per user, for the current password on a password change: 5 tries, then one per minute.
   const passwordChangeThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
-  const users = createUsersService({ db, vault, sealer, audit, clock, passwordChangeThrottle });
+  const users = createUsersService({
+    db,
+    vault,
+    sealer,
+    audit,
+    clock,
+    passwordChangeThrottle,
+    routing: routingKeeper,
+  });
   // Per account (blind index of the e-mail, whether or not it exists): 5 tries, then one per minute.
   const loginThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
   const sessions = createSessionsService({
@@ -63,6 +83,7 @@ export async function createCore(deps: {
     audit,
     clock,
     users,
+    routing: routingKeeper,
     loginThrottle,
     session: deps.settings.session,
   });
@@ -74,7 +95,7 @@ export async function createCore(deps: {
   const adapters = new Map<Channel, ChannelAdapter>();
   const outbox = createOutbox({
     db,
-    vault,
+    routing,
     audit,
     clock,
     log,
@@ -92,12 +113,12 @@ export async function createCore(deps: {
         threadId: thread.id,
         messageId,
         channel: thread.channel as Channel,
-        message: { to: vault.decrypt(thread.identity_enc, 'request_threads.identity'), text: body },
+        message: { to: decryptChannelIdentity(routing, thread.identity_enc), text: body },
       });
     },
     deliveryOf: (ids) => outbox.deliveryOf(ids),
   });
-  const protocol = createProtocolService({ db, vault, sealer, audit, clock, cases });
+  const protocol = createProtocolService({ db, routing, sealer, audit, clock, cases });
   // The shipped protocol becomes a published version on first start (and when a newer one ships).
   await protocol.seed(await loadDefaultProtocol());
   await protocol.current();
@@ -112,14 +133,36 @@ export async function createCore(deps: {
     protocolVersion: () => protocol.currentVersion(),
   });
   const formTokens = createFormTokens(vault, clock);
-  const channelIntake = createChannelIntake({ db, vault, audit, clock, intake });
+  const channelIntake = createChannelIntake({
+    db,
+    vault,
+    routing,
+    loadRoutingPublicKey: () => routingKeeper.routingPublicKey(),
+    audit,
+    clock,
+    intake,
+  });
+  // Values from before the routing tier move to it at the first unlock; then pending updates can run.
+  routing.onUnlock(() => {
+    void retierLegacyValues({
+      db,
+      vault,
+      routing,
+      identityIndexOf: (channel, identity) => identityIndex(routing, channel, identity),
+      updateKeyOf: (channel, key) => providerUpdateKey(vault, channel, key),
+    })
+      .then((n) => n > 0 && log.info({ moved: n }, 'legacy values moved to the routing tier'))
+      .catch((e: unknown) =>
+        log.error({ err: String(e) }, 'moving legacy values to the routing tier failed'),
+      );
+  });
   const canned = createCannedService({ db, audit, clock });
   const runtimeSettings = createSettingsService({ db, audit, clock });
   const stats = createStatsService({ db, audit, clock, vault });
   const knowledge = createKnowledgeService({ db, audit, clock });
   await knowledge.seedFromFiles();
   const caseSettings = deps.settings.cases ?? { retentionDays: 90, silentDays: 14 };
-  const timers = createTimersService({ db, audit, clock, vault, silentDays: caseSettings.silentDays });
+  const timers = createTimersService({ db, audit, clock, routing, silentDays: caseSettings.silentDays });
   const retention = createRetentionService({ db, audit, clock, retentionDays: caseSettings.retentionDays });
   const webauthn = createWebauthnService({ db, audit, clock, users, sessions });
   const orgPublicKey = createOrgPublicKeyCache(db);
@@ -143,13 +186,15 @@ export async function createCore(deps: {
   // The notification signing key exists from the first start, so that it can be published before the
   // first batch (receivers pin it).
   await batches.ensureSigningKey();
-  const relatives = createRelativesService({ db, vault, audit, clock, registry, outbox });
+  const relatives = createRelativesService({ db, vault, routing, audit, clock, registry, outbox });
   return {
     db,
     clock,
     log,
     sealer,
     vault,
+    routing,
+    routingKeeper,
     audit,
     users,
     sessions,

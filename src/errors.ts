@@ -25,6 +25,8 @@ export const AppErrorCode = {
   rate_limited: 429,
   too_many_attempts: 429,
   unavailable: 503,
+  /** The routing key is not in this process's memory yet (after a restart, before a granted login). */
+  locked: 503,
   internal: 500,
 } as const;
 

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const telegram = config.telegram
     ? createTelegram(config.telegram, {
         db: core.db,
-        vault: core.vault,
+        routing: core.routing,
         clock: core.clock,
         log,
         channelIntake: core.channelIntake,
@@ -110,12 +110,28 @@ async function main(): Promise<void> {
   }
   // Delivery and channel listeners run where the scheduled jobs run (worker or all-in-one).
   const delivery = config.role === 'web' ? null : core.outbox.start();
+  // The routing key comes back with a granted login (or from a peer instance); what waited runs then.
+  const routingKeeper = core.routingKeeper.start();
+  if (config.role !== 'web') {
+    core.routing.onUnlock(() => {
+      void (async () => {
+        await telegram?.sweep();
+        await whatsapp?.sweep();
+        await core.channelIntake.sweepMessages('sms');
+        await core.channelIntake.sweepMessages('voice');
+      })().catch((e: unknown) => log.error({ err: String(e) }, 'sweep after unlock failed'));
+    });
+  }
   const telegramRunner = config.role === 'web' || !telegram ? null : await telegram.start();
 
   // Housekeeping: expired form nonces and sessions go; the audit chain catches up.
   const housekeepingTimer = setInterval(() => {
     void housekeeping(core).catch((e: unknown) => log.error({ err: String(e) }, 'housekeeping failed'));
-    if (config.role !== 'web') void whatsapp?.sweep().catch(() => undefined);
+    if (config.role !== 'web') {
+      void whatsapp?.sweep().catch(() => undefined);
+      void core.channelIntake.sweepMessages('sms').catch(() => undefined);
+      void core.channelIntake.sweepMessages('voice').catch(() => undefined);
+    }
   }, 60_000);
   housekeepingTimer.unref();
 
@@ -130,6 +146,7 @@ async function main(): Promise<void> {
       ['http', () => app?.close()],
       ['events', () => events?.close()],
       ['jobs', () => jobs?.stop()],
+      ['routing', () => routingKeeper.stop()],
       ['telegram', () => telegramRunner?.stop()],
       ['outbox', () => delivery?.stop()],
       ['notifier', () => core.notifier.flush()],

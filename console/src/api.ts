@@ -4,6 +4,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
+import type { RoutingStatus } from '../../src/system/routing-status.ts';
 import type {
   AnswerKind,
   Article,
@@ -245,6 +246,11 @@ export function loginWebauthnVerify(body: {
   response: AuthenticationResponseJSON;
 }): Promise<LoginResult> {
   return request('POST', '/auth/login/webauthn/verify', { body });
+}
+
+/** Whether this server holds the routing key (the server's own schema: one contract, no copy). */
+export function getRoutingStatus(signal?: AbortSignal): Promise<RoutingStatus> {
+  return request<RoutingStatus>('GET', '/system/routing', { signal });
 }
 
 export function getMe(): Promise<{ user: User }> {

@@ -4,6 +4,7 @@ import { lazy, type ReactNode, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AppHeader } from './components/app-header.tsx';
 import { LiveUpdates } from './components/live-updates.tsx';
+import { RoutingBanner } from './components/routing-banner.tsx';
 import { ShortcutsHelp } from './components/shortcuts-help.tsx';
 import { useIdleLock } from './hooks/use-idle-lock.ts';
 import { useShortcuts } from './hooks/use-shortcuts.ts';
@@ -86,6 +87,7 @@ function Console() {
         {t('app.skipToContent')}
       </a>
       <AppHeader onShowShortcuts={help.open} />
+      <RoutingBanner />
       {idleWarning && (
         <Alert color="orange" radius={0} py={6} role="alert">
           {t('lock.soon')}

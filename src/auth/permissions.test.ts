@@ -58,6 +58,7 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/audit': ['admin'],
   'GET /api/audit/verify': ['admin'],
   'GET /api/events': WORKERS,
+  'GET /api/system/routing': 'any-session',
   'GET /api/protocol': WORKERS,
   'GET /api/protocol/versions': ['admin'],
   'GET /api/protocol/versions/{version}': ['admin'],

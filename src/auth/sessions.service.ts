@@ -44,6 +44,14 @@ export interface SessionsDeps {
   users: UsersService;
   loginThrottle: RateLimiter;
   session: { idleMs: number; maxMs: number };
+  /**
+   * A login or a session holding the organisation key unlocks the routing tier of this process
+   * (after a restart, the first granted operator to log in or act brings it back).
+   */
+  routing?: {
+    status(): { unlocked: boolean };
+    unlockWithOrgKey(orgSecretKey: Uint8Array, how: 'login'): Promise<boolean>;
+  };
 }
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
@@ -114,6 +122,8 @@ export function createSessionsService(deps: SessionsDeps) {
     const token = randomBytes(32);
     const csrf = randomBytes(32);
     const expiresAt = new Date(now.getTime() + deps.session.maxMs);
+    if (orgKey && deps.routing && !deps.routing.status().unlocked)
+      await deps.routing.unlockWithOrgKey(orgKey, 'login').catch(() => false);
     await db.transaction().execute(async (trx) => {
       await trx
         .insertInto('sessions')
@@ -213,6 +223,11 @@ export function createSessionsService(deps: SessionsDeps) {
     }
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     const orgKeyEnc = row.org_key_enc;
+    if (orgKeyEnc && deps.routing && !deps.routing.status().unlocked) {
+      const k = unwrapWithKey(sessionWrapKey(token), orgKeyEnc, 'session-org-key');
+      await deps.routing.unlockWithOrgKey(k, 'login').catch(() => false);
+      k.fill(0);
+    }
     return {
       id,
       user: {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Clock } from '../clock.ts';
+import { routingSecretsFromSeed, routingSeedOf } from '../crypto/routing.ts';
 import {
   type Sealer,
   unwrapWithKey,
@@ -28,6 +29,8 @@ export interface UsersDeps {
    * Argon2id run, so this also caps the CPU one session can burn.
    */
   passwordChangeThrottle: RateLimiter;
+  /** Whoever holds the organisation key for an instant (bootstrap, a grant) unlocks the routing tier. */
+  routing?: { unlockWithOrgKey(orgSecretKey: Uint8Array, how: 'bootstrap' | 'login'): Promise<boolean> };
 }
 
 /** After this many wrong current passwords in a row, every session of the user ends. */
@@ -115,6 +118,7 @@ export function createUsersService(deps: UsersDeps) {
     const id = randomUUID();
     const now = clock.now();
 
+    let bootstrapOrgSecret: Uint8Array | null = null;
     const result = await db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`.execute(trx);
       const existing = await trx
@@ -131,14 +135,18 @@ export function createUsersService(deps: UsersDeps) {
         // recovery key so that losing every operator password does not lose every conversation.
         const orgKeys = sealer.generateKeyPair();
         const recovery = randomBytes(32);
+        const seed = routingSeedOf(orgKeys.secretKey);
         await trx
           .insertInto('org_keys')
           .values({
             public_key: Buffer.from(orgKeys.publicKey),
             recovery_wrapped_secret: wrapWithKey(recovery, orgKeys.secretKey, 'org-recovery'),
+            routing_public_key: routingSecretsFromSeed(seed).boxPublicKey,
             created_at: now,
           })
           .execute();
+        seed.fill(0);
+        bootstrapOrgSecret = orgKeys.secretKey;
         orgKeySealed = sealer.seal(userKeys.publicKey, orgKeys.secretKey);
         recoveryKey = formatRecoveryKey(recovery);
       } else if (grantFromOrgKey) {
@@ -176,6 +184,9 @@ export function createUsersService(deps: UsersDeps) {
       return { recoveryKey, hasOrgKey: orgKeySealed !== null };
     });
     audit.chainSoon();
+    const orgSecret = bootstrapOrgSecret ?? grantFromOrgKey;
+    if (orgSecret && deps.routing) await deps.routing.unlockWithOrgKey(orgSecret, 'bootstrap');
+    if (bootstrapOrgSecret) Buffer.from(bootstrapOrgSecret).fill(0);
     return {
       id,
       email,

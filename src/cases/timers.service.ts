@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Clock } from '../clock.ts';
-import type { Vault } from '../crypto/vault.ts';
+import type { RoutingVault } from '../crypto/routing.ts';
 import type { Db } from '../db/database.ts';
 import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
 
@@ -17,7 +17,8 @@ export function createTimersService(deps: {
   db: Db;
   audit: AuditLog;
   clock: Clock;
-  vault: Vault;
+  /** Due times are routing tier: while locked, reminders wait (they are late, never lost). */
+  routing: RoutingVault;
   silentDays: number;
 }) {
   const { db, audit, clock } = deps;
@@ -29,6 +30,7 @@ export function createTimersService(deps: {
    */
   async function runReminders(): Promise<number> {
     const now = clock.now();
+    if (!deps.routing.isUnlocked()) return 0;
     return db.transaction().execute(async (trx) => {
       const pending = await trx
         .selectFrom('case_reminders')
@@ -38,7 +40,7 @@ export function createTimersService(deps: {
         .skipLocked()
         .execute();
       const due = pending.filter(
-        (r) => r.due_enc && new Date(deps.vault.decrypt(r.due_enc, 'case_reminders.due')) <= now,
+        (r) => r.due_enc && new Date(deps.routing.decrypt(r.due_enc, 'case_reminders.due')) <= now,
       );
       for (const r of due) {
         await trx

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { SERVER_TIER_COLUMNS } from './encrypted-columns.ts';
+import { ENCRYPTED_COLUMNS } from './encrypted-columns.ts';
 import type { Vault } from './vault.ts';
 
 /**
@@ -10,14 +10,14 @@ import type { Vault } from './vault.ts';
 export async function rewrapAll(db: Db, vault: Vault, onProgress?: (done: number) => void): Promise<number> {
   let total = 0;
   const active = vault.activeMasterKeyId();
-  for (const col of SERVER_TIER_COLUMNS) {
+  for (const col of ENCRYPTED_COLUMNS) {
     const table = sql.table(col.table);
     const column = sql.ref(col.column);
     for (;;) {
       const rows = (
         await sql<{ id: string; blob: string }>`
         SELECT ${sql.raw(col.key)} AS id, ${column} AS blob FROM ${table}
-        WHERE ${column} IS NOT NULL AND split_part(${column}, '.', 2) <> ${active}
+        WHERE ${column} LIKE 'wf1.%' AND split_part(${column}, '.', 2) <> ${active}
         LIMIT 500`.execute(db)
       ).rows;
       if (rows.length === 0) break;
@@ -40,10 +40,10 @@ export async function rewrapAll(db: Db, vault: Vault, onProgress?: (done: number
 export async function countUnderKeys(db: Db, keyIds: string[]): Promise<number> {
   if (keyIds.length === 0) return 0;
   let total = 0;
-  for (const col of SERVER_TIER_COLUMNS) {
+  for (const col of ENCRYPTED_COLUMNS) {
     const r = await sql<{ n: string }>`
       SELECT count(*)::text AS n FROM ${sql.table(col.table)}
-      WHERE ${sql.ref(col.column)} IS NOT NULL AND split_part(${sql.ref(col.column)}, '.', 2) = ANY(${keyIds}::text[])`.execute(
+      WHERE ${sql.ref(col.column)} LIKE 'wf1.%' AND split_part(${sql.ref(col.column)}, '.', 2) = ANY(${keyIds}::text[])`.execute(
       db,
     );
     total += Number(r.rows[0]?.n ?? 0);

@@ -10,6 +10,7 @@ export interface Sodium {
   crypto_box_SECRETKEYBYTES: number;
   crypto_box_SEALBYTES: number;
   crypto_box_keypair(publicKey: Buffer, secretKey: Buffer): void;
+  crypto_box_seed_keypair(publicKey: Buffer, secretKey: Buffer, seed: Buffer): void;
   crypto_box_seal(out: Buffer, message: Buffer, publicKey: Buffer): void;
   crypto_box_seal_open(out: Buffer, ciphertext: Buffer, publicKey: Buffer, secretKey: Buffer): boolean;
   crypto_scalarmult_base(out: Buffer, secretKey: Buffer): void;

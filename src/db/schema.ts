@@ -6,6 +6,16 @@ export interface OrgKeysTable {
   id: Generated<number>;
   public_key: Buffer;
   recovery_wrapped_secret: Buffer;
+  /** The routing tier's box public key (crypto/routing.ts); set at bootstrap or the first unlock. */
+  routing_public_key: Generated<Buffer | null>;
+  created_at: Timestamp;
+}
+
+export interface RoutingKeyRequestsTable {
+  id: string;
+  public_key: Buffer;
+  mac: Buffer;
+  sealed_seed: Buffer | null;
   created_at: Timestamp;
 }
 
@@ -449,6 +459,7 @@ export interface Database {
   webauthn_credentials: WebauthnCredentialsTable;
   pending_logins: PendingLoginsTable;
   org_keys: OrgKeysTable;
+  routing_key_requests: RoutingKeyRequestsTable;
   users: UsersTable;
   sessions: SessionsTable;
   request_threads: RequestThreadsTable;

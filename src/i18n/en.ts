@@ -77,6 +77,8 @@ export const en = {
   'bot.ready':
     "Write your message here. An operator will answer in this chat. You can also read answers to common questions (/faq) or fill in the questionnaire (/questionnaire). To find a person held as a prisoner of war: /find. To remove the bot's messages: /delete.",
   'bot.received': 'Received. An operator will answer here as soon as possible.',
+  'bot.received_locked':
+    'Received. The hotline is starting up; an operator will answer here as soon as possible.',
   'bot.menu.faq': 'Questions and answers',
   'bot.menu.questionnaire': 'Questionnaire',
   'bot.faq.choose': 'Choose a topic:',

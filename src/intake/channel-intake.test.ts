@@ -41,6 +41,7 @@ describe('channel budgets (never per IP)', () => {
     const intake = createChannelIntake({
       db: ctx.core.db,
       vault: ctx.core.vault,
+      routing: ctx.core.routing,
       audit: ctx.core.audit,
       clock: ctx.clock,
       intake: ctx.core.intake,

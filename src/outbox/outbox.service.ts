@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit.service.ts';
 import type { Channel } from '../cases/categories.ts';
 import type { ChannelAdapter, OutboundMessage, SendResult } from '../channels/channel.ts';
 import type { Clock } from '../clock.ts';
-import type { Vault } from '../crypto/vault.ts';
+import type { RoutingVault } from '../crypto/routing.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { Log } from '../log.ts';
@@ -51,6 +51,11 @@ export function createSlidingWindow(max: number, windowMs: number) {
   };
 }
 
+/** Look-up of a recipient's delivered messages (Telegram's /delete) without storing the chat id. */
+export function outboxRecipientIndex(routing: RoutingVault, channel: string, to: string): Buffer {
+  return routing.blindIndex(`outbox-recipient:${channel}`, to);
+}
+
 export interface OutboxItem {
   /** The request thread the message belongs to, or null for an answer to a relative's inquiry. */
   threadId: string | null;
@@ -62,7 +67,8 @@ export interface OutboxItem {
 
 export function createOutbox(deps: {
   db: Db;
-  vault: Vault;
+  /** Recipients and reply texts are routing tier: a disk thief with the key file reads none of them. */
+  routing: RoutingVault;
   audit: AuditLog;
   clock: Clock;
   log: Log;
@@ -70,7 +76,7 @@ export function createOutbox(deps: {
   /** How long a claimed row stays claimed before another worker may send it (a crashed worker). */
   leaseMs?: number | undefined;
 }) {
-  const { db, vault, clock, log } = deps;
+  const { db, routing, clock, log } = deps;
   const LEASE_MS = deps.leaseMs ?? DEFAULT_LEASE_MS;
   // 1 s windows, counted when each response arrives: the provider counts a send on arrival, which is
   // always before our response, so however slow the network the next send cannot come too early.
@@ -104,8 +110,8 @@ export function createOutbox(deps: {
         inquiry_id: item.inquiryId ?? null,
         message_id: item.messageId,
         channel: item.channel,
-        recipient_index: vault.blindIndex(`outbox-recipient:${item.channel}`, item.message.to),
-        payload_enc: vault.encrypt(JSON.stringify(item.message), 'outbox.payload'),
+        recipient_index: outboxRecipientIndex(routing, item.channel, item.message.to),
+        payload_enc: routing.encrypt(JSON.stringify(item.message), 'outbox.payload'),
         status: 'pending',
         next_attempt_at: clock.now(),
         created_at: clock.now(),
@@ -205,6 +211,8 @@ export function createOutbox(deps: {
   async function runOnce(
     limit = 50,
   ): Promise<{ sent: number; retried: number; failed: number; deferred: number }> {
+    // Locked: recipients and texts cannot be read; replies wait (they are safe in the table).
+    if (!routing.isUnlocked()) return { sent: 0, retried: 0, failed: 0, deferred: 0 };
     const now = clock.now();
     const claimed = await sql<{
       id: string;
@@ -229,7 +237,7 @@ export function createOutbox(deps: {
         stats.failed++;
         continue;
       }
-      const message = JSON.parse(vault.decrypt(row.payload_enc, 'outbox.payload')) as OutboundMessage;
+      const message = JSON.parse(routing.decrypt(row.payload_enc, 'outbox.payload')) as OutboundMessage;
       if (!adapter) {
         await settle(row, { ok: false, retryable: true, error: `channel ${row.channel} is not configured` });
         stats.retried++;
@@ -346,12 +354,12 @@ export function createOutbox(deps: {
       .where('provider_message_id', '=', providerMessageId)
       .executeTakeFirst();
     if (!row?.payload_enc) return false;
-    const message = JSON.parse(vault.decrypt(row.payload_enc, 'outbox.payload')) as OutboundMessage;
+    const message = JSON.parse(routing.decrypt(row.payload_enc, 'outbox.payload')) as OutboundMessage;
     if (message.kind === kind) return false;
     await db
       .updateTable('outbox')
       .set({
-        payload_enc: vault.encrypt(JSON.stringify({ ...message, kind }), 'outbox.payload'),
+        payload_enc: routing.encrypt(JSON.stringify({ ...message, kind }), 'outbox.payload'),
         status: 'pending',
         next_attempt_at: clock.now(),
         provider_message_id: null,

@@ -7,9 +7,9 @@ import { allowedTransitions, canTransition, isCaseState, isClosed } from '../cas
 import type { CasesService } from '../cases/cases.service.ts';
 import type { CallerCategory } from '../cases/categories.ts';
 import type { Clock } from '../clock.ts';
+import type { RoutingVault } from '../crypto/routing.ts';
 import type { KeyPair, Sealer } from '../crypto/sealed.ts';
 import { openThreadWithOrgKey } from '../crypto/thread-keys.ts';
-import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
@@ -22,7 +22,8 @@ export const DEFAULT_PROTOCOL_FILE = new URL('./default-protocol.json', import.m
 
 export interface ProtocolDeps {
   db: Db;
-  vault: Vault;
+  /** Answers timers must read unattended (meeting window, expected date…): routing tier. */
+  routing: RoutingVault;
   sealer: Sealer;
   audit: AuditLog;
   clock: Clock;
@@ -97,7 +98,7 @@ export async function loadDefaultProtocol(file: URL = DEFAULT_PROTOCOL_FILE): Pr
 }
 
 export function createProtocolService(deps: ProtocolDeps) {
-  const { db, vault, sealer, audit, clock, cases } = deps;
+  const { db, routing, sealer, audit, clock, cases } = deps;
   const versions = new Map<string, Protocol>();
   let currentVersion: string | null = null;
 
@@ -272,7 +273,7 @@ export function createProtocolService(deps: ProtocolDeps) {
     const out = new Map<string, { value: AnswerValue; by: 'requester' | 'operator'; at: string }>();
     for (const r of rows) {
       let text: string | null = null;
-      if (r.value_enc) text = vault.decrypt(r.value_enc, 'case_answers.value');
+      if (r.value_enc) text = routing.decrypt(r.value_enc, 'case_answers.value');
       else if (r.value_sealed && kp) text = sealer.open(kp, r.value_sealed).toString('utf8');
       if (text !== null)
         out.set(`${r.step_id}.${r.question_id}`, {
@@ -429,7 +430,7 @@ export function createProtocolService(deps: ProtocolDeps) {
           thread_id: threadId,
           step_id: stepId,
           question_id: q.id,
-          value_enc: q.sensitive ? null : vault.encrypt(text, 'case_answers.value'),
+          value_enc: q.sensitive ? null : routing.encrypt(text, 'case_answers.value'),
           value_sealed: q.sensitive ? sealer.seal(t.public_key, text) : null,
           answered_by: actor.type,
           author_id: actor.type === 'operator' ? actor.session.user.id : null,
@@ -454,13 +455,13 @@ export function createProtocolService(deps: ProtocolDeps) {
               thread_id: threadId,
               kind: `window:${stepId}.${q.id}`,
               due_at: null,
-              due_enc: vault.encrypt(due.toISOString(), 'case_reminders.due'),
+              due_enc: routing.encrypt(due.toISOString(), 'case_reminders.due'),
               sent_at: null,
             })
             .onConflict((oc) =>
               oc.columns(['thread_id', 'kind']).doUpdateSet({
                 due_at: null,
-                due_enc: vault.encrypt(due.toISOString(), 'case_reminders.due'),
+                due_enc: routing.encrypt(due.toISOString(), 'case_reminders.due'),
                 sent_at: null,
               }),
             )

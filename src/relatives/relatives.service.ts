@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Clock } from '../clock.ts';
 import { generateReceiptCode } from '../crypto/receipt.ts';
+import type { RoutingVault } from '../crypto/routing.ts';
 import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
@@ -67,12 +68,14 @@ export interface Candidate {
 export function createRelativesService(deps: {
   db: Db;
   vault: Vault;
+  /** A relative's Telegram chat id is routing tier, like a requester's. */
+  routing: RoutingVault;
   audit: AuditLog;
   clock: Clock;
   registry: RegistryService;
   outbox: Outbox;
 }) {
-  const { db, vault, audit, clock, registry } = deps;
+  const { db, vault, routing, audit, clock, registry } = deps;
   const receiptLookup = (code: string) => vault.blindIndex('inquiry-receipt', code);
   const decryptQuery = (blob: string) =>
     JSON.parse(vault.decrypt(blob, 'relative_inquiries.query')) as InquiryQuery;
@@ -169,7 +172,7 @@ export function createRelativesService(deps: {
           issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
         });
       const identityIndex = input.identity
-        ? vault.blindIndex('inquiry-identity:telegram', input.identity)
+        ? routing.blindIndex('inquiry-identity:telegram', input.identity)
         : null;
       if (identityIndex) {
         // One chat may have a few open searches, not an unlimited number.
@@ -194,7 +197,9 @@ export function createRelativesService(deps: {
           query_enc: vault.encrypt(JSON.stringify(parsed.data), 'relative_inquiries.query'),
           receipt_lookup: receiptCode ? receiptLookup(receiptCode) : null,
           identity_index: identityIndex,
-          identity_enc: input.identity ? vault.encrypt(input.identity, 'relative_inquiries.identity') : null,
+          identity_enc: input.identity
+            ? routing.encrypt(input.identity, 'relative_inquiries.identity')
+            : null,
           status: 'open',
           matched_record_id: null,
           answer_kind: null,
@@ -376,7 +381,7 @@ export function createRelativesService(deps: {
             messageId: null,
             channel: 'telegram',
             message: {
-              to: vault.decrypt(r.identity_enc, 'relative_inquiries.identity'),
+              to: routing.decrypt(r.identity_enc, 'relative_inquiries.identity'),
               text: input.message,
             },
           });
@@ -524,7 +529,7 @@ export function createRelativesService(deps: {
             messageId: null,
             channel: 'telegram',
             message: {
-              to: vault.decrypt(inquiry.identity_enc, 'relative_inquiries.identity'),
+              to: routing.decrypt(inquiry.identity_enc, 'relative_inquiries.identity'),
               text: input.body,
             },
           });

@@ -71,6 +71,13 @@ describe('outbox across a crash', () => {
     await first.kill();
 
     second = await startServerProcess(env, { dataDir: first.dataDir });
+    // A restarted server holds no routing key (docs/decisions/0007-routing-key.md): the reply waits,
+    // sealed, until a granted operator logs in again.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(
+      fake.sent.filter((c) => c.method === 'sendMessage' && c.params.text === 'Ответ, переживший сбой'),
+    ).toHaveLength(0);
+    await apiLogin(second.url, 'crash@example.org', PASSWORD, totpCode(secret, new Date(++step * 30_000)));
     const delivered = await until(
       async () =>
         fake.sent.filter((c) => c.method === 'sendMessage' && c.params.text === 'Ответ, переживший сбой')

@@ -1324,6 +1324,10 @@ export const en = {
       merged: 'merged',
     },
   },
+  routing: {
+    locked:
+      'Locked since {{since}}: this server cannot read channel addresses until an operator who holds the organisation key logs in. {{count}} channel messages are waiting, sealed; replies wait in the outbox.',
+  },
   lock: {
     soon: 'No activity for 14 minutes: the console locks in one minute. Move the mouse or press a key to stay.',
   },

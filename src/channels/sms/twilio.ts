@@ -144,17 +144,23 @@ export function createTwilioChannels(
     from: string,
     text: string,
     language: Language,
-    extra?: { attachments?: Parameters<ChannelIntake['receive']>[0]['attachments'] },
+    extra?: {
+      attachments?: Parameters<ChannelIntake['receive']>[0]['attachments'];
+      callbackRequested?: boolean;
+    },
   ) {
-    if (!(await deps.channelIntake.record(channel, key, { from: '[redacted]', len: text.length })))
-      return null;
+    // One ingest path: recorded sealed first; received now, or once the routing key is unlocked.
     const category: CallerCategory = 'other';
-    const r = await deps.channelIntake.receive(
-      { channel, updateKey: key, identity: from, text: text.slice(0, LIMITS.body), ...extra },
-      { category, language },
+    return deps.channelIntake.ingest(
+      {
+        channel,
+        updateKey: key,
+        identity: from,
+        text: text.slice(0, LIMITS.body),
+        ...(extra?.attachments ? { attachments: extra.attachments } : {}),
+      },
+      { category, language, ...(extra?.callbackRequested ? { callbackRequested: true } : {}) },
     );
-    await deps.channelIntake.markProcessed(channel, key);
-    return r;
   }
 
   function twiml(res: twilio.twiml.VoiceResponse | twilio.twiml.MessagingResponse) {
@@ -209,14 +215,9 @@ export function createTwilioChannels(
       const v = VOICE_TEXT[lang];
       const r = new twilio.twiml.VoiceResponse();
       if (p.Digits === '2' && p.CallSid && p.From) {
-        const res = await intake('voice', `${p.CallSid}:callback`, p.From, '[call-back requested]', lang);
-        if (res) {
-          await deps.db
-            .updateTable('request_threads')
-            .set({ callback_requested_at: deps.clock.now(), callback_done_at: null })
-            .where('id', '=', res.threadId)
-            .execute();
-        }
+        await intake('voice', `${p.CallSid}:callback`, p.From, '[call-back requested]', lang, {
+          callbackRequested: true,
+        });
         r.say({ language: v.voice }, v.callback);
         r.hangup();
       } else {

@@ -1,7 +1,7 @@
 import { type Bot, type Context, InlineKeyboard } from 'grammy';
 import { CALLER_CATEGORIES, type CallerCategory } from '../../cases/categories.ts';
 import type { Clock } from '../../clock.ts';
-import type { Vault } from '../../crypto/vault.ts';
+import type { RoutingVault } from '../../crypto/routing.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
 import { isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey, t } from '../../i18n/i18n.ts';
@@ -10,6 +10,7 @@ import { LIMITS } from '../../intake/message-content.ts';
 import { toPlainText } from '../../knowledge/articles.ts';
 import type { KnowledgeService } from '../../knowledge/knowledge.service.ts';
 import type { Log } from '../../log.ts';
+import { outboxRecipientIndex } from '../../outbox/outbox.service.ts';
 import { partialDate } from '../../pow/record.ts';
 import { validateAnswer } from '../../protocol/answers.ts';
 import type { ProtocolService, StepView } from '../../protocol/protocol.service.ts';
@@ -39,7 +40,8 @@ interface ConversationState {
 
 export interface TelegramBotDeps {
   db: Db;
-  vault: Vault;
+  /** The chat id is routing tier (crypto/routing.ts): state and look-ups need the routing key. */
+  routing: RoutingVault;
   clock: Clock;
   log: Log;
   channelIntake: ChannelIntake;
@@ -54,23 +56,23 @@ export interface TelegramBotDeps {
 const CONTEXT = 'bot_conversations.state';
 
 export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
-  const { db, vault, clock, channelIntake } = deps;
+  const { db, routing, clock, channelIntake } = deps;
 
   async function load(chatId: string): Promise<ConversationState> {
     const row = await db
       .selectFrom('bot_conversations')
       .select('state_enc')
       .where('channel', '=', 'telegram')
-      .where('identity_index', '=', identityIndex(vault, 'telegram', chatId))
+      .where('identity_index', '=', identityIndex(routing, 'telegram', chatId))
       .executeTakeFirst();
-    return row ? (JSON.parse(vault.decrypt(row.state_enc, CONTEXT)) as ConversationState) : { sent: [] };
+    return row ? (JSON.parse(routing.decrypt(row.state_enc, CONTEXT)) as ConversationState) : { sent: [] };
   }
 
   async function save(chatId: string, state: ConversationState): Promise<void> {
     const row = {
       channel: 'telegram',
-      identity_index: identityIndex(vault, 'telegram', chatId),
-      state_enc: vault.encrypt(JSON.stringify({ ...state, sent: state.sent.slice(-200) }), CONTEXT),
+      identity_index: identityIndex(routing, 'telegram', chatId),
+      state_enc: routing.encrypt(JSON.stringify({ ...state, sent: state.sent.slice(-200) }), CONTEXT),
       updated_at: clock.now(),
     };
     await db
@@ -314,7 +316,7 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
         .selectFrom('outbox')
         .select('provider_message_id')
         .where('channel', '=', 'telegram')
-        .where('recipient_index', '=', vault.blindIndex('outbox-recipient:telegram', chatId))
+        .where('recipient_index', '=', outboxRecipientIndex(routing, 'telegram', chatId))
         .where('provider_message_id', 'is not', null)
         .execute();
       const ids = [...state.sent, ...replies.map((r) => Number(r.provider_message_id))];

@@ -66,7 +66,7 @@ beforeAll(async () => {
         },
         {
           db: core.db,
-          vault: core.vault,
+          routing: core.routing,
           clock: core.clock,
           log: core.log,
           channelIntake: core.channelIntake,

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Api, Bot } from 'grammy';
 import type { Update } from 'grammy/types';
 import { AppError } from '../../errors.ts';
+import { isLanguage, t } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
 import { createTelegramAdapter } from './telegram.adapter.ts';
 import { installConversation, type TelegramBotDeps } from './telegram.bot.ts';
@@ -49,10 +50,29 @@ export function createTelegram(
   const recordedByRoute = new WeakSet<object>();
   const { channelIntake, log } = deps;
 
+  // While the routing key is locked, an update is recorded sealed and waits; the person hears once
+  // an hour that it arrived (from the live update: the chat id stays in memory, never on disk).
+  const lockedAcks = new Map<number, number>();
   bot.use(async (ctx, next) => {
     const key = String(ctx.update.update_id);
     if (!recordedByRoute.has(ctx.update) && !(await channelIntake.record('telegram', key, ctx.update)))
       return;
+    if (!deps.routing.isUnlocked()) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+      const chat = ctx.chat?.id;
+      const now = Date.now();
+      if (
+        ctx.chat?.type === 'private' &&
+        chat !== undefined &&
+        now - (lockedAcks.get(chat) ?? 0) > 3_600_000
+      ) {
+        if (lockedAcks.size > 10_000) lockedAcks.clear();
+        lockedAcks.set(chat, now);
+        const code = ctx.from?.language_code?.slice(0, 2);
+        await ctx.reply(t(isLanguage(code) ? code : 'ru', 'bot.received_locked')).catch(() => undefined);
+      }
+      return;
+    }
     try {
       await next();
       await channelIntake.markProcessed('telegram', key);
