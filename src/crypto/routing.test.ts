@@ -6,7 +6,7 @@ import { createTwilioChannels } from '../channels/sms/twilio.ts';
 import { type Core, createCore } from '../core.ts';
 
 /**
- * The routing key lives only in the memory of running servers (docs/decisions/0007-routing-key.md).
+ * The routing key lives only in the memory of running servers (docs/decisions/0012-routing-key.md).
  * A restarted server is locked: it still accepts every provider message (sealed), shows "locked since",
  * and processes what waited as soon as a granted operator logs in — or a peer instance hands the key
  * over, sealed to a one-off key of the asking process.

@@ -5,7 +5,7 @@ import { sodium } from './sodium.ts';
 import type { Vault } from './vault.ts';
 
 /**
- * The routing tier (docs/decisions/0007-routing-key.md). What the server must use unattended to reach
+ * The routing tier (docs/decisions/0012-routing-key.md). What the server must use unattended to reach
  * a requester — chat ids and phone numbers, their look-up index, outbox recipients and reply texts,
  * meeting times and other timer-readable answers, raw provider updates — is encrypted under a key that
  * exists only in the memory of running servers. It is derived from the organisation private key,

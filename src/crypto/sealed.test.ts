@@ -176,7 +176,7 @@ describe('sealed tier', () => {
 });
 
 /**
- * The tightened threat model (docs/decisions/0007-routing-key.md): a thief with the whole disk — every
+ * The tightened threat model (docs/decisions/0012-routing-key.md): a thief with the whole disk — every
  * table, and the key file (master key + index key) — learns no chat id, no phone number, no reply text
  * and no meeting time, and cannot confirm whether a given number or account ever wrote.
  */
@@ -278,7 +278,7 @@ describe('a disk thief with the key file', () => {
         secret,
       ).toEqual([]);
     }
-    // What the thief gets, printed for the record (docs/decisions/0007-routing-key.md).
+    // What the thief gets, printed for the record (docs/decisions/0012-routing-key.md).
     const report = [...perColumn.entries()]
       .sort()
       .map(

@@ -273,7 +273,9 @@ export function createProtocolService(deps: ProtocolDeps) {
     const out = new Map<string, { value: AnswerValue; by: 'requester' | 'operator'; at: string }>();
     for (const r of rows) {
       let text: string | null = null;
-      if (r.value_enc) text = routing.decrypt(r.value_enc, 'case_answers.value');
+      // While this server is locked (after a restart, before a granted login) routing-tier answers
+      // cannot be read: they are shown as not yet answered rather than failing the whole page.
+      if (r.value_enc) text = routing.isUnlocked() ? routing.decrypt(r.value_enc, 'case_answers.value') : null;
       else if (r.value_sealed && kp) text = sealer.open(kp, r.value_sealed).toString('utf8');
       if (text !== null)
         out.set(`${r.step_id}.${r.question_id}`, {

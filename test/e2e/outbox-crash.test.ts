@@ -71,7 +71,7 @@ describe('outbox across a crash', () => {
     await first.kill();
 
     second = await startServerProcess(env, { dataDir: first.dataDir });
-    // A restarted server holds no routing key (docs/decisions/0007-routing-key.md): the reply waits,
+    // A restarted server holds no routing key (docs/decisions/0012-routing-key.md): the reply waits,
     // sealed, until a granted operator logs in again.
     await new Promise((r) => setTimeout(r, 3000));
     expect(

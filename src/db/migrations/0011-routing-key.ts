@@ -1,5 +1,5 @@
 /**
- * The routing tier (docs/decisions/0007-routing-key.md): the routing public key beside the
+ * The routing tier (docs/decisions/0012-routing-key.md): the routing public key beside the
  * organisation key (sealing pending provider updates needs no secret), and the hand-over of the
  * routing key between running instances (a locked process posts a one-off public key; an unlocked one
  * seals the key to it; the row is deleted once read). Values written before this migration are
