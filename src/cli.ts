@@ -18,7 +18,9 @@ const USAGE = `Usage: npm run cli -- <command> [options]
       Create an operator (roles: operator, supervisor, registrar, liaison, admin). Prints a one-time
       password (unless --password-stdin) and the TOTP enrolment URI. The first user created becomes the
       bootstrap admin, receives the organisation key and gets the offline recovery key, printed once.
-      With --grant-by, that admin's password is read from stdin to give the new user the organisation key.
+      With --grant-by, that admin's password is read from stdin to give the new user the organisation key
+      (every role that reads requests needs it). With both flags, stdin holds two lines: the admin's
+      password, then the new user's password.
   user grant-key --email E --admin ADMIN_EMAIL   (admin password on stdin)
   user recover --email E                         (recovery key on stdin: grants the organisation key)
   user disable --email E | user enable --email E
@@ -146,9 +148,9 @@ async function run(argv: string[]): Promise<number> {
       if (!u) throw new AppError('not_found', `No user ${email}`);
       return u;
     };
-    const orgKeyOfAdmin = async (adminEmail: string) => {
+    const orgKeyOfAdmin = async (adminEmail: string, given?: string) => {
       const admin = await userByEmail(adminEmail);
-      const password = await readStdin();
+      const password = given ?? (await readStdin());
       const { verifyPassword } = await import('./auth/password.ts');
       if (!(await verifyPassword(admin.password_hash, password)))
         throw new AppError('invalid_credentials', 'Wrong admin password');
@@ -168,13 +170,19 @@ async function run(argv: string[]): Promise<number> {
         let password: string | undefined;
         let grant: Buffer | undefined;
         if (values['password-stdin'] && values['grant-by']) {
-          throw new AppError(
-            'validation_failed',
-            '--password-stdin and --grant-by both read stdin; use user grant-key afterwards',
-          );
+          // One command for a working operator: line 1 the granting admin's password, line 2 the new one.
+          const [adminPassword, newPassword] = (await readStdin()).split(/\r?\n/);
+          if (!adminPassword || !newPassword)
+            throw new AppError(
+              'validation_failed',
+              'With --password-stdin and --grant-by, stdin holds two lines: the admin password, then the new password',
+            );
+          password = newPassword;
+          grant = await orgKeyOfAdmin(values['grant-by'], adminPassword);
+        } else {
+          if (values['password-stdin']) password = await readStdin();
+          if (values['grant-by']) grant = await orgKeyOfAdmin(values['grant-by']);
         }
-        if (values['password-stdin']) password = await readStdin();
-        if (values['grant-by']) grant = await orgKeyOfAdmin(values['grant-by']);
         const u = await core.users.createUser({ email, role: values.role, password }, actor, grant);
         grant?.fill(0);
         out(`Created ${u.role} ${u.email} (${u.id})`);
@@ -183,7 +191,7 @@ async function run(argv: string[]): Promise<number> {
         out(
           u.hasOrgKey
             ? 'Organisation key: granted'
-            : 'Organisation key: not granted (sees queue metadata only until an admin grants it)',
+            : `Organisation key: NOT granted — this user cannot read any request until an admin runs: npm run cli -- user grant-key --email ${u.email} --admin ADMIN_EMAIL`,
         );
         if (u.recoveryKey) {
           out();

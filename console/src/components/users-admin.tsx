@@ -242,7 +242,8 @@ function CreateUserModal({
   const { t } = useTranslation();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('operator');
-  const [grantKey, setGrantKey] = useState(false);
+  // Every role that reads requests (operators, supervisors, registrars, liaisons) needs the key: on by default.
+  const [grantKey, setGrantKey] = useState(canGrantKey);
   const create = useMutation({
     mutationFn: () => createUser({ email: email.trim(), role, grantKey }),
     onSuccess: onCreated,

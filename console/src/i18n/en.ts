@@ -748,7 +748,8 @@ export const en = {
       hasKey: 'Granted',
       noKey: 'Not granted',
       create: 'Create user',
-      grantKey: 'Grant organisation key (can read request content)',
+      grantKey:
+        'Grant organisation key (needed to read request content: operators, supervisors, registrars and liaisons all need it)',
       grant: 'Grant key',
       disable: 'Disable',
       enable: 'Enable',
