@@ -14,7 +14,7 @@ import type { Keyring } from './crypto/keyring.ts';
 import { createSealer } from './crypto/sealed.ts';
 import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
-import { createChannelIntake } from './intake/channel-intake.service.ts';
+import { createChannelIntake, decryptChannelIdentity } from './intake/channel-intake.service.ts';
 import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
@@ -83,6 +83,7 @@ export async function createCore(deps: {
   });
   const cases = createCasesService({
     db,
+    vault,
     sealer,
     audit,
     clock,
@@ -92,7 +93,7 @@ export async function createCore(deps: {
         threadId: thread.id,
         messageId,
         channel: thread.channel as Channel,
-        message: { to: vault.decrypt(thread.identity_enc, 'request_threads.identity'), text: body },
+        message: { to: decryptChannelIdentity(vault, thread.identity_enc), text: body },
       });
     },
     deliveryOf: (ids) => outbox.deliveryOf(ids),
@@ -114,12 +115,24 @@ export async function createCore(deps: {
   const formTokens = createFormTokens(vault, clock);
   const channelIntake = createChannelIntake({ db, vault, audit, clock, intake });
   const canned = createCannedService({ db, audit, clock });
-  const runtimeSettings = createSettingsService({ db, audit, clock });
+  const runtimeSettings = createSettingsService({
+    db,
+    audit,
+    clock,
+    silentDays: deps.settings.cases?.silentDays ?? 14,
+  });
   const stats = createStatsService({ db, audit, clock, vault });
   const knowledge = createKnowledgeService({ db, audit, clock });
   await knowledge.seedFromFiles();
   const caseSettings = deps.settings.cases ?? { retentionDays: 90, silentDays: 14 };
-  const timers = createTimersService({ db, audit, clock, vault, silentDays: caseSettings.silentDays });
+  const timers = createTimersService({
+    db,
+    audit,
+    clock,
+    vault,
+    silentDays: caseSettings.silentDays,
+    timeouts: () => runtimeSettings.caseTimers(),
+  });
   const retention = createRetentionService({ db, audit, clock, retentionDays: caseSettings.retentionDays });
   const webauthn = createWebauthnService({ db, audit, clock, users, sessions });
   const orgPublicKey = createOrgPublicKeyCache(db);

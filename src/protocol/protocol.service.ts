@@ -6,6 +6,7 @@ import type { Session } from '../auth/sessions.service.ts';
 import { allowedTransitions, canTransition, isCaseState, isClosed } from '../cases/case-state.ts';
 import type { CasesService } from '../cases/cases.service.ts';
 import type { CallerCategory } from '../cases/categories.ts';
+import { EXPECTED_FRONT_QUESTION, sealTimerField } from '../cases/timer-fields.ts';
 import type { Clock } from '../clock.ts';
 import type { KeyPair, Sealer } from '../crypto/sealed.ts';
 import { openThreadWithOrgKey } from '../crypto/thread-keys.ts';
@@ -440,6 +441,14 @@ export function createProtocolService(deps: ProtocolDeps) {
           .values(row)
           .onConflict((oc) => oc.columns(['thread_id', 'step_id', 'question_id']).doUpdateSet(row))
           .execute();
+        if (q.id === EXPECTED_FRONT_QUESTION && q.type === 'date' && typeof v === 'string') {
+          // Sealed in the answer for people, and as a timer field for the waiting reminders.
+          await trx
+            .updateTable('request_threads')
+            .set({ expected_front_enc: sealTimerField(vault, 'expected_front', v), wait_reminders_sent: 0 })
+            .where('id', '=', threadId)
+            .execute();
+        }
         if (
           q.type === 'datetime_window' &&
           q.remindBeforeMinutes &&
