@@ -47,6 +47,7 @@ const REOPEN_ON_RETURN: readonly CaseState[] = CLOSED_STATES.filter(
   (s) => s !== 'in_custody' && s !== 'rejected_probe',
 );
 const WAKE_ON_RETURN: readonly CaseState[] = ['awaiting_front_contact'];
+const WAKE_AFTER_MS = 86_400_000;
 /** One-time link codes shown at /follow-up: 10 characters (50 bits), valid for 30 minutes. */
 const LINK_CODE_TTL_MS = 30 * 60_000;
 
@@ -352,7 +353,7 @@ export function createIntakeService(deps: IntakeDeps) {
       const target = own.merged_into ?? threadId;
       const root = await trx
         .selectFrom('request_threads')
-        .select(['status', 'last_requester_at', 'assignee_id', 'purged_at'])
+        .select(['status', 'last_requester_at', 'assignee_id', 'purged_at', 'returned_at'])
         .where('id', '=', target)
         .forUpdate()
         .executeTakeFirstOrThrow();
@@ -368,7 +369,12 @@ export function createIntakeService(deps: IntakeDeps) {
         .execute();
       const status = root.status as CaseState;
       const reopen = !root.purged_at && REOPEN_ON_RETURN.includes(status);
-      const wake = !root.purged_at && WAKE_ON_RETURN.includes(status);
+      // A waiting case wakes once per silence: the conversation that follows is not a new return.
+      const wake =
+        !root.purged_at &&
+        WAKE_ON_RETURN.includes(status) &&
+        root.returned_at === null &&
+        now.getTime() - new Date(root.last_requester_at).getTime() >= WAKE_AFTER_MS;
       if (reopen || wake) {
         await trx
           .updateTable('request_threads')

@@ -14,7 +14,7 @@ ALTER TABLE request_threads
 ALTER TABLE thread_messages ADD COLUMN channel text;
 CREATE INDEX request_threads_returned ON request_threads (returned_at DESC)
   WHERE returned_at IS NOT NULL AND merged_into IS NULL;
-CREATE INDEX request_threads_waiting ON request_threads (id)
+CREATE INDEX request_threads_awaiting_front ON request_threads (id)
   WHERE status = 'awaiting_front_contact' AND merged_into IS NULL;
 CREATE TABLE link_codes (
   code_hash bytea PRIMARY KEY,
