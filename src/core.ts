@@ -104,6 +104,7 @@ export async function createCore(deps: {
   });
   const cases = createCasesService({
     db,
+    routing,
     sealer,
     audit,
     clock,
@@ -157,12 +158,24 @@ export async function createCore(deps: {
       );
   });
   const canned = createCannedService({ db, audit, clock });
-  const runtimeSettings = createSettingsService({ db, audit, clock });
+  const runtimeSettings = createSettingsService({
+    db,
+    audit,
+    clock,
+    silentDays: deps.settings.cases?.silentDays ?? 14,
+  });
   const stats = createStatsService({ db, audit, clock, vault });
   const knowledge = createKnowledgeService({ db, audit, clock });
   await knowledge.seedFromFiles();
   const caseSettings = deps.settings.cases ?? { retentionDays: 90, silentDays: 14 };
-  const timers = createTimersService({ db, audit, clock, routing, silentDays: caseSettings.silentDays });
+  const timers = createTimersService({
+    db,
+    audit,
+    clock,
+    routing,
+    silentDays: caseSettings.silentDays,
+    timeouts: () => runtimeSettings.caseTimers(),
+  });
   const retention = createRetentionService({ db, audit, clock, retentionDays: caseSettings.retentionDays });
   const webauthn = createWebauthnService({ db, audit, clock, users, sessions });
   const orgPublicKey = createOrgPublicKeyCache(db);

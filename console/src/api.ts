@@ -20,6 +20,7 @@ import type {
   CannedReply,
   CannedReplyInput,
   CaseState,
+  Channel,
   CountsQuery,
   CreatedUser,
   CustodyHandover,
@@ -224,6 +225,8 @@ function normalizeItem(item: QueueItem): QueueItem {
     spamReasons: item.spamReasons ?? [],
     triageVerdict: item.triageVerdict ?? null,
     detectedLanguage: item.detectedLanguage ?? null,
+    returnedAt: item.returnedAt ?? null,
+    returnedFromAt: item.returnedFromAt ?? null,
     sla: item.sla ?? { state: 'ok', dueAt: null, kind: null },
   };
 }
@@ -303,11 +306,22 @@ export async function getRequest(id: string, signal?: AbortSignal): Promise<Requ
     messages: d.messages ?? [],
     related: d.related ?? [],
     merged: d.merged ?? [],
+    routes: d.routes ?? [],
+    wroteBefore: d.wroteBefore ?? 0,
+    expectedFrontDate: d.expectedFrontDate ?? null,
   };
 }
 
-export function postReply(id: string, body: string): Promise<{ messageId: string }> {
-  return request('POST', `/requests/${enc(id)}/replies`, { body: { body } });
+export function postReply(
+  id: string,
+  body: string,
+  via?: string,
+): Promise<{ messageId: string; channel: Channel }> {
+  return request('POST', `/requests/${enc(id)}/replies`, { body: via ? { body, via } : { body } });
+}
+
+export function setExpectedFront(id: string, date: string | null): Promise<{ request: QueueItem }> {
+  return request('PUT', `/requests/${enc(id)}/expected-front`, { body: { date } });
 }
 
 export function postNote(id: string, body: string): Promise<{ messageId: string }> {

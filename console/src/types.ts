@@ -121,6 +121,10 @@ export interface QueueItem {
   triageVerdict: TriageVerdict | null;
   /** Language detected from the text (ru/uk/en/other); null on an older server. */
   detectedLanguage: string | null;
+  /** He wrote again on a closed, unreachable or waiting case; cleared by a reply. */
+  returnedAt: string | null;
+  /** His last contact before that return. */
+  returnedFromAt: string | null;
   sla: Sla;
 }
 
@@ -209,7 +213,16 @@ export interface ThreadMessage {
   contact?: string;
   attachments?: Attachment[];
   delivery?: Delivery;
+  /** The channel it came by or went out on. */
+  channel?: Channel;
   at: string;
+}
+
+/** Where a reply can go: the web page or a chat attached to the case; the first is where he last wrote. */
+export interface ReplyRoute {
+  id: string;
+  channel: Channel;
+  lastInboundAt: string | null;
 }
 
 export interface RequestLink {
@@ -225,6 +238,11 @@ export interface RequestDetail {
   messages: ThreadMessage[];
   related: RequestLink[];
   merged: { id: string; ref: string }[];
+  routes: ReplyRoute[];
+  /** Earlier requests from the same chat or number. */
+  wroteBefore: number;
+  /** YYYY-MM-DD, when he expects to be at the front. */
+  expectedFrontDate: string | null;
 }
 
 export interface CannedReply {

@@ -41,6 +41,8 @@ const ZQueueItem = z.object({
   spamReasons: z.array(z.string()),
   triageVerdict: z.enum(['genuine', 'spam']).nullable(),
   detectedLanguage: z.string().nullable(),
+  returnedAt: z.string().nullable(),
+  returnedFromAt: z.string().nullable(),
   sla: z.object({
     state: z.enum(['ok', 'warning', 'breach']),
     dueAt: z.string().nullable(),
@@ -59,6 +61,7 @@ const ZMessage = z.object({
   delivery: z
     .object({ status: z.string(), attempts: z.number(), lastError: z.string().nullable() })
     .optional(),
+  channel: z.string().optional(),
   at: z.string(),
 });
 
@@ -136,6 +139,11 @@ export function registerCasesRoutes(
               z.object({ id: z.string(), ref: z.string(), status: z.string(), createdAt: z.string() }),
             ),
             merged: z.array(z.object({ id: z.string(), ref: z.string() })),
+            routes: z.array(
+              z.object({ id: z.string(), channel: z.string(), lastInboundAt: z.string().nullable() }),
+            ),
+            wroteBefore: z.number(),
+            expectedFrontDate: z.string().nullable(),
           }),
           403: ZError,
           404: ZError,
@@ -154,11 +162,37 @@ export function registerCasesRoutes(
         summary:
           'Reply to the requester (sealed to the thread key; delivered through the channel the request came from)',
         params: ZId,
-        body: z.object({ body: z.string().trim().min(1).max(LIMITS.body) }),
-        response: { 201: z.object({ messageId: z.string() }), 400: ZError, 403: ZError, 404: ZError },
+        body: z.object({
+          body: z.string().trim().min(1).max(LIMITS.body),
+          /** One of the request's `routes` (default: where he last wrote). */
+          via: z.string().uuid().optional(),
+        }),
+        response: {
+          201: z.object({ messageId: z.string(), channel: z.string() }),
+          400: ZError,
+          403: ZError,
+          404: ZError,
+        },
       },
     },
-    async (req, reply) => reply.code(201).send(await cases.reply(req.session!, req.params.id, req.body.body)),
+    async (req, reply) =>
+      reply.code(201).send(await cases.reply(req.session!, req.params.id, req.body.body, req.body.via)),
+  );
+
+  r.put(
+    '/api/requests/:id/expected-front',
+    {
+      preValidation: requireSession(sessions, 'request.status'),
+      schema: {
+        tags: ['requests'],
+        summary:
+          'Set or clear the date he expects to be at the front (sealed; the waiting reminders read it)',
+        params: ZId,
+        body: z.object({ date: z.string().date().nullable() }),
+        response: { 200: ZRequestResult, 400: ZError, 403: ZError, 404: ZError },
+      },
+    },
+    async (req) => ({ request: await cases.setExpectedFront(req.session!, req.params.id, req.body.date) }),
   );
 
   r.post(

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit.service.ts';
 import { can, canAccessRequest } from '../auth/policies.ts';
 import type { Session } from '../auth/sessions.service.ts';
 import type { Clock } from '../clock.ts';
+import type { RoutingVault } from '../crypto/routing.ts';
 import type { Sealer } from '../crypto/sealed.ts';
 import { openThreadWithOrgKey } from '../crypto/thread-keys.ts';
 import type { Db } from '../db/database.ts';
@@ -20,6 +21,7 @@ import {
 } from './case-state.ts';
 import type { CallerCategory, Channel } from './categories.ts';
 import { computeSla, type SlaView, slaBreachSql } from './sla.ts';
+import { openTimerField, sealTimerField } from './timer-fields.ts';
 
 export interface QueueFilters {
   status?: CaseState[] | undefined;
@@ -64,6 +66,10 @@ export interface QueueItem {
   spamReasons: string[];
   triageVerdict: 'genuine' | 'spam' | null;
   detectedLanguage: string | null;
+  /** The requester wrote again on a closed, unreachable or waiting case (until an operator replies). */
+  returnedAt: string | null;
+  /** His last contact before that return: the console shows the gap ("returned after 75 days"). */
+  returnedFromAt: string | null;
   sla: SlaView;
 }
 
@@ -76,11 +82,21 @@ export interface ThreadMessageView {
   contact?: string | undefined;
   attachments?: Array<{ kind: string; mime: string; data: string }> | undefined;
   delivery?: { status: string; attempts: number; lastError: string | null } | undefined;
+  /** The channel a message came by or went out on. */
+  channel?: string | undefined;
   at: string;
+}
+
+/** Where a reply can go: the web page (read with the receipt code) or a chat attached to the case. */
+export interface ReplyRoute {
+  id: string;
+  channel: string;
+  lastInboundAt: string | null;
 }
 
 export interface CasesDeps {
   db: Db;
+  routing?: RoutingVault;
   sealer: Sealer;
   audit: AuditLog;
   clock: Clock;
@@ -121,6 +137,8 @@ type Row = {
   sunk: boolean;
   triage_verdict: 'genuine' | 'spam' | null;
   detected_language: string | null;
+  returned_at: Date | null;
+  returned_from_at: Date | null;
 };
 
 const QUEUE_COLUMNS = [
@@ -147,6 +165,8 @@ const QUEUE_COLUMNS = [
   'sunk',
   'triage_verdict',
   'detected_language',
+  'returned_at',
+  'returned_from_at',
 ] as const;
 
 /** Keyset cursors keep paging fast however deep it goes (no OFFSET scans). */
@@ -206,6 +226,8 @@ export function createCasesService(deps: CasesDeps) {
       spamReasons: r.spam_reasons,
       triageVerdict: r.triage_verdict,
       detectedLanguage: r.detected_language,
+      returnedAt: r.returned_at?.toISOString() ?? null,
+      returnedFromAt: r.returned_from_at?.toISOString() ?? null,
       sla: computeSla(
         {
           urgency: r.urgency,
@@ -247,6 +269,19 @@ export function createCasesService(deps: CasesDeps) {
     f: QueueFilters,
   ): Promise<{ items: QueueItem[]; nextCursor: string | null }> {
     let q = filtered(user, f).select([...QUEUE_COLUMNS]);
+    // Returned cases (he wrote again after a silence) head the urgent order's first page; the pages
+    // that follow hold the rest. Likely fakes never jump the queue.
+    let returned: Row[] = [];
+    if (f.sort === 'urgent') {
+      if (!f.cursor)
+        returned = (await q
+          .where('returned_at', 'is not', null)
+          .where('sunk', '=', false)
+          .orderBy('returned_at', 'desc')
+          .limit(100)
+          .execute()) as Row[];
+      q = q.where((eb) => eb.or([eb('returned_at', 'is', null), eb('sunk', '=', true)]));
+    }
     // The urgent order's cursor spans two index ranges (the rest of this sunk/not-sunk part, then the
     // sunk part): one OR would make PostgreSQL filter instead of seek, and deep pages rescan
     // everything before them. Two seeks instead; the second only when the first runs out.
@@ -305,7 +340,7 @@ export function createCasesService(deps: CasesDeps) {
             ? encodeCursor([last.created_at.toISOString(), last.id])
             : encodeCursor([last.last_requester_at.toISOString(), last.id]);
     }
-    return { items: page.map(toItem), nextCursor };
+    return { items: [...returned, ...page].map(toItem), nextCursor };
   }
 
   /** Counts for the queue's tabs, under the same filters (minus status and assignee). */
@@ -401,7 +436,7 @@ export function createCasesService(deps: CasesDeps) {
 
   function openMessages(
     orgKey: Buffer,
-    threads: Array<{ id: string; public_key: Buffer; sk_for_org: Buffer }>,
+    threads: Array<{ id: string; public_key: Buffer; sk_for_org: Buffer; channel: string }>,
   ) {
     return Promise.all(
       threads.map(async (t) => {
@@ -422,6 +457,7 @@ export function createCasesService(deps: CasesDeps) {
             name: c.name,
             contact: c.contact,
             attachments: c.attachments,
+            channel: m.direction === 'in' || m.direction === 'out' ? (m.channel ?? t.channel) : undefined,
             at: new Date(m.created_at).toISOString(),
           };
         });
@@ -441,7 +477,7 @@ export function createCasesService(deps: CasesDeps) {
       throw new AppError('key_not_granted', 'Your account has not been granted the organisation key yet');
     const merged = await db
       .selectFrom('request_threads')
-      .select(['id', 'ref', 'public_key', 'sk_for_org'])
+      .select(['id', 'ref', 'public_key', 'sk_for_org', 'channel'])
       .where('merged_into', '=', id)
       .execute();
     let messages: ThreadMessageView[];
@@ -475,8 +511,17 @@ export function createCasesService(deps: CasesDeps) {
     });
     audit.chainSoon();
     const item = toItem(t as unknown as Row);
+    const routes = await routesOf(db, t);
+    const mergedIds = new Set(merged.map((m) => m.id));
     return {
       request: item,
+      routes: routes.map((r) => ({ id: r.id, channel: r.channel, lastInboundAt: r.lastInboundAt })),
+      /** Earlier requests from the same chat or number (a count: their content stays need-to-know). */
+      wroteBefore: related.filter((r) => !mergedIds.has(r.id)).length,
+      expectedFrontDate:
+        t.expected_front_enc && deps.routing
+          ? openTimerField(deps.routing, 'expected_front', t.expected_front_enc)
+          : null,
       allowedTransitions: [...allowedTransitions(item.status)],
       messages,
       related: related.map((r) => ({
@@ -506,6 +551,7 @@ export function createCasesService(deps: CasesDeps) {
     session: Session,
     direction: 'out' | 'note',
     body: string,
+    channel?: string,
   ) {
     return trx
       .insertInto('thread_messages')
@@ -515,20 +561,85 @@ export function createCasesService(deps: CasesDeps) {
         author_id: session.user.id,
         sealed: sealer.seal(t.public_key, encodeContent({ body })),
         created_at: clock.now(),
+        ...(channel ? { channel } : {}),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
   }
 
   /**
+   * Where a reply can go, the last place he wrote first: the web page (the case has a receipt) and
+   * every chat attached to the case or folded into it.
+   */
+  async function routesOf(
+    trx: Transaction<Database> | Db,
+    t: { id: string; channel: string; identity_enc: string | null },
+  ): Promise<Array<ReplyRoute & { identity_enc: string | null }>> {
+    const others = await trx
+      .selectFrom('request_threads')
+      .select(['id', 'channel', 'identity_enc'])
+      .where('merged_into', '=', t.id)
+      .where('identity_enc', 'is not', null)
+      .where('purged_at', 'is', null)
+      .execute();
+    const all = [...(t.channel === 'web' || t.identity_enc ? [t] : []), ...others];
+    if (all.length === 0) return [];
+    const last = await trx
+      .selectFrom('thread_messages')
+      .select(['thread_id', (eb) => eb.fn.max('id').as('last_id'), (eb) => eb.fn.max('created_at').as('at')])
+      .where(
+        'thread_id',
+        'in',
+        all.map((r) => r.id),
+      )
+      .where('direction', '=', 'in')
+      .groupBy('thread_id')
+      .execute();
+    const byId = new Map(last.map((l) => [l.thread_id, l]));
+    return all
+      .map((r) => {
+        const l = byId.get(r.id);
+        return {
+          id: r.id,
+          channel: r.channel,
+          identity_enc: r.identity_enc,
+          lastInboundAt: l?.at ? new Date(l.at as Date).toISOString() : null,
+          lastId: Number(l?.last_id ?? 0),
+        };
+      })
+      .sort((a, b) => b.lastId - a.lastId)
+      .map(({ lastId: _, ...r }) => r);
+  }
+
+  /**
    * An operator reply, sealed to the thread's public key. Replying to an unassigned request takes it
    * (so two operators do not answer the same person), and a first reply moves `new` to `screening`.
    */
-  async function reply(session: Session, id: string, body: string): Promise<{ messageId: string }> {
+  async function reply(
+    session: Session,
+    id: string,
+    body: string,
+    via?: string,
+  ): Promise<{ messageId: string; channel: string }> {
     return mutate(session, id, 'message', async (trx, t) => {
       const now = clock.now();
-      const msg = await insertMessage(trx, t, session, 'out', body);
-      if (t.channel !== 'web' && deps.deliver) await deps.deliver(trx, t, msg.id, body);
+      // He may write from several places over the months: the reply goes where he last wrote, unless
+      // the operator picks another of the case's routes.
+      const routes = await routesOf(trx, t);
+      const route = via ? routes.find((r) => r.id === via) : routes[0];
+      if (via && !route)
+        throw new AppError('validation_failed', 'No such reply route for this request', { field: 'via' });
+      const channel = route?.channel ?? t.channel;
+      const msg = await insertMessage(
+        trx,
+        t,
+        session,
+        'out',
+        body,
+        channel === t.channel ? undefined : channel,
+      );
+      if (route && channel !== 'web' && deps.deliver)
+        await deps.deliver(trx, { id: t.id, channel, identity_enc: route.identity_enc }, msg.id, body);
       const nextStatus = t.status === 'new' ? 'screening' : t.status;
       await trx
         .updateTable('request_threads')
@@ -540,16 +651,40 @@ export function createCasesService(deps: CasesDeps) {
           updated_at: now,
           assignee_id: t.assignee_id ?? session.user.id,
           status: nextStatus,
+          returned_at: null,
         }))
         .where('id', '=', id)
         .execute();
-      await audit.append(auditEntry(session, id, 'request.reply'), trx);
+      await audit.append(auditEntry(session, id, 'request.reply', { channel }), trx);
       if (nextStatus !== t.status)
         await audit.append(
           auditEntry(session, id, 'request.status', { from: t.status, to: nextStatus }),
           trx,
         );
-      return { messageId: msg.id };
+      return { messageId: msg.id, channel };
+    });
+  }
+
+  /**
+   * The date he expects to be at the front (the questionnaire asks; the operator may correct it). A
+   * timer field: sealed, read by the waiting reminders. Setting it again restarts the reminders.
+   */
+  async function setExpectedFront(session: Session, id: string, date: string | null): Promise<QueueItem> {
+    if (!deps.routing) throw new AppError('unavailable', 'No routing vault');
+    const routing = deps.routing;
+    return mutate(session, id, 'updated', async (trx) => {
+      await trx
+        .updateTable('request_threads')
+        .set({
+          expected_front_enc: date ? sealTimerField(routing, 'expected_front', date) : null,
+          wait_reminders_sent: 0,
+          updated_at: clock.now(),
+        })
+        .where('id', '=', id)
+        .execute();
+      // The date itself stays out of the audit log (it is what the sealing protects).
+      await audit.append(auditEntry(session, id, 'request.expected_front', { set: date !== null }), trx);
+      return reload(trx, id);
     });
   }
 
@@ -882,6 +1017,7 @@ export function createCasesService(deps: CasesDeps) {
     supervisorOverview,
     markCallbackDone,
     setTriageVerdict,
+    setExpectedFront,
     getItem: (id: string) => reload(db, id),
   };
 }

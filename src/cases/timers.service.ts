@@ -4,15 +4,18 @@ import type { Clock } from '../clock.ts';
 import type { RoutingVault } from '../crypto/routing.ts';
 import type { Db } from '../db/database.ts';
 import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
+import type { CaseState } from './case-state.ts';
+import { type CaseTimeouts, defaultCaseTimeouts, waitReminderOffsetDays } from './case-timeouts.ts';
+import { openTimerField } from './timer-fields.ts';
 
 /**
  * Case timers, driven by the job queue every minute but written as plain functions of "now" so tests
  * move a manual clock instead of waiting:
  * - a meeting window that opens soon notifies the assignee (reminders come from protocol answers);
- * - a case silent for N days moves to `unreachable`, with a notice to the assignee.
+ * - a case silent longer than its state's timeout (`case-timeouts.ts`, data) moves to `unreachable`,
+ *   with a notice to the assignee; a case waiting for the front never does;
+ * - a waiting case whose expected front date has passed reminds its assignee (or the supervisors).
  */
-export const SILENT_STATES = ['screening', 'verified', 'awaiting_front_contact', 'meeting_agreed'] as const;
-
 export function createTimersService(deps: {
   db: Db;
   audit: AuditLog;
@@ -20,7 +23,10 @@ export function createTimersService(deps: {
   /** Due times are routing tier: while locked, reminders wait (they are late, never lost). */
   routing: RoutingVault;
   silentDays: number;
+  /** Per-state timeouts and waiting reminders (settings); defaults from `silentDays`. */
+  timeouts?: () => Promise<CaseTimeouts>;
 }) {
+  const timeouts = deps.timeouts ?? (async () => defaultCaseTimeouts(deps.silentDays));
   const { db, audit, clock } = deps;
 
   /**
@@ -70,51 +76,125 @@ export function createTimersService(deps: {
     });
   }
 
-  /** Cases whose requester has been silent too long become unreachable (audited as the system). */
+  /** Cases whose requester has been silent longer than their state allows become unreachable. */
   async function runSilence(): Promise<number> {
     const now = clock.now();
-    const cutoff = new Date(now.getTime() - deps.silentDays * 86_400_000);
-    const moved = await db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .updateTable('request_threads')
-        .set({ status: 'unreachable', closed_at: now, updated_at: now, awaiting_reply: false })
-        .where('status', 'in', [...SILENT_STATES])
-        .where('last_requester_at', '<', cutoff)
-        .where('merged_into', 'is', null)
-        .returning(['id', 'assignee_id'])
-        .execute();
-      for (const r of rows) {
-        await audit.append(
-          {
-            actorType: 'system',
-            action: 'request.status',
-            subjectType: 'request',
-            subjectId: r.id,
-            details: { to: 'unreachable', reason: 'silent', days: deps.silentDays },
-          },
-          trx,
-        );
-        if (r.assignee_id) {
-          await trx
-            .insertInto('notifications')
-            .values({
-              user_id: r.assignee_id,
-              request_id: r.id,
-              kind: 'moved_unreachable',
-              details: JSON.stringify({ days: deps.silentDays }),
-              created_at: now,
-            })
-            .execute();
+    const perState = Object.entries((await timeouts()).silenceDays).filter(
+      (e): e is [CaseState, number] => typeof e[1] === 'number' && e[1] > 0,
+    );
+    let moved = 0;
+    for (const [state, days] of perState) {
+      const cutoff = new Date(now.getTime() - days * 86_400_000);
+      moved += await db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .updateTable('request_threads')
+          .set({ status: 'unreachable', closed_at: now, updated_at: now, awaiting_reply: false })
+          .where('status', '=', state)
+          .where('last_requester_at', '<', cutoff)
+          .where('merged_into', 'is', null)
+          .returning(['id', 'assignee_id'])
+          .execute();
+        for (const r of rows) {
+          await audit.append(
+            {
+              actorType: 'system',
+              action: 'request.status',
+              subjectType: 'request',
+              subjectId: r.id,
+              details: { from: state, to: 'unreachable', reason: 'silent', days },
+            },
+            trx,
+          );
+          if (r.assignee_id) {
+            await trx
+              .insertInto('notifications')
+              .values({
+                user_id: r.assignee_id,
+                request_id: r.id,
+                kind: 'moved_unreachable',
+                details: JSON.stringify({ days }),
+                created_at: now,
+              })
+              .execute();
+          }
+          await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', r.id)})`.execute(trx);
         }
-        await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', r.id)})`.execute(trx);
-      }
-      return rows.length;
-    });
+        return rows.length;
+      });
+    }
     if (moved) audit.chainSoon();
     return moved;
   }
 
-  return { runReminders, runSilence };
+  /**
+   * Waiting for the front: once the expected date has passed, the assignee is reminded (nobody holds
+   * the case: the supervisors, who run the queue), then again at the configured intervals. The date is
+   * a timer field, so the few waiting cases are opened and compared here, not filtered in SQL; only a
+   * count of reminders sent is stored (a "reminded at" in clear would give the date away).
+   */
+  async function runWaiting(): Promise<number> {
+    const now = clock.now();
+    const t = await timeouts();
+    const waiting = await db
+      .selectFrom('request_threads')
+      .select(['id', 'assignee_id', 'expected_front_enc', 'wait_reminders_sent'])
+      .where('status', '=', 'awaiting_front_contact')
+      .where('merged_into', 'is', null)
+      .where('expected_front_enc', 'is not', null)
+      .execute();
+    let sent = 0;
+    // Locked (after a restart, before a granted login): expected dates cannot be read; reminders wait.
+    if (!deps.routing.isUnlocked()) return 0;
+    for (const w of waiting) {
+      const opened = openTimerField(deps.routing, 'expected_front', w.expected_front_enc as string);
+      if (opened === null) continue;
+      const expected = new Date(opened);
+      if (Number.isNaN(expected.getTime())) continue;
+      // Every reminder already due counts as sent: after downtime, one notice, not a burst.
+      let n = w.wait_reminders_sent;
+      while (expected.getTime() + waitReminderOffsetDays(t, n) * 86_400_000 <= now.getTime()) n++;
+      if (n === w.wait_reminders_sent) continue;
+      const overdueDays = Math.floor((now.getTime() - expected.getTime()) / 86_400_000);
+      await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('request_threads')
+          .set({ wait_reminders_sent: n })
+          .where('id', '=', w.id)
+          .where('wait_reminders_sent', '=', w.wait_reminders_sent)
+          .where('status', '=', 'awaiting_front_contact')
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) === 0) return;
+        const to = w.assignee_id
+          ? [w.assignee_id]
+          : (
+              await trx
+                .selectFrom('users')
+                .select('id')
+                .where('role', '=', 'supervisor')
+                .where('disabled_at', 'is', null)
+                .execute()
+            ).map((u) => u.id);
+        if (to.length)
+          await trx
+            .insertInto('notifications')
+            .values(
+              to.map((user_id) => ({
+                user_id,
+                request_id: w.id,
+                kind: 'front_date_passed',
+                details: JSON.stringify({ reminder: n, overdueDays }),
+                created_at: now,
+              })),
+            )
+            .execute();
+        await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', w.id)})`.execute(trx);
+        sent++;
+      });
+    }
+    return sent;
+  }
+
+  return { runReminders, runSilence, runWaiting };
 }
 
 export type TimersService = ReturnType<typeof createTimersService>;

@@ -35,6 +35,12 @@ export const SERVER_TIER_COLUMNS = [
 export const ROUTING_TIER_COLUMNS = [
   { table: 'request_threads', column: 'identity_enc', context: 'request_threads.identity', key: 'id::text' },
   {
+    table: 'request_threads',
+    column: 'expected_front_enc',
+    context: 'request_threads.expected_front',
+    key: 'id::text',
+  },
+  {
     table: 'case_answers',
     column: 'value_enc',
     context: 'case_answers.value',

@@ -87,6 +87,13 @@ export interface RequestThreadsTable {
   triage_verdict: 'genuine' | 'spam' | null;
   detected_language: string | null;
   text_fingerprint: Buffer | null;
+  /** The expected date at the front, a timer field (`cases/timer-fields.ts`). */
+  expected_front_enc: string | null;
+  wait_reminders_sent: Generated<number>;
+  /** The requester wrote again on a closed, unreachable or waiting case (cleared by a reply). */
+  returned_at: Timestamp | null;
+  /** His last contact before that return. */
+  returned_from_at: Timestamp | null;
 }
 
 export interface ThreadMessagesTable {
@@ -96,6 +103,14 @@ export interface ThreadMessagesTable {
   author_id: string | null;
   sealed: Buffer;
   created_at: Timestamp;
+  /** Inbound: the channel it came by when it differs from the thread's (SMS and voice share a thread). */
+  channel: Generated<string | null>;
+}
+
+export interface LinkCodesTable {
+  code_hash: Buffer;
+  thread_id: string;
+  expires_at: Timestamp;
 }
 
 export interface AuditLogTable {
@@ -466,4 +481,5 @@ export interface Database {
   thread_messages: ThreadMessagesTable;
   audit_log: AuditLogTable;
   form_nonces: FormNoncesTable;
+  link_codes: LinkCodesTable;
 }

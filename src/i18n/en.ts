@@ -122,6 +122,18 @@ export const en = {
   'kb.category.citizenship': 'Citizenship and documents',
   'kb.category.safety': 'Safety',
   'kb.category.about': 'About the help line',
+  'receipt.words': 'Your code in words',
+  'receipt.digits': 'The same code in digits',
+  'receipt.keep':
+    'Take your time. Write the words down on paper in this order, or learn them by heart, and keep the paper apart from your phone. Either form opens your conversation — the words or the digits, in capitals or not, with any spacing. The code keeps working for months: when you are ready, even from the front, open this site with it, or send it to our Telegram bot, WhatsApp or SMS number, and we will know it is you. We show it only once and cannot restore it: nobody here can read it back.',
+  'receipt.once.heading': 'Your request was received',
+  'receipt.once.text':
+    'Your receipt code was shown once, when you sent the request. For your safety it is not shown again, and the request is not sent a second time. If you kept the code, open your conversation with it. If you have lost it, you can simply write to us again.',
+  'followup.link.heading': 'Continue in a messenger',
+  'followup.link.text':
+    'To continue this conversation in Telegram, WhatsApp or by SMS, send this one-time code to our bot or number within 30 minutes. Your messages there will join this conversation. The code works once and opens nothing else.',
+  'bot.attached':
+    'Thank you. This chat is now linked to your earlier request: the operator sees the whole conversation and will answer here.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { CallerCategory } from '../cases/categories.ts';
 import type { Attachment, InboundMessage } from '../channels/channel.ts';
@@ -8,7 +9,7 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
 import { createRateLimiter } from '../lib/rate-limit.ts';
-import type { IntakeService } from './intake.service.ts';
+import { generateRef, type IntakeService } from './intake.service.ts';
 import type { MessageContent } from './message-content.ts';
 
 /**
@@ -21,7 +22,12 @@ import type { MessageContent } from './message-content.ts';
  * locked, updates stay recorded and are processed once a server is unlocked.
  */
 export function identityIndex(routing: RoutingVault, channel: string, identity: string): Buffer {
-  return routing.blindIndex(`channel-identity:${channel}`, identity);
+  return routing.blindIndex(`channel-identity:${identityDomain(channel)}`, identity);
+}
+
+/** SMS and voice from one number are one person: they share the index domain "phone". */
+export function identityDomain(channel: string): string {
+  return channel === 'sms' || channel === 'voice' ? 'phone' : channel;
 }
 
 /**
@@ -32,6 +38,7 @@ export function providerUpdateKey(vault: Vault, channel: string, updateKey: stri
   return `h:${vault.blindIndex('inbound-update', `${channel}|${updateKey}`).subarray(0, 20).toString('base64url')}`;
 }
 
+/** A chat id or phone number, encrypted for storage (the only place that does it). */
 export function encryptChannelIdentity(routing: RoutingVault, identity: string): string {
   return routing.encrypt(identity, 'request_threads.identity');
 }
@@ -140,24 +147,182 @@ export function createChannelIntake(deps: {
     }));
   }
 
-  /** The person's open request on this channel, if any. */
-  async function openThreadOf(channel: string, identity: string) {
-    return db
+  /**
+   * The person's latest request (any state but purged), with the case it belongs to: a chat attached
+   * to a case or a duplicate merged into one answers to the target.
+   */
+  async function latestThreadOf(channel: string, identity: string) {
+    const own = await db
       .selectFrom('request_threads')
-      .select(['id', 'language', 'category', 'status'])
+      .select(['id', 'merged_into'])
       .where('identity_index', '=', identityIndex(routing, channel, identity))
-      .where('closed_at', 'is', null)
       .where('purged_at', 'is', null)
-      .where('merged_into', 'is', null)
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
+    if (!own) return undefined;
+    const root = await db
+      .selectFrom('request_threads')
+      .select(['id', 'language', 'category', 'status', 'closed_at', 'purged_at'])
+      .where('id', '=', own.merged_into ?? own.id)
+      .executeTakeFirst();
+    if (!root || root.purged_at) return undefined;
+    return { ownId: own.id, root };
   }
 
-  /** A message from a person: appended to their open request, or the first message of a new one. */
+  /** The person's open case (the one the bot's questionnaire works on), if any. */
+  async function openThreadOf(channel: string, identity: string) {
+    const t = await latestThreadOf(channel, identity);
+    if (!t || t.root.closed_at) return undefined;
+    const { id, language, category, status } = t.root;
+    return { id, language, category, status };
+  }
+
+  /** A receipt code (words or digits) or a one-time link code in a chat: the case it names, if any. */
+  async function caseNamedBy(text: string): Promise<{ id: string; via: 'link' | 'receipt' } | null> {
+    const s = text.trim();
+    if (s.length === 0 || s.length > 300) return null;
+    const link = await intake.redeemLinkCode(s);
+    if (link) return { id: link, via: 'link' };
+    const r = await intake.findByReceipt(s);
+    if (!r) return null;
+    const t = await db
+      .selectFrom('request_threads')
+      .select(['id', 'merged_into', 'purged_at'])
+      .where('id', '=', r.id)
+      .executeTakeFirst();
+    if (!t || t.purged_at) return null;
+    return { id: t.merged_into ?? t.id, via: 'receipt' };
+  }
+
+  /**
+   * Attaches this chat to a case: the chat gets its own row folded into the case (sharing its key, so
+   * the web requester reads the whole conversation), any request the chat had opened meanwhile is
+   * folded in too, and the contact counts as a return (the case reopens or wakes).
+   */
+  async function attach(msg: InboundMessage, caseId: string, via: 'link' | 'receipt'): Promise<string> {
+    const index = identityIndex(routing, msg.channel, msg.identity);
+    const now = clock.now();
+    const rowId = await db.transaction().execute(async (trx) => {
+      const target = await trx
+        .selectFrom('request_threads')
+        .select(['id', 'public_key', 'sk_for_org', 'category', 'language', 'assignee_id', 'protocol_version'])
+        .where('id', '=', caseId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const mine = await trx
+        .selectFrom('request_threads')
+        .select(['id', 'merged_into', 'closed_at', 'message_count', 'status'])
+        .where('identity_index', '=', index)
+        .where('purged_at', 'is', null)
+        .where('id', '!=', caseId)
+        .execute();
+      const already = mine.find((m) => m.merged_into === caseId);
+      // What this chat opened while unlinked (no state past screening) is the same person: fold it in.
+      const strays = mine.filter(
+        (m) =>
+          m.merged_into === null && m.closed_at === null && (m.status === 'new' || m.status === 'screening'),
+      );
+      if (strays.length) {
+        await trx
+          .updateTable('request_threads')
+          .set({
+            merged_into: caseId,
+            awaiting_reply: false,
+            updated_at: now,
+            assignee_id: target.assignee_id,
+          })
+          .where((eb) =>
+            eb.or([
+              eb(
+                'id',
+                'in',
+                strays.map((m) => m.id),
+              ),
+              eb(
+                'merged_into',
+                'in',
+                strays.map((m) => m.id),
+              ),
+            ]),
+          )
+          .execute();
+        await trx
+          .updateTable('request_threads')
+          .set((eb) => ({
+            message_count: eb(
+              'message_count',
+              '+',
+              strays.reduce((n, m) => n + m.message_count, 0),
+            ),
+          }))
+          .where('id', '=', caseId)
+          .execute();
+      }
+      let rowId = already?.id;
+      if (!rowId) {
+        const r = await trx
+          .insertInto('request_threads')
+          .values({
+            id: randomUUID(),
+            ref: generateRef(),
+            channel: msg.channel,
+            category: target.category,
+            language: target.language,
+            urgency: 0,
+            status: 'new',
+            public_key: target.public_key,
+            sk_for_org: target.sk_for_org,
+            sk_for_receipt: null,
+            receipt_salt: null,
+            receipt_lookup: null,
+            identity_index: index,
+            identity_enc: encryptChannelIdentity(routing, msg.identity),
+            assignee_id: target.assignee_id,
+            protocol_version: target.protocol_version,
+            message_count: 0,
+            awaiting_reply: false,
+            created_at: now,
+            updated_at: now,
+            last_requester_at: now,
+            merged_into: caseId,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        rowId = r.id;
+      }
+      await deps.audit.append(
+        {
+          actorType: 'requester',
+          action: 'request.attach',
+          subjectType: 'request',
+          subjectId: caseId,
+          details: { channel: msg.channel, via, folded: strays.length },
+        },
+        trx,
+      );
+      return rowId;
+    });
+    deps.audit.chainSoon();
+    // The code itself is never stored: the operator sees that the chat was linked, not the code.
+    await intake.appendRequesterMessage(
+      rowId,
+      {
+        body: `[${msg.channel}: linked to this request with the ${via === 'link' ? 'link code' : 'receipt code'}]`,
+      },
+      { channel: msg.channel },
+    );
+    return rowId;
+  }
+
+  /**
+   * A message from a person: a code that names a case attaches this chat to it; otherwise appended
+   * to the person's latest request (reopening or waking it if closed or waiting), or the first message
+   * of a new one. A case in custody belongs to the POW registry: a new contact opens a new request.
+   */
   async function receive(
     msg: InboundMessage,
     ctx: ReceiveContext,
-  ): Promise<{ threadId: string; created: boolean }> {
+  ): Promise<{ threadId: string; created: boolean; attached?: boolean }> {
     const content: MessageContent = {
       body: msg.text,
       ...(msg.attachments?.length
@@ -173,20 +338,36 @@ export function createChannelIntake(deps: {
     const index = identityIndex(routing, msg.channel, msg.identity);
     const key = index.toString('base64');
     if (!perIdentity.take(key)) throw new AppError('rate_limited', 'Too many messages from this identity');
-    const open = await openThreadOf(msg.channel, msg.identity);
-    if (!open && !newConversations.take(msg.channel))
+    if (!msg.attachments?.length) {
+      const named = await caseNamedBy(msg.text);
+      if (named) {
+        await attach(msg, named.id, named.via);
+        await db
+          .updateTable('request_threads')
+          .set({ last_inbound_at: clock.now() })
+          .where('id', '=', named.id)
+          .execute();
+        return { threadId: named.id, created: false, attached: true };
+      }
+    }
+    const latest = await latestThreadOf(msg.channel, msg.identity);
+    const existing = latest && latest.root.status !== 'in_custody' ? latest : undefined;
+    if (!existing && !newConversations.take(msg.channel))
       throw new AppError('rate_limited', 'Too many new conversations right now');
     let threadId: string;
     let created = false;
-    if (open) {
-      await intake.appendRequesterMessage(open.id, content);
-      threadId = open.id;
+    if (existing) {
+      await intake.appendRequesterMessage(existing.ownId, content, { channel: msg.channel });
+      threadId = existing.root.id;
     } else {
       const r = await intake.createRequest(
         { channel: msg.channel, category: ctx.category, language: ctx.language, content },
         {
           withReceipt: false,
-          identity: { index, enc: encryptChannelIdentity(routing, msg.identity) },
+          identity: {
+            index: identityIndex(routing, msg.channel, msg.identity),
+            enc: encryptChannelIdentity(routing, msg.identity),
+          },
         },
       );
       threadId = r.id;
@@ -265,7 +446,7 @@ export function createChannelIntake(deps: {
     return done;
   }
 
-  return { record, markProcessed, pending, openThreadOf, receive, ingest, sweepMessages };
+  return { record, markProcessed, pending, openThreadOf, latestThreadOf, receive, ingest, sweepMessages };
 }
 
 export type ChannelIntake = ReturnType<typeof createChannelIntake>;

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
+import { type CaseState, CLOSED_STATES } from '../cases/case-state.ts';
 import type { CallerCategory, Channel } from '../cases/categories.ts';
 import type { Clock } from '../clock.ts';
-import { generateReceiptCode, normalizeReceiptCode } from '../crypto/receipt.ts';
+import { generateReceipt, receiptCandidates } from '../crypto/receipt.ts';
 import type { Sealer } from '../crypto/sealed.ts';
 import { createThreadKeys, openThreadWithReceipt } from '../crypto/thread-keys.ts';
 import type { Vault } from '../crypto/vault.ts';
@@ -33,7 +34,22 @@ export interface CreatedRequest {
   ref: string;
   /** Web requesters only: 28 digits, shown once, never stored. */
   receiptCode: string | undefined;
+  /** The same code as words of the requester's language. */
+  receiptWords: string[] | undefined;
 }
+
+/**
+ * On a message from someone whose case was closed or is waiting: a closed case reopens to screening
+ * (the protocol promises it), a waiting case wakes; both are marked "returned" at the top of the
+ * queue. A POW case (in custody) belongs to the registry; a confirmed probe does not jump the queue.
+ */
+const REOPEN_ON_RETURN: readonly CaseState[] = CLOSED_STATES.filter(
+  (s) => s !== 'in_custody' && s !== 'rejected_probe',
+);
+const WAKE_ON_RETURN: readonly CaseState[] = ['awaiting_front_contact'];
+const WAKE_AFTER_MS = 86_400_000;
+/** One-time link codes shown at /follow-up: 10 characters (50 bits), valid for 30 minutes. */
+const LINK_CODE_TTL_MS = 30 * 60_000;
 
 export interface FollowUpMessage {
   direction: 'in' | 'out';
@@ -128,7 +144,8 @@ export function createIntakeService(deps: IntakeDeps) {
     },
   ): Promise<CreatedRequest> {
     const orgPk = await deps.orgPublicKey();
-    const code = opts.withReceipt ? generateReceiptCode() : null;
+    const receipt = opts.withReceipt ? generateReceipt(input.language) : null;
+    const code = receipt?.code ?? null;
     const keys = createThreadKeys(sealer, orgPk, code);
     const sealed = sealer.seal(keys.publicKey, encodeContent(input.content));
     const triage = triageRequest({ category: input.category, body: input.content.body });
@@ -184,19 +201,79 @@ export function createIntakeService(deps: IntakeDeps) {
       void rescoreCopies(sketch, spam.score, spam.reasons, now).catch(() => undefined);
     }
     deps.notifier.later('created', id);
-    return { id, ref, receiptCode: code ?? undefined };
+    return { id, ref, receiptCode: code ?? undefined, receiptWords: receipt?.words };
   }
 
+  /** Digits or words, any case and spacing; a word code that reads two ways is tried both ways. */
   async function findByReceipt(code: string) {
-    const normalized = normalizeReceiptCode(code);
-    if (!normalized) return null;
-    const row = await db
-      .selectFrom('request_threads')
-      .select(['id', 'public_key', 'sk_for_receipt', 'receipt_salt', 'language', 'status', 'category'])
-      .where('receipt_lookup', '=', receiptLookup(normalized))
+    for (const normalized of receiptCandidates(code)) {
+      const row = await db
+        .selectFrom('request_threads')
+        .select(['id', 'public_key', 'sk_for_receipt', 'receipt_salt', 'language', 'status', 'category'])
+        .where('receipt_lookup', '=', receiptLookup(normalized))
+        .executeTakeFirst();
+      if (!row?.sk_for_receipt || !row.receipt_salt) continue;
+      return { ...row, code: normalized, lookup: receiptLookup(normalized) };
+    }
+    return null;
+  }
+
+  /** The canonical (28-digit) form of a typed code that matches a case, else null. */
+  async function resolveReceipt(input: string): Promise<string | null> {
+    return (await findByReceipt(input))?.code ?? null;
+  }
+
+  /** Whether a public-form nonce was already spent on a request (a reload of the receipt page). */
+  async function formNonceUsed(nonce: Buffer): Promise<boolean> {
+    const r = await db
+      .selectFrom('form_nonces')
+      .select('nonce')
+      .where('nonce', '=', nonce)
       .executeTakeFirst();
-    if (!row?.sk_for_receipt || !row.receipt_salt) return null;
-    return { ...row, code: normalized, lookup: receiptLookup(normalized) };
+    return r !== undefined;
+  }
+
+  function linkLookup(code: string): Buffer {
+    return vault.blindIndex('link-code', code);
+  }
+
+  /**
+   * A short one-time code that attaches a messaging chat to this case (shown at /follow-up): safer to
+   * send through a messenger than the receipt itself, which would open the whole conversation.
+   */
+  async function issueLinkCode(threadId: string): Promise<string> {
+    const b = randomBytes(10);
+    let code = '';
+    for (let i = 0; i < 10; i++) code += REF_ALPHABET[(b[i] as number) & 31];
+    const now = clock.now();
+    await db.deleteFrom('link_codes').where('expires_at', '<', now).execute();
+    await db
+      .insertInto('link_codes')
+      .values({
+        code_hash: linkLookup(code),
+        thread_id: threadId,
+        expires_at: new Date(now.getTime() + LINK_CODE_TTL_MS),
+      })
+      .execute();
+    return `${code.slice(0, 5)}-${code.slice(5)}`;
+  }
+
+  /** Spends a link code: the case it attaches to, or null (unknown, used or expired). */
+  async function redeemLinkCode(input: string): Promise<string | null> {
+    const code = input
+      .normalize('NFKC')
+      .toUpperCase()
+      .replace(/[\s\-.·_]/g, '')
+      .replace(/O/g, '0')
+      .replace(/[IL]/g, '1');
+    if (!/^[0-9A-Z]{10}$/.test(code)) return null;
+    const r = await db
+      .deleteFrom('link_codes')
+      .where('code_hash', '=', linkLookup(code))
+      .where('expires_at', '>', clock.now())
+      .returning('thread_id')
+      .executeTakeFirst();
+    return r?.thread_id ?? null;
   }
 
   /** The thread key pair, opened with the receipt code (for the requester's own questionnaire). */
@@ -225,7 +302,21 @@ export function createIntakeService(deps: IntakeDeps) {
     const msgs = await db
       .selectFrom('thread_messages')
       .select(['direction', 'sealed', 'created_at'])
-      .where('thread_id', '=', row.id)
+      .where((eb) =>
+        eb.or([
+          eb('thread_id', '=', row.id),
+          // Chats attached to the case share its key: the whole conversation, whatever the channel.
+          eb(
+            'thread_id',
+            'in',
+            eb
+              .selectFrom('request_threads')
+              .select('id')
+              .where('merged_into', '=', row.id)
+              .where('public_key', '=', row.public_key),
+          ),
+        ]),
+      )
       .where('direction', 'in', ['in', 'out'])
       .orderBy('id')
       .execute();
@@ -238,35 +329,100 @@ export function createIntakeService(deps: IntakeDeps) {
     return { threadId: row.id, messages };
   }
 
-  /** A requester writes again. Needs no key: the message is sealed to the thread's public key. */
-  async function appendRequesterMessage(threadId: string, content: MessageContent): Promise<void> {
+  /**
+   * A requester writes again. Needs no key: the message is sealed to the thread's public key. On a
+   * closed or waiting case this is a return: the case reopens or wakes, goes to the top of the queue
+   * marked "returned", and its last assignee and the supervisors are told.
+   */
+  async function appendRequesterMessage(
+    threadId: string,
+    content: MessageContent,
+    opts: { channel?: string } = {},
+  ): Promise<{ returned: boolean }> {
     const now = clock.now();
-    const visible = await db.transaction().execute(async (trx) => {
-      const t = await trx
-        .updateTable('request_threads')
-        .set((eb) => ({
-          message_count: eb('message_count', '+', 1),
-          awaiting_reply: true,
-          last_requester_at: now,
-          updated_at: now,
-        }))
+    const { target, returned } = await db.transaction().execute(async (trx) => {
+      const own = await trx
+        .selectFrom('request_threads')
+        .select(['public_key', 'merged_into', 'channel'])
         .where('id', '=', threadId)
-        .returning(['public_key', 'merged_into'])
+        .forUpdate()
         .executeTakeFirst();
-      if (!t) throw new AppError('not_found');
-      // A duplicate folded into another request keeps its own key; the operator-facing thread is the target.
-      const target = t.merged_into ?? threadId;
-      if (t.merged_into) {
+      if (!own) throw new AppError('not_found');
+      // A duplicate folded into another request (or a chat attached to it) keeps its own row; the
+      // operator-facing thread is the target.
+      const target = own.merged_into ?? threadId;
+      const root = await trx
+        .selectFrom('request_threads')
+        .select(['status', 'last_requester_at', 'assignee_id', 'purged_at', 'returned_at'])
+        .where('id', '=', target)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const bump = {
+        awaiting_reply: true,
+        last_requester_at: now,
+        updated_at: now,
+      };
+      await trx
+        .updateTable('request_threads')
+        .set((eb) => ({ message_count: eb('message_count', '+', 1), ...bump }))
+        .where('id', 'in', [...new Set([threadId, target])])
+        .execute();
+      const status = root.status as CaseState;
+      const reopen = !root.purged_at && REOPEN_ON_RETURN.includes(status);
+      // A waiting case wakes once per silence: the conversation that follows is not a new return.
+      const wake =
+        !root.purged_at &&
+        WAKE_ON_RETURN.includes(status) &&
+        root.returned_at === null &&
+        now.getTime() - new Date(root.last_requester_at).getTime() >= WAKE_AFTER_MS;
+      if (reopen || wake) {
         await trx
           .updateTable('request_threads')
-          .set((eb) => ({
-            message_count: eb('message_count', '+', 1),
-            awaiting_reply: true,
-            last_requester_at: now,
-            updated_at: now,
-          }))
-          .where('id', '=', t.merged_into)
+          .set({
+            ...(reopen ? { status: 'screening', closed_at: null } : {}),
+            returned_at: now,
+            returned_from_at: root.last_requester_at,
+          })
+          .where('id', '=', target)
           .execute();
+        const silentDays = Math.floor(
+          (now.getTime() - new Date(root.last_requester_at).getTime()) / 86_400_000,
+        );
+        await audit.append(
+          {
+            actorType: 'requester',
+            action: reopen ? 'request.status' : 'request.returned',
+            subjectType: 'request',
+            subjectId: target,
+            details: reopen
+              ? { from: status, to: 'screening', reason: 'returned', silentDays }
+              : { status, silentDays },
+          },
+          trx,
+        );
+        const supervisors = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('role', '=', 'supervisor')
+          .where('disabled_at', 'is', null)
+          .execute();
+        const to = new Set([
+          ...(root.assignee_id ? [root.assignee_id] : []),
+          ...supervisors.map((u) => u.id),
+        ]);
+        if (to.size > 0)
+          await trx
+            .insertInto('notifications')
+            .values(
+              [...to].map((user_id) => ({
+                user_id,
+                request_id: target,
+                kind: 'request_returned',
+                details: JSON.stringify({ days: silentDays, from: status }),
+                created_at: now,
+              })),
+            )
+            .execute();
       }
       await trx
         .insertInto('thread_messages')
@@ -274,21 +430,35 @@ export function createIntakeService(deps: IntakeDeps) {
           thread_id: threadId,
           direction: 'in',
           author_id: null,
-          sealed: sealer.seal(t.public_key, encodeContent(content)),
+          sealed: sealer.seal(own.public_key, encodeContent(content)),
           created_at: now,
+          ...(opts.channel && opts.channel !== own.channel ? { channel: opts.channel } : {}),
         })
         .execute();
       await audit.append(
         { actorType: 'requester', action: 'request.message_in', subjectType: 'request', subjectId: threadId },
         trx,
       );
-      return target;
+      return { target, returned: reopen || wake };
     });
     audit.chainSoon();
-    deps.notifier.later('message', visible);
+    deps.notifier.later('message', target);
+    if (returned) deps.notifier.later('updated', target);
+    return { returned };
   }
 
-  return { createRequest, findByReceipt, receiptKeys, readByReceipt, appendRequesterMessage, receiptLookup };
+  return {
+    createRequest,
+    findByReceipt,
+    resolveReceipt,
+    receiptKeys,
+    readByReceipt,
+    appendRequesterMessage,
+    receiptLookup,
+    issueLinkCode,
+    redeemLinkCode,
+    formNonceUsed,
+  };
 }
 
 export type IntakeService = ReturnType<typeof createIntakeService>;

@@ -54,7 +54,9 @@ export async function startJobs(deps: {
   await boss.work(QUEUES.timers, async () => {
     const reminders = await deps.timers.runReminders();
     const unreachable = await deps.timers.runSilence();
-    if (reminders || unreachable) deps.log.info({ reminders, unreachable }, 'case timers');
+    const waiting = await deps.timers.runWaiting();
+    if (reminders || unreachable || waiting)
+      deps.log.info({ reminders, unreachable, waiting }, 'case timers');
   });
   await boss.work(QUEUES.retention, async () => {
     const { purged } = await deps.retention.run();

@@ -61,7 +61,7 @@ describe('default protocol', () => {
     expect(r.ok ? [] : r.issues).toEqual([]);
     const p = loadDefault();
     expect(p.id).toBe('surrender');
-    expect(p.version).toBe('2026-11-27.1');
+    expect(p.version).toBe('2026-12-07.1');
   });
 
   it('has the surrender branch and the information branch, each for its categories', () => {

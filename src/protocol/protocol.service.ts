@@ -6,6 +6,7 @@ import type { Session } from '../auth/sessions.service.ts';
 import { allowedTransitions, canTransition, isCaseState, isClosed } from '../cases/case-state.ts';
 import type { CasesService } from '../cases/cases.service.ts';
 import type { CallerCategory } from '../cases/categories.ts';
+import { EXPECTED_FRONT_QUESTION, sealTimerField } from '../cases/timer-fields.ts';
 import type { Clock } from '../clock.ts';
 import type { RoutingVault } from '../crypto/routing.ts';
 import type { KeyPair, Sealer } from '../crypto/sealed.ts';
@@ -275,7 +276,8 @@ export function createProtocolService(deps: ProtocolDeps) {
       let text: string | null = null;
       // While this server is locked (after a restart, before a granted login) routing-tier answers
       // cannot be read: they are shown as not yet answered rather than failing the whole page.
-      if (r.value_enc) text = routing.isUnlocked() ? routing.decrypt(r.value_enc, 'case_answers.value') : null;
+      if (r.value_enc)
+        text = routing.isUnlocked() ? routing.decrypt(r.value_enc, 'case_answers.value') : null;
       else if (r.value_sealed && kp) text = sealer.open(kp, r.value_sealed).toString('utf8');
       if (text !== null)
         out.set(`${r.step_id}.${r.question_id}`, {
@@ -443,6 +445,14 @@ export function createProtocolService(deps: ProtocolDeps) {
           .values(row)
           .onConflict((oc) => oc.columns(['thread_id', 'step_id', 'question_id']).doUpdateSet(row))
           .execute();
+        if (q.id === EXPECTED_FRONT_QUESTION && q.type === 'date' && typeof v === 'string') {
+          // Sealed in the answer for people, and as a timer field for the waiting reminders.
+          await trx
+            .updateTable('request_threads')
+            .set({ expected_front_enc: sealTimerField(routing, 'expected_front', v), wait_reminders_sent: 0 })
+            .where('id', '=', threadId)
+            .execute();
+        }
         if (
           q.type === 'datetime_window' &&
           q.remindBeforeMinutes &&

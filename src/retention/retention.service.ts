@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
+import { CLOSED_STATES } from '../cases/case-state.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 
 /**
- * Retention: closed requests older than the retention period are purged. Content is crypto-shredded —
+ * Retention: closed requests older than the retention period are purged (rules in
+ * docs/decisions/0007-long-journey.md): only cases in a closed state, counted from the closing; a
+ * case that reopens starts over; a chat attached to a case or a duplicate merged into it goes with it. Content is crypto-shredded —
  * messages and answers are deleted, and the thread's key material (the only way to open anything left
  * in old WAL segments or backups) is wiped — then the tables are vacuumed so the deleted rows leave
  * the data files. What remains is an anonymous stub (category, channel, language, state, dates) for
@@ -33,6 +36,10 @@ export function createRetentionService(deps: {
             .selectFrom('request_threads')
             .select('id')
             .where('closed_at', '<', cutoff)
+            // Only closed cases: an open or waiting one is never purged, however old. closed_at is
+            // cleared when a case reopens, so the clock restarts at its next closing.
+            .where('status', 'in', [...CLOSED_STATES])
+            .where('merged_into', 'is', null)
             .where('purged_at', 'is', null)
             .limit(500)
             .forUpdate()
@@ -59,6 +66,7 @@ export function createRetentionService(deps: {
         await trx.deleteFrom('notifications').where('request_id', 'in', all).execute();
         await trx.deleteFrom('outbox').where('thread_id', 'in', all).execute();
         await trx.deleteFrom('text_bands').where('thread_id', 'in', all).execute();
+        await trx.deleteFrom('link_codes').where('thread_id', 'in', all).execute();
         await trx
           .updateTable('request_threads')
           .set({

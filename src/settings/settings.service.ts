@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/audit.service.ts';
+import { type CaseTimeouts, defaultCaseTimeouts } from '../cases/case-timeouts.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 
@@ -14,9 +15,30 @@ export interface IntakeSettings {
 const DEFAULTS: IntakeSettings = { strictMode: false };
 const TTL_MS = 5000;
 
-export function createSettingsService(deps: { db: Db; audit: AuditLog; clock: Clock }) {
+export function createSettingsService(deps: {
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  /** The configured silence before `unreachable` (WHITEFLAG_SILENT_DAYS), the default per state. */
+  silentDays?: number;
+}) {
   let cache: { value: IntakeSettings; at: number } | null = null;
   return {
+    /** Per-state silence timeouts and waiting reminders: defaults, overridden by the `case_timers` row. */
+    async caseTimers(): Promise<CaseTimeouts> {
+      const base = defaultCaseTimeouts(deps.silentDays ?? 14);
+      const row = await deps.db
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', 'case_timers')
+        .executeTakeFirst();
+      const v = (row?.value ?? {}) as Partial<CaseTimeouts>;
+      return {
+        silenceDays: { ...base.silenceDays, ...(v.silenceDays ?? {}) },
+        waitReminderDays: Array.isArray(v.waitReminderDays) ? v.waitReminderDays : base.waitReminderDays,
+        waitRepeatDays: typeof v.waitRepeatDays === 'number' ? v.waitRepeatDays : base.waitRepeatDays,
+      };
+    },
     async intake(): Promise<IntakeSettings> {
       const now = Date.now();
       if (cache && now - cache.at < TTL_MS) return cache.value;

@@ -8,6 +8,7 @@ import {
   type TestOperator,
 } from '../../test/helpers.ts';
 import type { CallerCategory } from '../cases/categories.ts';
+import { encryptChannelIdentity, identityIndex } from '../intake/channel-intake.service.ts';
 import { gibberishScore, scoreRequest } from './scoring.ts';
 
 /**
@@ -178,8 +179,8 @@ describe('flood', () => {
           ? {
               withReceipt: false,
               identity: {
-                index: ctx.core.vault.blindIndex('channel-identity:telegram', `bot-${i % 60}`),
-                enc: ctx.core.vault.encrypt(`bot-${i % 60}`, 'request_threads.identity'),
+                index: identityIndex(ctx.core.routing, 'telegram', `bot-${i % 60}`),
+                enc: encryptChannelIdentity(ctx.core.routing, `bot-${i % 60}`),
               },
             }
           : { withReceipt: true },

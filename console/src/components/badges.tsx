@@ -105,6 +105,28 @@ export function CallbackBadge({ item }: { item: QueueItem }) {
   );
 }
 
+/** He came back after a silence: shown at the top of the queue until someone answers. */
+export function ReturnedBadge({ item }: { item: Pick<QueueItem, 'returnedAt' | 'returnedFromAt'> }) {
+  const { t, i18n } = useTranslation();
+  if (!item.returnedAt) return null;
+  const days = item.returnedFromAt
+    ? Math.max(0, Math.floor((Date.parse(item.returnedAt) - Date.parse(item.returnedFromAt)) / 86_400_000))
+    : null;
+  return (
+    <Tooltip
+      label={t('request.returned.tooltip', {
+        at: formatDateTime(item.returnedAt, i18n.language),
+        last: formatDateTime(item.returnedFromAt, i18n.language),
+      })}
+    >
+      <Badge color="grape" variant="filled" radius="sm" tt="none" data-testid="returned-badge">
+        <span aria-hidden="true">↩ </span>
+        {days !== null ? t('request.returned.badgeDays', { days }) : t('request.returned.badge')}
+      </Badge>
+    </Tooltip>
+  );
+}
+
 type TriageFields = Pick<QueueItem, 'spamScore' | 'spamReasons' | 'triageVerdict'>;
 
 export function isLikelyFake(item: Pick<QueueItem, 'spamScore'>): boolean {

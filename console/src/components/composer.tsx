@@ -6,7 +6,7 @@ import { listCannedReplies, postNote, postReply } from '../api.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type { QueueItem } from '../types.ts';
+import type { QueueItem, ReplyRoute } from '../types.ts';
 
 export type ComposerMode = 'reply' | 'note';
 
@@ -19,6 +19,8 @@ interface Props {
   onModeChange(mode: ComposerMode): void;
   replyRef: RefObject<HTMLTextAreaElement | null>;
   canReply: boolean;
+  /** Where a reply can go; the first is where he last wrote. */
+  routes?: ReplyRoute[];
 }
 
 function isSendKey(e: KeyboardEvent): boolean {
@@ -26,7 +28,7 @@ function isSendKey(e: KeyboardEvent): boolean {
 }
 
 /** Reply to the requester (in their language) or add an internal note; Ctrl+Enter sends either. */
-export function Composer({ request, mode, onModeChange, replyRef, canReply }: Props) {
+export function Composer({ request, mode, onModeChange, replyRef, canReply, routes = [] }: Props) {
   const { t } = useTranslation();
   return (
     <Tabs value={mode} onChange={(v) => v && onModeChange(v as ComposerMode)} keepMounted>
@@ -39,7 +41,7 @@ export function Composer({ request, mode, onModeChange, replyRef, canReply }: Pr
         </Tabs.Tab>
       </Tabs.List>
       <Tabs.Panel value="reply" pt="xs">
-        <ReplyForm request={request} textareaRef={replyRef} />
+        <ReplyForm request={request} textareaRef={replyRef} routes={routes} />
       </Tabs.Panel>
       <Tabs.Panel value="note" pt="xs">
         <NoteForm request={request} />
@@ -60,12 +62,16 @@ function useInvalidateRequest(id: string) {
 function ReplyForm({
   request,
   textareaRef,
+  routes,
 }: {
   request: QueueItem;
   textareaRef: RefObject<HTMLTextAreaElement | null>;
+  routes: ReplyRoute[];
 }) {
   const { t } = useTranslation();
   const [body, setBody] = useState('');
+  // Empty: where he last wrote (the server decides, so a message that just came in counts).
+  const [via, setVia] = useState<string | null>(null);
   const [cannedValue, setCannedValue] = useState<string | null>(null);
   const invalidate = useInvalidateRequest(request.id);
   const language = languageName(t, request.language);
@@ -77,10 +83,10 @@ function ReplyForm({
   });
 
   const send = useMutation({
-    mutationFn: (text: string) => postReply(request.id, text),
-    onSuccess: () => {
+    mutationFn: (text: string) => postReply(request.id, text, via ?? undefined),
+    onSuccess: (r) => {
       setBody('');
-      notifySuccess(t('request.reply.sent', { channel: t(`channel.${request.channel}`) }));
+      notifySuccess(t('request.reply.sent', { channel: t(`channel.${r.channel ?? request.channel}`) }));
       invalidate();
     },
     onError: (e) => notifyError(t, e),
@@ -151,6 +157,24 @@ function ReplyForm({
           data-testid="canned-select"
         />
         <Group gap="xs" wrap="nowrap">
+          {routes.length > 1 && (
+            <Select
+              aria-label={t('request.reply.via')}
+              data={[
+                {
+                  value: '',
+                  label: t('request.reply.viaLast', { channel: t(`channel.${routes[0]?.channel ?? 'web'}`) }),
+                },
+                ...routes.map((r) => ({ value: r.id, label: t(`channel.${r.channel}`) })),
+              ]}
+              value={via ?? ''}
+              onChange={(v) => setVia(v ? v : null)}
+              allowDeselect={false}
+              size="xs"
+              w={200}
+              data-testid="reply-via"
+            />
+          )}
           <Text size="xs" c="dimmed">
             {t('request.reply.hint')}
           </Text>

@@ -51,6 +51,20 @@ export function describeNotification(t: TFunction, n: OperatorNotification): { t
           : t('notifications.text.delivery_failed_plain'),
       };
     }
+    case 'request_returned': {
+      const days = typeof n.details.days === 'number' ? n.details.days : 0;
+      return {
+        title: t('notifications.kinds.request_returned'),
+        text: t('notifications.text.request_returned', { days }),
+      };
+    }
+    case 'front_date_passed': {
+      const days = typeof n.details.overdueDays === 'number' ? n.details.overdueDays : 0;
+      return {
+        title: t('notifications.kinds.front_date_passed'),
+        text: t('notifications.text.front_date_passed', { days }),
+      };
+    }
     case 'inquiry_answered':
       return {
         title: t('notifications.kinds.inquiry_answered'),

@@ -4,7 +4,15 @@ import { useTranslation } from 'react-i18next';
 import { languageName } from '../lib/labels.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import type { DirectoryEntry, QueueItem } from '../types.ts';
-import { CallbackBadge, isLikelyFake, SlaBadge, SpamBadge, StatusBadge, UrgencyBadge } from './badges.tsx';
+import {
+  CallbackBadge,
+  isLikelyFake,
+  ReturnedBadge,
+  SlaBadge,
+  SpamBadge,
+  StatusBadge,
+  UrgencyBadge,
+} from './badges.tsx';
 
 interface Props {
   items: QueueItem[];
@@ -101,6 +109,7 @@ export function QueueTable({ items, selectedId, currentUserId, users, now, onSel
               <Table.Td>
                 <Group gap={4} wrap="nowrap">
                   <StatusBadge status={item.status} />
+                  <ReturnedBadge item={item} />
                   <CallbackBadge item={item} />
                 </Group>
               </Table.Td>

@@ -1,7 +1,12 @@
-import { Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { setExpectedFront } from '../api.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { languageName } from '../lib/labels.ts';
+import { notifyError, notifySuccess } from '../lib/notify.ts';
+import { queryKeys } from '../lib/query-keys.ts';
 import { Link, paths } from '../lib/router.tsx';
 import type { DirectoryEntry, RequestDetail } from '../types.ts';
 import { StatusBadge, UrgencyBadge } from './badges.tsx';
@@ -45,8 +50,56 @@ export function RequestDetails({ detail, users }: Props) {
         <dd>{formatDateTime(r.lastRequesterAt, i18n.language)}</dd>
         <dt>{t('request.messages')}</dt>
         <dd>{r.messageCount}</dd>
+        {detail.wroteBefore > 0 && (
+          <>
+            <dt>{t('request.wroteBefore.label')}</dt>
+            <dd>
+              <Badge color="grape" variant="light" tt="none" data-testid="wrote-before">
+                {t('request.wroteBefore.text', { count: detail.wroteBefore })}
+              </Badge>
+            </dd>
+          </>
+        )}
+        {(r.status === 'verified' || r.status === 'awaiting_front_contact' || detail.expectedFrontDate) && (
+          <>
+            <dt>{t('request.expectedFront.label')}</dt>
+            <dd>
+              <ExpectedFrontField id={r.id} value={detail.expectedFrontDate} />
+            </dd>
+          </>
+        )}
       </dl>
     </Stack>
+  );
+}
+
+/** The date he expects to be at the front: from his questionnaire, corrected here; reminders follow it. */
+function ExpectedFrontField({ id, value }: { id: string; value: string | null }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [date, setDate] = useState(value ?? '');
+  const save = useMutation({
+    mutationFn: () => setExpectedFront(id, date || null),
+    onSuccess: () => {
+      notifySuccess(t('request.expectedFront.saved'));
+      void queryClient.invalidateQueries({ queryKey: queryKeys.request(id) });
+    },
+    onError: (e) => notifyError(t, e),
+  });
+  return (
+    <Group gap={4} wrap="nowrap">
+      <TextInput
+        type="date"
+        size="xs"
+        aria-label={t('request.expectedFront.label')}
+        value={date}
+        onChange={(e) => setDate(e.currentTarget.value)}
+        data-testid="expected-front-input"
+      />
+      <Button size="xs" variant="default" loading={save.isPending} onClick={() => save.mutate()}>
+        {t('request.expectedFront.save')}
+      </Button>
+    </Group>
   );
 }
 

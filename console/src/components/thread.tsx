@@ -88,6 +88,9 @@ export function Thread({ messages, users, requestLanguage }: Props) {
                 <span>{t('request.contact', { contact: m.contact })}</span>
               )}
               {author && m.direction !== 'in' && <span>{author}</span>}
+              {m.channel && (m.direction === 'in' || m.direction === 'out') && (
+                <span data-testid="message-channel">{t(`channel.${m.channel}`)}</span>
+              )}
               <time dateTime={m.at}>{formatDateTime(m.at, i18n.language)}</time>
               {m.direction === 'note' && <span>· {t('request.notePrivate')}</span>}
               {m.direction === 'out' && m.delivery && <DeliveryBadge delivery={m.delivery} />}

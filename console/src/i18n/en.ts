@@ -283,6 +283,8 @@ export const en = {
       title: 'Reply to the requester',
       label: 'Reply in {{language}}',
       placeholder: 'Write in the requester’s language…',
+      via: 'Send via',
+      viaLast: 'Where he last wrote ({{channel}})',
       send: 'Send reply',
       sent: 'Reply sent. It goes back through {{channel}}.',
       hint: 'Ctrl+Enter sends',
@@ -321,6 +323,20 @@ export const en = {
       download: 'Download file {{n}} ({{mime}}, {{size}})',
       fileCaution: 'Files from requesters may be hostile: open them only on an isolated machine.',
       invalid: 'An attachment that cannot be shown ({{mime}}).',
+    },
+    returned: {
+      badge: 'Returned',
+      badgeDays: 'Returned after {{days}} d',
+      tooltip: 'He wrote again {{at}}; the last contact before that was {{last}}.',
+    },
+    wroteBefore: {
+      label: 'Wrote before',
+      text: 'This person wrote before ({{count}} earlier request(s))',
+    },
+    expectedFront: {
+      label: 'Expected at the front',
+      save: 'Save',
+      saved: 'Expected date saved; reminders follow it.',
     },
     callback: {
       badge: 'Call-back requested',
@@ -413,6 +429,8 @@ export const en = {
       registry_overdue: 'Registry deadlines overdue',
       meeting_window_soon: 'Meeting window soon',
       moved_unreachable: 'Moved to unreachable',
+      request_returned: 'A requester returned',
+      front_date_passed: 'Expected front date passed',
       delivery_failed: 'Reply not delivered',
     },
     text: {
@@ -422,6 +440,9 @@ export const en = {
       registry_overdue_notify: '; notifications to the ICRC not sent in time',
       meeting_window_soon: 'The agreed meeting window opens soon. Be ready to support the requester.',
       moved_unreachable: 'No word from the requester for {{days}} days: the case was moved to “Unreachable”.',
+      request_returned: 'He wrote again after {{days}} days of silence. The case is at the top of the queue.',
+      front_date_passed:
+        'The date he expected to be at the front passed {{days}} days ago. Nothing is wrong by itself: check whether a message is due.',
       moved_unreachable_plain: 'The requester went silent: the case was moved to “Unreachable”.',
       delivery_failed: 'A reply could not be delivered: {{error}}',
       delivery_failed_plain: 'A reply could not be delivered.',

@@ -4,7 +4,14 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getRequest } from '../api.ts';
-import { CallbackBadge, SlaBadge, SpamBadge, StatusBadge, UrgencyBadge } from '../components/badges.tsx';
+import {
+  CallbackBadge,
+  ReturnedBadge,
+  SlaBadge,
+  SpamBadge,
+  StatusBadge,
+  UrgencyBadge,
+} from '../components/badges.tsx';
 import { Composer, type ComposerMode } from '../components/composer.tsx';
 import { MergeModal } from '../components/merge-modal.tsx';
 import { ProbeModal } from '../components/probe-modal.tsx';
@@ -94,6 +101,7 @@ export function RequestPage({ id }: { id: string }) {
             <SpamBadge item={detail.data.request} />
             <SlaBadge item={detail.data.request} now={now} />
             <CallbackBadge item={detail.data.request} />
+            <ReturnedBadge item={detail.data.request} />
           </>
         )}
         {detail.isFetching && !detail.isPending && <Loader size="xs" aria-label={t('app.loading')} />}
@@ -157,6 +165,7 @@ export function RequestPage({ id }: { id: string }) {
               onModeChange={setMode}
               replyRef={replyRef}
               canReply={canReply}
+              routes={d.routes ?? []}
             />
           </Stack>
         </section>

@@ -191,14 +191,18 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
     attachments: Attachment[] = [],
   ) {
     const l = lang(state);
-    if (!state.category) {
-      await say(ctx, state, t(l, 'bot.choose_category'), categoryKeyboard(l));
-    }
     try {
-      const { created } = await channelIntake.receive(
+      const { created, attached } = await channelIntake.receive(
         { channel: 'telegram', updateKey: String(ctx.update.update_id), identity: chatId, text, attachments },
         { category: state.category ?? 'other', language: l },
       );
+      if (attached) {
+        // The code has done its job: it should not stay readable in the chat history.
+        if (ctx.message) await ctx.deleteMessage().catch(() => undefined);
+        await say(ctx, state, t(l, 'bot.attached'));
+        return;
+      }
+      if (!state.category) await say(ctx, state, t(l, 'bot.choose_category'), categoryKeyboard(l));
       if (created) await say(ctx, state, t(l, 'bot.received'));
     } catch (e) {
       // Over budget: say so; the update stays recorded and unprocessed, and the sweep retries it.

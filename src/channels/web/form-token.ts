@@ -36,6 +36,17 @@ export function createFormTokens(vault: Vault, clock: Clock) {
         issuedAt: new Date(issuedMs),
       };
     },
+    /**
+     * A token we issued, whatever its age: a reload of the receipt page re-posts it, and a nonce
+     * already claimed means "this request was received", not "send again".
+     */
+    issuedNonce(token: unknown): Buffer | null {
+      if (typeof token !== 'string' || token.length > 64) return null;
+      const raw = Buffer.from(token, 'base64url');
+      if (raw.length !== 38) return null;
+      const payload = raw.subarray(0, 22);
+      return timingSafeEqual(raw.subarray(22), mac(payload)) ? Buffer.from(payload.subarray(6)) : null;
+    },
     /** Strict mode's check question: two small numbers, their MAC bound to this form's token. */
     challenge(token: string): { a: number; b: number; proof: string } {
       const a = 1 + randomInt(9);

@@ -129,15 +129,34 @@ ${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.va
   );
 }
 
-export function receiptPage(lang: Language, code: string): string {
+export function receiptPage(lang: Language, code: string, words?: string[]): string {
   return layout(
     lang,
     '/follow-up',
     html`
 <h1>${t(lang, 'receipt.heading')}</h1>
-<p>${t(lang, 'receipt.code')}:</p>
+${
+  words?.length
+    ? html`<p>${t(lang, 'receipt.words')}:</p>
+<p class="receipt words" id="receipt-words">${words.join(' ')}</p>
+<p>${t(lang, 'receipt.digits')}:</p>`
+    : html`<p>${t(lang, 'receipt.code')}:</p>`
+}
 <p class="receipt" id="receipt-code">${formatReceiptCode(code)}</p>
+<p>${t(lang, 'receipt.keep')}</p>
 <p class="safety">${t(lang, 'receipt.advice')}</p>
+<p><a href="/follow-up?lang=${lang}">${t(lang, 'receipt.next')}</a></p>`,
+  );
+}
+
+/** A reload or re-post of the receipt page: the request is in, the code was shown once, no new form. */
+export function receiptOncePage(lang: Language): string {
+  return layout(
+    lang,
+    '/follow-up',
+    html`
+<h1 id="received-once">${t(lang, 'receipt.once.heading')}</h1>
+<p>${t(lang, 'receipt.once.text')}</p>
 <p><a href="/follow-up?lang=${lang}">${t(lang, 'receipt.next')}</a></p>`,
   );
 }
@@ -249,7 +268,14 @@ export function threadPage(
   lang: Language,
   code: string,
   messages: Array<{ direction: 'in' | 'out'; body: string; at: Date }>,
-  opts: { notice?: MessageKey; error?: MessageKey; draft?: string; questionnaire?: QuestionnaireState } = {},
+  opts: {
+    notice?: MessageKey;
+    error?: MessageKey;
+    draft?: string;
+    questionnaire?: QuestionnaireState;
+    /** A one-time code that attaches a messenger chat to this conversation. */
+    linkCode?: string;
+  } = {},
 ): string {
   const hasReply = messages.some((m) => m.direction === 'out');
   return layout(
@@ -276,6 +302,13 @@ ${opts.error ? html`<div class="alert" role="alert">${t(lang, opts.error)}</div>
   <textarea id="message" name="message" rows="6" maxlength="${LIMITS.body}" required>${opts.draft ?? ''}</textarea>
   <button type="submit">${t(lang, 'followup.send')}</button>
 </form>
+${
+  opts.linkCode
+    ? html`<h2>${t(lang, 'followup.link.heading')}</h2>
+<p>${t(lang, 'followup.link.text')}</p>
+<p class="receipt" id="link-code">${opts.linkCode}</p>`
+    : ''
+}
 <p><a href="/?lang=${lang}">${t(lang, 'followup.close')}</a></p>`,
   );
 }

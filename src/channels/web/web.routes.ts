@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CALLER_CATEGORIES } from '../../cases/categories.ts';
 import type { Clock } from '../../clock.ts';
-import { normalizeReceiptCode } from '../../crypto/receipt.ts';
+import { receiptCandidates } from '../../crypto/receipt.ts';
 import { AppError } from '../../errors.ts';
 import type { Language, MessageKey } from '../../i18n/i18n.ts';
 import type { IntakeService } from '../../intake/intake.service.ts';
@@ -19,6 +19,7 @@ import {
   followUpFormPage,
   homePage,
   type QuestionnaireState,
+  receiptOncePage,
   receiptPage,
   SITE_CSS,
   threadPage,
@@ -32,6 +33,8 @@ export interface WebRoutesDeps {
   clock: Clock;
   intakePerMinute: number;
 }
+
+const FORM_NONCE_MEMORY_MS = 7 * 86_400_000;
 
 const optionalText = (max: number) =>
   z
@@ -103,6 +106,9 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     const rerender = async (status: number, notice?: MessageKey) =>
       sendHtml(reply, status, await freshForm(lang, values, errors, notice));
     if (Object.keys(errors).length > 0 || !category) return rerender(400);
+    // A reload or re-post of the receipt page must not invite a second request.
+    const issued = formTokens.issuedNonce(form.token);
+    if (issued && (await intake.formNonceUsed(issued))) return sendHtml(reply, 200, receiptOncePage(lang));
     const nonce = formTokens.verify(form.token);
     if (!nonce) return rerender(400, 'error.invalid_form_token');
     if ((await deps.settings.intake()).strictMode) {
@@ -129,14 +135,21 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
             ...(form.contact ? { contact: form.contact } : {}),
           },
         },
-        { withReceipt: true, formNonce: nonce },
+        // The nonce is remembered for a week, so that a late reload still says "received".
+        {
+          withReceipt: true,
+          formNonce: {
+            nonce: nonce.nonce,
+            expiresAt: new Date(nonce.issuedAt.getTime() + FORM_NONCE_MEMORY_MS),
+          },
+        },
       );
     } catch (e) {
       if (e instanceof AppError && e.code === 'invalid_form_token')
-        return rerender(400, 'error.invalid_form_token');
+        return sendHtml(reply, 200, receiptOncePage(lang));
       throw e;
     }
-    return sendHtml(reply, 200, receiptPage(lang, created.receiptCode as string));
+    return sendHtml(reply, 200, receiptPage(lang, created.receiptCode as string, created.receiptWords));
   });
 
   app.get('/follow-up', async (req, reply) => sendHtml(reply, 200, followUpFormPage(langOf(req))));
@@ -149,7 +162,11 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
   ) {
     const form = parseForm(ZFollowUpForm, req.body);
     const lang = langOf(req, form.lang);
-    const code = normalizeReceiptCode(form.code ?? '');
+    const typed = form.code ?? '';
+    const candidates = receiptCandidates(typed);
+    // A word code may read two ways (Russian and Ukrainian share words): the one that matches a case.
+    const code =
+      candidates.length > 1 ? ((await intake.resolveReceipt(typed)) ?? candidates[0]) : candidates[0];
     if (!code) {
       if (!failedLookups.take('global'))
         return sendHtml(reply, 429, followUpFormPage(lang, 'error.rate_limited'));
@@ -188,7 +205,10 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
       return sendHtml(
         reply,
         200,
-        threadPage(lang, code, thread.messages, { questionnaire: await questionnaireOf(code) }),
+        threadPage(lang, code, thread.messages, {
+          questionnaire: await questionnaireOf(code),
+          linkCode: await intake.issueLinkCode(thread.threadId),
+        }),
       );
     }),
   );

@@ -102,7 +102,7 @@ describe('web intake', () => {
     expect(res.body).toContain('Сообщение слишком длинное');
   });
 
-  it('refuses a post without a valid form token, and a replayed token', async () => {
+  it('refuses a post without a valid form token; a replayed token says "received" and files nothing', async () => {
     const missing = await ctx.app.inject({
       method: 'POST',
       url: '/requests',
@@ -127,7 +127,11 @@ describe('web intake', () => {
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirstOrThrow();
     const replay = await ctx.app.inject({ method: 'POST', url: '/requests', ...form(body) });
-    expect(replay.statusCode).toBe(400);
+    // A reload of the receipt page: no form to send again, no second code.
+    expect(replay.statusCode).toBe(200);
+    expect(replay.body).toContain('Ваше обращение получено');
+    expect(replay.body).not.toContain('<textarea');
+    expect(replay.body).not.toContain('receipt-code');
     const after = await ctx.core.db
       .selectFrom('request_threads')
       .select((eb) => eb.fn.countAll().as('n'))
