@@ -35,6 +35,8 @@ export interface CoreSettings {
   session: { idleMs: number; maxMs: number };
   cases?: { retentionDays: number; silentDays: number };
   outbox?: { leaseMs: number };
+  /** Signed audit checkpoints are appended here (outside the database); unset: none are written. */
+  audit?: { checkpointFile: string | undefined };
 }
 
 /**
@@ -51,7 +53,12 @@ export async function createCore(deps: {
   const { db, clock, log } = deps;
   const sealer = createSealer();
   const vault = createVault(deps.keyring);
-  const audit = createAuditLog({ db, clock });
+  const audit = createAuditLog({
+    db,
+    clock,
+    auditKey: deps.keyring.auditKey,
+    checkpointFile: deps.settings.audit?.checkpointFile,
+  });
   // Per user, for the current password on a password change: 5 tries, then one per minute.
   const passwordChangeThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
   const users = createUsersService({ db, vault, sealer, audit, clock, passwordChangeThrottle });

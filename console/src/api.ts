@@ -10,6 +10,8 @@ import type {
   ArticleInput,
   ArticleListItem,
   ArticleVersion,
+  AuditCheckpoint,
+  AuditCheckpoints,
   AuditEntry,
   AuditQuery,
   AuditVerifyResult,
@@ -416,6 +418,17 @@ export function listAudit(
 export function verifyAudit(): Promise<AuditVerifyResult> {
   return request('GET', '/audit/verify');
 }
+
+export function listAuditCheckpoints(signal?: AbortSignal): Promise<AuditCheckpoints> {
+  return request('GET', '/audit/checkpoints', { signal });
+}
+
+export function writeAuditCheckpoint(): Promise<{ checkpoint: AuditCheckpoint | null }> {
+  return request('POST', '/audit/checkpoints');
+}
+
+/** A plain link: the server answers with the checkpoint file as a download. */
+export const AUDIT_CHECKPOINTS_EXPORT_URL = '/api/audit/checkpoints/export';
 
 // ---- surrender protocol
 

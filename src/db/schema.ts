@@ -102,6 +102,17 @@ export interface AuditLogTable {
   hash: Buffer | null;
 }
 
+export interface AuditChainTable {
+  id: Generated<boolean>;
+  keyed_from_seq: string;
+}
+
+export interface LoginThrottlesTable {
+  scope: string;
+  key: string;
+  tat: Timestamp;
+}
+
 export interface FormNoncesTable {
   nonce: Buffer;
   expires_at: Timestamp;
@@ -454,5 +465,7 @@ export interface Database {
   request_threads: RequestThreadsTable;
   thread_messages: ThreadMessagesTable;
   audit_log: AuditLogTable;
+  audit_chain: AuditChainTable;
+  login_throttles: LoginThrottlesTable;
   form_nonces: FormNoncesTable;
 }
