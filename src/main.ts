@@ -100,7 +100,8 @@ async function main(): Promise<void> {
       secureCookies: true,
       events,
       consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
-      publicOrigin: config.http.publicOrigin,
+      // WebAuthn's origin without WHITEFLAG_PUBLIC_ORIGIN: the local console, never the Host header.
+      publicOrigin: config.http.publicOrigin ?? `http://localhost:${config.http.port}`,
       webhooks: [
         ...(telegram && config.telegram?.mode === 'webhook' ? [telegram] : []),
         ...(whatsapp ? [whatsapp] : []),

@@ -340,6 +340,20 @@ describe('sessions', () => {
   });
 });
 
+describe('WebAuthn relying party', () => {
+  it('comes from configuration, never from a forged Host header', async () => {
+    const s = await login(ctx, admin);
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/webauthn/register/options',
+      headers: { ...s.headers, host: 'evil.example:8443', 'x-forwarded-host': 'evil.example' },
+    });
+    expect(res.statusCode).toBe(200);
+    // No WHITEFLAG_PUBLIC_ORIGIN in the test app: the configured default, localhost.
+    expect(res.json().rp).toEqual({ name: 'Whiteflag', id: 'localhost' });
+  });
+});
+
 describe('users API', () => {
   it('lets an admin list users and grant the organisation key; others may not', async () => {
     const s = await login(ctx, admin);

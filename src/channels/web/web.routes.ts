@@ -12,7 +12,7 @@ import type { AnswerError } from '../../protocol/answers.ts';
 import type { ProtocolService } from '../../protocol/protocol.service.ts';
 import type { SettingsService } from '../../settings/settings.service.ts';
 import type { FormTokens } from './form-token.ts';
-import { langOf, parseForm, sendHtml } from './http.ts';
+import { langOf, parseForm, requireFormBody, sendHtml } from './http.ts';
 import {
   type FieldErrors,
   type FormValues,
@@ -84,7 +84,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
 
   app.get('/', async (req, reply) => sendHtml(reply, 200, await freshForm(langOf(req))));
 
-  app.post('/requests', async (req, reply) => {
+  app.post('/requests', { onRequest: requireFormBody }, async (req, reply) => {
     const form = parseForm(ZIntakeForm, req.body);
     const lang = langOf(req, form.lang);
     const values: FormValues = {
@@ -177,7 +177,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     }
   }
 
-  app.post('/follow-up', async (req, reply) =>
+  app.post('/follow-up', { onRequest: requireFormBody }, async (req, reply) =>
     withThread(req, reply, async (code, lang) => {
       const thread = await intake.readByReceipt(code);
       if (!thread) {
@@ -193,7 +193,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     }),
   );
 
-  app.post('/follow-up/answers', async (req, reply) =>
+  app.post('/follow-up/answers', { onRequest: requireFormBody }, async (req, reply) =>
     withThread(req, reply, async (code, lang) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const stepId = typeof body.step === 'string' ? body.step.slice(0, 48) : '';
@@ -240,7 +240,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     }),
   );
 
-  app.post('/follow-up/reply', async (req, reply) =>
+  app.post('/follow-up/reply', { onRequest: requireFormBody }, async (req, reply) =>
     withThread(req, reply, async (code, lang) => {
       const form = parseForm(ZFollowUpForm, req.body);
       const thread = await intake.readByReceipt(code);

@@ -193,7 +193,37 @@ describe('web intake', () => {
       headers: { 'content-type': 'application/json' },
       payload: '{bad',
     });
-    expect(json.statusCode).toBe(400);
+    expect(json.statusCode).toBe(415);
+  });
+
+  it('refuses well-formed JSON bodies on every public form (415, stable code, nothing stored)', async () => {
+    const before = await ctx.core.db
+      .selectFrom('request_threads')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    for (const url of ['/requests', '/follow-up', '/follow-up/reply', '/follow-up/answers', '/find']) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: `${url}?lang=en`,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        payload: JSON.stringify({ message: 'json body', category: 'other', lang: 'en' }),
+      });
+      expect(res.statusCode, url).toBe(415);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.body).toContain('This form could not be read');
+    }
+    const api = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests?lang=en',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      payload: '{}',
+    });
+    expect(api.statusCode).toBe(415);
+    const after = await ctx.core.db
+      .selectFrom('request_threads')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
   });
 
   it('shows a localized 404 page for unknown paths', async () => {
