@@ -238,10 +238,23 @@ export function createIntakeService(deps: IntakeDeps) {
     return { threadId: row.id, messages };
   }
 
-  /** A requester writes again. Needs no key: the message is sealed to the thread's public key. */
-  async function appendRequesterMessage(threadId: string, content: MessageContent): Promise<void> {
+  /**
+   * A requester writes again. Needs no key: the message is sealed to the thread's public key. A web form's
+   * nonce is claimed in the same transaction, so a replayed post stores nothing (invalid_form_token).
+   */
+  async function appendRequesterMessage(
+    threadId: string,
+    content: MessageContent,
+    opts: { formNonce?: { nonce: Buffer; expiresAt: Date } } = {},
+  ): Promise<void> {
     const now = clock.now();
     const visible = await db.transaction().execute(async (trx) => {
+      if (opts.formNonce) {
+        const claimed = await sql`INSERT INTO form_nonces (nonce, expires_at)
+          VALUES (${opts.formNonce.nonce}, ${opts.formNonce.expiresAt})
+          ON CONFLICT DO NOTHING RETURNING 1`.execute(trx);
+        if (claimed.rows.length === 0) throw new AppError('invalid_form_token', 'Form already sent');
+      }
       const t = await trx
         .updateTable('request_threads')
         .set((eb) => ({

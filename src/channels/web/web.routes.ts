@@ -50,6 +50,7 @@ const ZIntakeForm = z.object({
 });
 
 const ZFollowUpForm = z.object({
+  token: z.string().max(64).optional(),
   lang: z.string().max(8).optional(),
   code: z.string().max(128).optional(),
   message: optionalText(LIMITS.body),
@@ -188,7 +189,10 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
       return sendHtml(
         reply,
         200,
-        threadPage(lang, code, thread.messages, { questionnaire: await questionnaireOf(code) }),
+        threadPage(lang, code, thread.messages, {
+          questionnaire: await questionnaireOf(code),
+          formToken: formTokens.issue(),
+        }),
       );
     }),
   );
@@ -224,6 +228,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
             400,
             threadPage(lang, code, thread.messages, {
               questionnaire: { ...questionnaire, stepId: step.id, errors, values: answers },
+              formToken: formTokens.issue(),
             }),
           );
         }
@@ -235,6 +240,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
         threadPage(lang, code, thread.messages, {
           notice: 'questionnaire.saved',
           questionnaire: await questionnaireOf(code),
+          formToken: formTokens.issue(),
         }),
       );
     }),
@@ -245,12 +251,25 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
       const form = parseForm(ZFollowUpForm, req.body);
       const thread = await intake.readByReceipt(code);
       if (!thread) return sendHtml(reply, 404, followUpFormPage(lang, 'error.receipt_not_found'));
-      if (form.message.length === 0 || form.message.length > LIMITS.body) {
-        const error: MessageKey =
-          form.message.length === 0 ? 'error.message.required' : 'error.message.too_long';
-        return sendHtml(reply, 400, threadPage(lang, code, thread.messages, { error, draft: form.message }));
+      const refuse = (error: MessageKey, draft = form.message) =>
+        sendHtml(
+          reply,
+          400,
+          threadPage(lang, code, thread.messages, { error, draft, formToken: formTokens.issue() }),
+        );
+      if (form.message.length === 0) return refuse('error.message.required');
+      if (form.message.length > LIMITS.body) return refuse('error.message.too_long');
+      // Single use, like the intake form: a replayed post (back button, a captured request) stores nothing.
+      const nonce = formTokens.verify(form.token);
+      if (!nonce) return refuse('error.invalid_form_token');
+      try {
+        await intake.appendRequesterMessage(thread.threadId, { body: form.message }, { formNonce: nonce });
+      } catch (e) {
+        // Already stored: the thread shows it, and no draft invites sending it a third time.
+        if (e instanceof AppError && e.code === 'invalid_form_token')
+          return refuse('error.invalid_form_token', '');
+        throw e;
       }
-      await intake.appendRequesterMessage(thread.threadId, { body: form.message });
       const after = await intake.readByReceipt(code);
       return sendHtml(
         reply,
@@ -258,6 +277,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
         threadPage(lang, code, after?.messages ?? thread.messages, {
           notice: 'followup.sent',
           questionnaire: await questionnaireOf(code),
+          formToken: formTokens.issue(),
         }),
       );
     }),
