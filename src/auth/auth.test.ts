@@ -170,6 +170,26 @@ describe('sessions', () => {
     }
   });
 
+  it("the console's background requests (x-wf-background: 1) do not keep an idle session awake", async () => {
+    const s = await login(ctx, admin);
+    const me = (headers: Record<string, string>) =>
+      ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers });
+    // Polling every few minutes for 14 minutes: answered, but not activity.
+    for (let i = 0; i < 7; i++) {
+      ctx.clock.advance(2 * 60_000);
+      expect((await me({ ...s.headers, 'x-wf-background': '1' })).statusCode).toBe(200);
+    }
+    ctx.clock.advance(60_000 + 1);
+    const after = await me({ ...s.headers, 'x-wf-background': '1' });
+    expect(after.statusCode).toBe(401);
+    // Control: the same requests made by a person keep the session.
+    const t = await login(ctx, admin);
+    for (let i = 0; i < 8; i++) {
+      ctx.clock.advance(2 * 60_000);
+      expect((await me(t.headers)).statusCode).toBe(200);
+    }
+  });
+
   it('requires the CSRF header on state-changing requests', async () => {
     const s = await login(ctx, admin);
     const noHeader = await ctx.app.inject({

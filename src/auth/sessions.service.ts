@@ -181,8 +181,15 @@ export function createSessionsService(deps: SessionsDeps) {
     return createSession(u, orgKey, 'totp');
   }
 
-  /** Resolves a cookie token to a live session, enforcing idle and absolute timeouts. */
-  async function authenticate(tokenText: string | undefined): Promise<Session | null> {
+  /**
+   * Resolves a cookie token to a live session, enforcing idle and absolute timeouts. `touch: false` for
+   * requests the console makes on its own (polling, counts, live events): they must not keep an
+   * unattended console's session awake (#11).
+   */
+  async function authenticate(
+    tokenText: string | undefined,
+    opts: { touch?: boolean } = {},
+  ): Promise<Session | null> {
     if (!tokenText || tokenText.length > 100) return null;
     const token = Buffer.from(tokenText, 'base64url');
     if (token.length !== 32) return null;
@@ -211,7 +218,8 @@ export function createSessionsService(deps: SessionsDeps) {
       await db.deleteFrom('sessions').where('id', '=', id).execute();
       return null;
     }
-    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+    if (opts.touch !== false)
+      await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     const orgKeyEnc = row.org_key_enc;
     return {
       id,
