@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { createAuditLog } from './audit/audit.service.ts';
+import { createDbThrottle } from './auth/login-throttle.ts';
 import { createSessionsService } from './auth/sessions.service.ts';
 import { createUsersService } from './auth/users.service.ts';
 import { createWebauthnService } from './auth/webauthn.service.ts';
@@ -18,7 +19,6 @@ import { createChannelIntake } from './intake/channel-intake.service.ts';
 import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
-import { createRateLimiter } from './lib/rate-limit.ts';
 import type { Log } from './log.ts';
 import { createOutbox } from './outbox/outbox.service.ts';
 import { createBatchesService } from './pow/batches.service.ts';
@@ -60,10 +60,17 @@ export async function createCore(deps: {
     checkpointFile: deps.settings.audit?.checkpointFile,
   });
   // Per user, for the current password on a password change: 5 tries, then one per minute.
-  const passwordChangeThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
+  // Throttles live in PostgreSQL: shared by every instance and kept across restarts.
+  const passwordChangeThrottle = createDbThrottle({
+    db,
+    clock,
+    scope: 'password-change',
+    capacity: 5,
+    refillPerSecond: 1 / 60,
+  });
   const users = createUsersService({ db, vault, sealer, audit, clock, passwordChangeThrottle });
   // Per account (blind index of the e-mail, whether or not it exists): 5 tries, then one per minute.
-  const loginThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
+  const loginThrottle = createDbThrottle({ db, clock, scope: 'login', capacity: 5, refillPerSecond: 1 / 60 });
   const sessions = createSessionsService({
     db,
     vault,

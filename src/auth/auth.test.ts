@@ -82,6 +82,48 @@ describe('login', () => {
     await login(ctx, victim);
   });
 
+  it('keeps the throttle across a restart and across instances (it lives in PostgreSQL)', async () => {
+    const victim = await createOperator(ctx, 'operator');
+    for (let i = 0; i < 5; i++)
+      expect((await loginWith(victim.email, 'wrong!!', '000000')).statusCode).toBe(401);
+    // A restarted (or second) instance on the same database: a new core, a new app, nothing in memory.
+    const { createCore } = await import('../core.ts');
+    const { buildApp } = await import('../app.ts');
+    const { createEventBus } = await import('../realtime/events.ts');
+    const core = await createCore({
+      db: ctx.core.db,
+      keyring: ctx.keyring,
+      clock: ctx.clock,
+      log: ctx.core.log,
+      settings: ctx.core.settings,
+    });
+    const events = createEventBus(ctx.dbUrl, ctx.core.log);
+    const restarted = await buildApp(core, {
+      intakePerMinute: 6000,
+      secureCookies: true,
+      events,
+      webhooks: [],
+    });
+    try {
+      ctx.clock.advance(30_000);
+      const res = await restarted.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: {
+          email: victim.email,
+          password: victim.password,
+          totp: totpCode(victim.totpSecret, ctx.clock.now()),
+        },
+      });
+      expect(res.statusCode).toBe(429);
+      expect(res.json().error.code).toBe('too_many_attempts');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await restarted.close();
+      await events.close();
+    }
+  });
+
   it('junk attempts against a known e-mail do not lock out its owner on a browser they used before', async () => {
     const victim = await createOperator(ctx, 'operator');
     ctx.clock.advance(30_000);

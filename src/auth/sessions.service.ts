@@ -5,7 +5,7 @@ import { sessionWrapKey, unwrapWithKey, wrapWithKey } from '../crypto/sealed.ts'
 import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { createRateLimiter, type RateLimiter } from '../lib/rate-limit.ts';
+import { createDbThrottle, type Throttle } from './login-throttle.ts';
 import { verifyPassword } from './password.ts';
 import { isRole, type Role } from './roles.ts';
 import { matchTotpStep } from './totp.ts';
@@ -42,7 +42,7 @@ export interface SessionsDeps {
   audit: AuditLog;
   clock: Clock;
   users: UsersService;
-  loginThrottle: RateLimiter;
+  loginThrottle: Throttle;
   session: { idleMs: number; maxMs: number };
 }
 
@@ -52,7 +52,13 @@ export function createSessionsService(deps: SessionsDeps) {
   const { db, vault, audit, clock, users, loginThrottle } = deps;
   // Known devices (OWASP "device cookies"): someone who logged in from this browser before gets a
   // throttle bucket of their own, so junk attempts against a known e-mail cannot lock its owner out.
-  const deviceThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
+  const deviceThrottle = createDbThrottle({
+    db,
+    clock,
+    scope: 'device',
+    capacity: 5,
+    refillPerSecond: 1 / 60,
+  });
   const deviceMac = (emailIndex: string, nonce: string) =>
     vault.blindIndex('login-device', `${emailIndex}|${nonce}`).subarray(0, 16).toString('base64url');
   function issueDevice(emailIndex: string): string {
@@ -84,9 +90,9 @@ export function createSessionsService(deps: SessionsDeps) {
     const accountKey = users.emailIndex(email).toString('base64');
     const known = deviceKey(accountKey, device);
     const [throttle, throttleKey] = known ? [deviceThrottle, known] : [loginThrottle, accountKey];
-    if (!throttle.take(throttleKey)) {
+    if (!(await throttle.take(throttleKey))) {
       throw new AppError('too_many_attempts', 'Too many login attempts; wait and try again', {
-        retryAfter: throttle.retryAfter(throttleKey),
+        retryAfter: await throttle.retryAfter(throttleKey),
       });
     }
     const u = await users.findByEmail(email);
@@ -109,7 +115,7 @@ export function createSessionsService(deps: SessionsDeps) {
   /** A fresh token at every login (no fixation); the organisation key is kept only encrypted under the token. */
   async function createSession(u: UserRow, orgKey: Buffer | null, method: string): Promise<LoginResult> {
     const accountKey = users.emailIndex(vault.decrypt(u.email_enc, 'users.email')).toString('base64');
-    loginThrottle.reset(accountKey);
+    await loginThrottle.reset(accountKey);
     const now = clock.now();
     const token = randomBytes(32);
     const csrf = randomBytes(32);

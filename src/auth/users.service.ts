@@ -12,7 +12,7 @@ import {
 import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import type { RateLimiter } from '../lib/rate-limit.ts';
+import type { Throttle } from './login-throttle.ts';
 import { generateOneTimePassword, hashPassword, PASSWORD_MAX, PASSWORD_MIN } from './password.ts';
 import type { Role } from './roles.ts';
 import { generateTotpSecret, totpUri } from './totp.ts';
@@ -27,7 +27,7 @@ export interface UsersDeps {
    * Per user (keyed by id): guesses at the current password from an open session. Each costs an
    * Argon2id run, so this also caps the CPU one session can burn.
    */
-  passwordChangeThrottle: RateLimiter;
+  passwordChangeThrottle: Throttle;
 }
 
 /** After this many wrong current passwords in a row, every session of the user ends. */
@@ -250,9 +250,9 @@ export function createUsersService(deps: UsersDeps) {
     checkPasswordStrength(newPassword);
     // Someone holding a session (an unlocked console left behind) must not get unlimited guesses at
     // the password: 5, then one a minute, and the sessions end after PASSWORD_CHANGE_MAX_FAILURES.
-    if (!passwordChangeThrottle.take(userId)) {
+    if (!(await passwordChangeThrottle.take(userId))) {
       throw new AppError('too_many_attempts', 'Too many attempts; wait and try again', {
-        retryAfter: passwordChangeThrottle.retryAfter(userId),
+        retryAfter: await passwordChangeThrottle.retryAfter(userId),
       });
     }
     const u = await db
@@ -268,7 +268,7 @@ export function createUsersService(deps: UsersDeps) {
       return wrongCurrentPassword(userId);
     }
     passwordChangeFailures.delete(userId);
-    passwordChangeThrottle.reset(userId);
+    await passwordChangeThrottle.reset(userId);
     const { salt, wrapped } = await wrapWithPassword(secret, newPassword);
     secret.fill(0);
     const passwordHash = await hashPassword(newPassword);
