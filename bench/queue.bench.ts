@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect } from 'kysely';
@@ -1000,7 +1000,7 @@ const queue: Benchmark = {
     const cases = createCasesService({
       db: kysely,
       sealer: createSealer(),
-      audit: createAuditLog({ db: kysely, clock: systemClock }),
+      audit: createAuditLog({ db: kysely, clock: systemClock, auditKey: randomBytes(32) }),
       clock: systemClock,
     });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type Checkpoint, parseCheckpoints } from './audit/checkpoints.ts';
 import { isRole } from './auth/roles.ts';
 import { parseRecoveryKey } from './auth/users.service.ts';
 import { systemClock } from './clock.ts';
@@ -27,8 +28,10 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   user list
   keys rotate        New master key; re-wrap every data key; retire the old key (key file mode)
   keys rewrap        Re-wrap data keys not under the active key (after changing WHITEFLAG_MASTER_KEY)
-  keys generate      Print fresh key material for WHITEFLAG_MASTER_KEY / WHITEFLAG_INDEX_KEY
-    audit verify       Check the audit log's hash chain; exit 1 and name the entries if broken
+  keys generate      Print fresh key material for WHITEFLAG_MASTER_KEY / WHITEFLAG_INDEX_KEY / WHITEFLAG_AUDIT_KEY
+    audit verify [--checkpoint FILE]  Check the audit log's keyed chain (and, with FILE, every signed
+                          checkpoint in it: truncation and rewrites); exit 1 and name the problems
+    audit checkpoint   Sign the chain head now and append it to WHITEFLAG_AUDIT_CHECKPOINT_FILE
     retention run [--full]  Purge closed requests older than WHITEFLAG_RETENTION_DAYS (default 90) now;
                           --full also rewrites the tables (VACUUM FULL: locks them briefly)
     migrate            Apply database migrations
@@ -99,6 +102,7 @@ async function run(argv: string[]): Promise<number> {
       'grant-by': { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
       full: { type: 'boolean', default: false },
+      checkpoint: { type: 'string' },
     },
     strict: true,
   });
@@ -106,6 +110,8 @@ async function run(argv: string[]): Promise<number> {
   if (group === 'keys' && command === 'generate') {
     out(`WHITEFLAG_MASTER_KEY=${generateKeyMaterial()}`);
     out(`WHITEFLAG_INDEX_KEY=${generateKeyMaterial()}`);
+    // Keys the audit chain; never rotated with the master key (checkpoints outside the DB depend on it).
+    out(`WHITEFLAG_AUDIT_KEY=${generateKeyMaterial()}`);
     return 0;
   }
   const known = [
@@ -118,6 +124,7 @@ async function run(argv: string[]): Promise<number> {
     'keys rotate',
     'keys rewrap',
     'audit verify',
+    'audit checkpoint',
     'retention run',
     'migrate undefined',
   ];
@@ -136,7 +143,7 @@ async function run(argv: string[]): Promise<number> {
       keyring: runtime.keyring,
       clock: systemClock,
       log,
-      settings: { session: config.session, cases: config.cases, outbox: config.outbox },
+      settings: { session: config.session, cases: config.cases, outbox: config.outbox, audit: config.audit },
     });
     const actor = { type: 'cli' as const, id: null };
     const needEmail = () => {
@@ -295,14 +302,37 @@ async function run(argv: string[]): Promise<number> {
         break;
       }
       case 'audit verify': {
-        const r = await core.audit.verify();
+        let checkpoints: Checkpoint[] | undefined;
+        if (values.checkpoint) {
+          const parsed = parseCheckpoints(readFileSync(values.checkpoint, 'utf8'));
+          if (parsed.malformed.length)
+            throw new AppError(
+              'validation_failed',
+              `${values.checkpoint}: lines ${parsed.malformed.join(', ')} are not checkpoints`,
+            );
+          checkpoints = parsed.checkpoints;
+        }
+        const r = await core.audit.verify({ checkpoints });
         if (r.ok) {
-          out(`Audit log OK: ${r.checked} entries, chain intact.`);
+          out(
+            `Audit log OK: ${r.checked} entries, chain intact${checkpoints ? `, ${r.checkpoints} checkpoint(s) match` : ''}.`,
+          );
+          if (r.keyedFrom !== '1')
+            out(`Entries before seq ${r.keyedFrom} predate the keyed chain (plain SHA-256 links).`);
         } else {
           out(`Audit log BROKEN: ${r.problems.length} problem(s) in ${r.checked} entries:`);
           for (const p of r.problems) out(`  entry id=${p.id} seq=${p.seq ?? '-'}: ${p.problem}`);
           return 1;
         }
+        break;
+      }
+      case 'audit checkpoint': {
+        const c = await core.audit.checkpoint({ force: true });
+        out(
+          c
+            ? `Checkpoint seq ${c.seq} signed by ${c.keyId} appended to ${config.audit.checkpointFile}`
+            : 'The audit log is empty: nothing to checkpoint.',
+        );
         break;
       }
       case 'retention run': {

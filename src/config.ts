@@ -16,6 +16,8 @@ const ZEnv = z.object({
   WHITEFLAG_MASTER_KEY: z.string().optional(),
   WHITEFLAG_MASTER_KEY_PREVIOUS: z.string().optional(),
   WHITEFLAG_INDEX_KEY: z.string().optional(),
+  WHITEFLAG_AUDIT_KEY: z.string().optional(),
+  WHITEFLAG_AUDIT_CHECKPOINT_FILE: z.string().optional(),
   WHITEFLAG_KEY_FILE: z.string().optional(),
   WHITEFLAG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WHITEFLAG_PUBLIC_ORIGIN: z.string().url().optional(),
@@ -81,7 +83,10 @@ export interface Config {
     masterKey: string | undefined;
     previousMasterKeys: string[];
     indexKey: string | undefined;
+    auditKey: string | undefined;
   };
+  /** Signed audit chain heads, kept outside the database (docs/decisions/0007-audit-keyed-chain.md). */
+  audit: { checkpointFile: string };
   log: { level: string };
   session: { idleMs: number; maxMs: number };
   intake: { perMinute: number };
@@ -119,6 +124,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim())
         .filter(Boolean),
       indexKey: e.WHITEFLAG_INDEX_KEY,
+      auditKey: e.WHITEFLAG_AUDIT_KEY,
+    },
+    audit: {
+      checkpointFile: path.resolve(
+        e.WHITEFLAG_AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit-checkpoints.jsonl'),
+      ),
     },
     log: { level: e.WHITEFLAG_LOG_LEVEL },
     session: {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { createAuditLog } from './audit/audit.service.ts';
+import { createDbThrottle } from './auth/login-throttle.ts';
 import { createSessionsService } from './auth/sessions.service.ts';
 import { createUsersService } from './auth/users.service.ts';
 import { createWebauthnService } from './auth/webauthn.service.ts';
@@ -26,7 +27,6 @@ import {
 import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
-import { createRateLimiter } from './lib/rate-limit.ts';
 import type { Log } from './log.ts';
 import { createOutbox } from './outbox/outbox.service.ts';
 import { createBatchesService } from './pow/batches.service.ts';
@@ -43,6 +43,8 @@ export interface CoreSettings {
   session: { idleMs: number; maxMs: number };
   cases?: { retentionDays: number; silentDays: number };
   outbox?: { leaseMs: number };
+  /** Signed audit checkpoints are appended here (outside the database); unset: none are written. */
+  audit?: { checkpointFile: string | undefined };
 }
 
 /**
@@ -59,13 +61,25 @@ export async function createCore(deps: {
   const { db, clock, log } = deps;
   const sealer = createSealer();
   const vault = createVault(deps.keyring);
-  const audit = createAuditLog({ db, clock });
+  const audit = createAuditLog({
+    db,
+    clock,
+    auditKey: deps.keyring.auditKey,
+    checkpointFile: deps.settings.audit?.checkpointFile,
+  });
   // The routing tier: its key is only ever in this process's memory (crypto/routing.ts).
   const routing = createRoutingVault({ now: () => clock.now(), legacy: vault });
   const routingKeeper = createRoutingKeeper({ db, vault, routing, sealer, audit, clock, log });
   await routingKeeper.routingPublicKey();
   // Per user, for the current password on a password change: 5 tries, then one per minute.
-  const passwordChangeThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
+  // Throttles live in PostgreSQL: shared by every instance and kept across restarts.
+  const passwordChangeThrottle = createDbThrottle({
+    db,
+    clock,
+    scope: 'password-change',
+    capacity: 5,
+    refillPerSecond: 1 / 60,
+  });
   const users = createUsersService({
     db,
     vault,
@@ -76,7 +90,7 @@ export async function createCore(deps: {
     routing: routingKeeper,
   });
   // Per account (blind index of the e-mail, whether or not it exists): 5 tries, then one per minute.
-  const loginThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
+  const loginThrottle = createDbThrottle({ db, clock, scope: 'login', capacity: 5, refillPerSecond: 1 / 60 });
   const sessions = createSessionsService({
     db,
     vault,

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   if (runtime.keysCreated) {
     log.warn(
       { keyFile: config.keys.file },
-      '!!! A new master key and index key were generated. BACK UP THIS FILE (offline, encrypted): without it, server-tier data and receipt look-ups are lost. Never store it with database backups.',
+      '!!! New keys were generated (master, index or audit key). BACK UP THIS FILE (offline, encrypted): without it, server-tier data and receipt look-ups are lost. Never store it with database backups.',
     );
   }
   const core = await createCore({
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     keyring: runtime.keyring,
     clock: systemClock,
     log,
-    settings: { session: config.session, cases: config.cases, outbox: config.outbox },
+    settings: { session: config.session, cases: config.cases, outbox: config.outbox, audit: config.audit },
   });
 
   const hasUsers = await core.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
@@ -100,7 +100,8 @@ async function main(): Promise<void> {
       secureCookies: true,
       events,
       consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
-      publicOrigin: config.http.publicOrigin,
+      // WebAuthn's origin without WHITEFLAG_PUBLIC_ORIGIN: the local console, never the Host header.
+      publicOrigin: config.http.publicOrigin ?? `http://localhost:${config.http.port}`,
       webhooks: [
         ...(telegram && config.telegram?.mode === 'webhook' ? [telegram] : []),
         ...(whatsapp ? [whatsapp] : []),
@@ -126,7 +127,10 @@ async function main(): Promise<void> {
 
   // Housekeeping: expired form nonces and sessions go; the audit chain catches up.
   const housekeepingTimer = setInterval(() => {
-    void housekeeping(core).catch((e: unknown) => log.error({ err: String(e) }, 'housekeeping failed'));
+    void housekeeping(core)
+      // The audit head is signed into the checkpoint file outside the database (where jobs run).
+      .then(() => (config.role === 'web' ? null : core.audit.checkpoint()))
+      .catch((e: unknown) => log.error({ err: String(e) }, 'housekeeping failed'));
     if (config.role !== 'web') {
       void whatsapp?.sweep().catch(() => undefined);
       void core.channelIntake.sweepMessages('sms').catch(() => undefined);

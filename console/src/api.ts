@@ -11,6 +11,8 @@ import type {
   ArticleInput,
   ArticleListItem,
   ArticleVersion,
+  AuditCheckpoint,
+  AuditCheckpoints,
   AuditEntry,
   AuditQuery,
   AuditVerifyResult,
@@ -148,8 +150,27 @@ interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * When the person last used keyboard, mouse or touch. A request made without input in the last 30 s is
+ * the console's own (polling, counts, refetch after a live event): it is sent as background, so the
+ * server's idle timeout runs on while nobody is at the screen (#11).
+ */
+let lastUserInput = Date.now();
+const USER_INPUT_MS = 30_000;
+if (typeof window !== 'undefined') {
+  for (const ev of ['keydown', 'mousedown', 'touchstart', 'wheel'] as const)
+    window.addEventListener(
+      ev,
+      () => {
+        lastUserInput = Date.now();
+      },
+      { capture: true, passive: true },
+    );
+}
+
 async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (Date.now() - lastUserInput > USER_INPUT_MS) headers['x-wf-background'] = '1';
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') {
     const csrf = getCsrfToken();
@@ -436,6 +457,17 @@ export function listAudit(
 export function verifyAudit(): Promise<AuditVerifyResult> {
   return request('GET', '/audit/verify');
 }
+
+export function listAuditCheckpoints(signal?: AbortSignal): Promise<AuditCheckpoints> {
+  return request('GET', '/audit/checkpoints', { signal });
+}
+
+export function writeAuditCheckpoint(): Promise<{ checkpoint: AuditCheckpoint | null }> {
+  return request('POST', '/audit/checkpoints');
+}
+
+/** A plain link: the server answers with the checkpoint file as a download. */
+export const AUDIT_CHECKPOINTS_EXPORT_URL = '/api/audit/checkpoints/export';
 
 // ---- surrender protocol
 

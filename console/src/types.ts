@@ -324,6 +324,25 @@ export interface AuditVerifyResult {
   ok: boolean;
   checked: number;
   problems: { id: string; seq: string | null; problem: string }[];
+  pending: number;
+  keyedFrom: string;
+  checkpoints: number;
+}
+
+/** A signed audit chain head, kept outside the database (docs/decisions/0007-audit-keyed-chain.md). */
+export interface AuditCheckpoint {
+  seq: string;
+  hash: string;
+  at: string;
+  keyId: string;
+  valid: boolean;
+}
+
+export interface AuditCheckpoints {
+  file: string | null;
+  keyId: string;
+  publicKey: string;
+  items: AuditCheckpoint[];
 }
 
 export interface SecurityKey {

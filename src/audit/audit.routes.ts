@@ -5,6 +5,16 @@ import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import type { AuditLog } from './audit.service.ts';
 
+const ZCheckpoint = z.object({
+  v: z.literal(1),
+  seq: z.string(),
+  hash: z.string(),
+  at: z.string(),
+  keyedFrom: z.string(),
+  keyId: z.string(),
+  sig: z.string(),
+});
+
 export function registerAuditRoutes(
   app: FastifyInstance,
   deps: { sessions: SessionsService; audit: AuditLog },
@@ -15,17 +25,77 @@ export function registerAuditRoutes(
       preValidation: requireSession(deps.sessions, 'audit.read'),
       schema: {
         tags: ['audit'],
-        summary: 'Verify the hash chain of the audit log',
+        summary: 'Verify the keyed chain of the audit log against the signed checkpoints on file',
         response: {
           200: z.object({
             ok: z.boolean(),
             checked: z.number(),
             problems: z.array(z.object({ id: z.string(), seq: z.string().nullable(), problem: z.string() })),
+            pending: z.number(),
+            keyedFrom: z.string(),
+            checkpoints: z.number(),
           }),
         },
       },
     },
-    async () => deps.audit.verify(),
+    async () => {
+      const { checkpoints } = await deps.audit.listCheckpointFile();
+      return deps.audit.verify({ checkpoints });
+    },
+  );
+
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/audit/checkpoints',
+    {
+      preValidation: requireSession(deps.sessions, 'audit.read'),
+      schema: {
+        tags: ['audit'],
+        summary: 'The newest signed chain-head checkpoints (kept outside the database), newest first',
+        response: {
+          200: z.object({
+            file: z.string().nullable(),
+            keyId: z.string(),
+            publicKey: z.string(),
+            items: z.array(ZCheckpoint.extend({ valid: z.boolean() })),
+          }),
+        },
+      },
+    },
+    async () => {
+      const info = deps.audit.checkpointInfo();
+      return { ...info, items: await deps.audit.listCheckpoints(20) };
+    },
+  );
+
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/api/audit/checkpoints',
+    {
+      preValidation: requireSession(deps.sessions, 'audit.read'),
+      schema: {
+        tags: ['audit'],
+        summary: 'Sign the chain head now and append it to the checkpoint file',
+        response: { 200: z.object({ checkpoint: ZCheckpoint.nullable() }) },
+      },
+    },
+    async () => ({ checkpoint: await deps.audit.checkpoint({ force: true }) }),
+  );
+
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/audit/checkpoints/export',
+    {
+      preValidation: requireSession(deps.sessions, 'audit.read'),
+      schema: {
+        tags: ['audit'],
+        summary: 'The whole checkpoint file (JSON lines), for `audit verify --checkpoint FILE` elsewhere',
+      },
+    },
+    async (_req, reply) => {
+      const { checkpoints } = await deps.audit.listCheckpointFile();
+      return reply
+        .header('content-type', 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="audit-checkpoints.jsonl"')
+        .send(checkpoints.map((c) => JSON.stringify(c)).join('\n') + (checkpoints.length ? '\n' : ''));
+    },
   );
 
   app.withTypeProvider<ZodTypeProvider>().get(

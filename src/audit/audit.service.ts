@@ -1,18 +1,27 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
+import {
+  appendCheckpoint,
+  auditSubkey,
+  type Checkpoint,
+  checkpointSigner,
+  readCheckpointFile,
+} from './checkpoints.ts';
 
 /**
- * Append-only, hash-chained audit log.
+ * Append-only, keyed hash chain.
  *
  * Entries are inserted inside the caller's transaction without any lock (so intake keeps PostgreSQL's
  * group commit), and then *chained*: a single chainer, serialised by an advisory lock, gives each
- * committed entry the next `seq` and `hash = sha256(prev_hash | canonical entry)`. Verification walks
- * the chain by `seq`: an edited entry breaks its hash, a deleted one leaves a gap. The window between
- * commit and chaining is milliseconds (the chainer runs right after each append), and `verify` chains
- * first. See docs/decisions/0003-audit-chain.md.
+ * committed entry the next `seq` and `hash = HMAC(audit key, prev_hash | canonical entry)`. The audit key
+ * is never in the database, so a database writer cannot recompute a link. The chainer only chains entries
+ * younger than a grace window; `verify` never chains: an older unchained entry is an error (otherwise
+ * "clear the chain columns and let it re-chain" would launder an edit). Signed checkpoints of the head,
+ * kept outside the database, catch truncation and a re-chained tail. See
+ * docs/decisions/0003-audit-chain.md and 0007-audit-keyed-chain.md.
  */
 export interface AuditEntry {
   actorType: 'operator' | 'requester' | 'system' | 'cli';
@@ -27,10 +36,18 @@ export interface VerifyResult {
   ok: boolean;
   checked: number;
   problems: Array<{ id: string; seq: string | null; problem: string }>;
+  /** Entries younger than the grace window, not chained yet (normal; not a problem). */
+  pending: number;
+  /** First keyed `seq`; entries before it are history from before the keyed chain (SHA-256 links). */
+  keyedFrom: string;
+  /** How many checkpoints were compared with the chain. */
+  checkpoints: number;
 }
 
 const CHAIN_LOCK = 727002;
 const GENESIS = Buffer.alloc(32);
+/** Only entries younger than this are chained; older unchained entries are a verification error. */
+export const CHAIN_GRACE_MS = 5 * 60_000;
 
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
@@ -57,7 +74,11 @@ interface Row {
   hash: Buffer | null;
 }
 
-export function entryHash(prev: Buffer, seq: string, r: Row): Buffer {
+/**
+ * The link of entry `seq`. Keyed (HMAC-SHA256 under a subkey of the audit key) from `keyed_from_seq` on;
+ * plain SHA-256 for history chained before the keyed chain existed.
+ */
+export function entryHash(prev: Buffer, seq: string, r: Row, chainKey: Buffer | null): Buffer {
   const body = canonicalJson({
     id: r.id,
     seq,
@@ -69,26 +90,44 @@ export function entryHash(prev: Buffer, seq: string, r: Row): Buffer {
     subject_id: r.subject_id,
     details: r.details,
   });
-  return createHash('sha256').update(prev).update(body).digest();
+  const h = chainKey ? createHmac('sha256', chainKey) : createHash('sha256');
+  return h.update(prev).update(body).digest();
 }
 
-export function createAuditLog(deps: { db: Db; clock: Clock }) {
+export function createAuditLog(deps: {
+  db: Db;
+  clock: Clock;
+  auditKey: Buffer;
+  /** Where signed checkpoints are appended (outside the database); none: checkpoints are off. */
+  checkpointFile?: string | undefined;
+}) {
   const { db, clock } = deps;
+  const chainKey = auditSubkey(deps.auditKey, 'chain');
+  const signer = checkpointSigner(deps.auditKey);
   let chaining: Promise<number> | null = null;
   let again = false;
+  let lastCheckpointSeq: string | null = null;
+
+  async function keyedFrom(q: Db | Transaction<Database> = db): Promise<bigint> {
+    const row = await q.selectFrom('audit_chain').select('keyed_from_seq').executeTakeFirst();
+    return BigInt(row?.keyed_from_seq ?? '1');
+  }
 
   async function chainPending(): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await db.transaction().execute(async (trx) => {
         await sql`SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(trx);
+        const keyedFromSeq = await keyedFrom(trx);
         const last = await sql<{ seq: string; hash: Buffer }>`
           SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1`.execute(trx);
         let prev = last.rows[0]?.hash ?? GENESIS;
         let seq = BigInt(last.rows[0]?.seq ?? '0');
+        // Entries past the grace window are left for verify to report: they may be forged history.
+        const cutoff = new Date(clock.now().getTime() - CHAIN_GRACE_MS);
         const pending = await sql<Row>`
           SELECT id, seq, at, actor_type, actor_id, action, subject_type, subject_id, details, prev_hash, hash
-          FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT 2000`.execute(trx);
+          FROM audit_log WHERE seq IS NULL AND at >= ${cutoff} ORDER BY id LIMIT 2000`.execute(trx);
         if (pending.rows.length === 0) return 0;
         const ids: string[] = [];
         const seqs: string[] = [];
@@ -96,7 +135,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock }) {
         const hashes: Buffer[] = [];
         for (const r of pending.rows) {
           seq += 1n;
-          const h = entryHash(prev, seq.toString(), r);
+          const h = entryHash(prev, seq.toString(), r, seq >= keyedFromSeq ? chainKey : null);
           ids.push(r.id);
           seqs.push(seq.toString());
           prevs.push(prev);
@@ -134,6 +173,25 @@ export function createAuditLog(deps: { db: Db; clock: Clock }) {
     return chaining;
   }
 
+  /** Signs the current head; null when the log is empty. */
+  async function signHead(): Promise<Checkpoint | null> {
+    const head = await db
+      .selectFrom('audit_log')
+      .select(['seq', 'hash'])
+      .where('seq', 'is not', null)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!head?.seq || !head.hash) return null;
+    return signer.sign({
+      v: 1,
+      seq: head.seq,
+      hash: head.hash.toString('hex'),
+      at: clock.now().toISOString(),
+      keyedFrom: (await keyedFrom()).toString(),
+    });
+  }
+
   return {
     /** Inserts an entry in the given transaction (or on its own). Call `chainSoon()` after commit. */
     async append(entry: AuditEntry, trx?: Transaction<Database>): Promise<void> {
@@ -153,9 +211,44 @@ export function createAuditLog(deps: { db: Db; clock: Clock }) {
 
     chain,
 
-    /** Fire-and-forget chaining after a commit; errors are retried by the next call or by verify. */
+    /** Fire-and-forget chaining after a commit; errors are retried by the next call (every minute). */
     chainSoon(): void {
       chain().catch(() => {});
+    },
+
+    /** Who signs checkpoints (public half only) and where they go. */
+    checkpointInfo() {
+      return { keyId: signer.keyId, publicKey: signer.publicKey, file: deps.checkpointFile ?? null };
+    },
+
+    /**
+     * Chains, then appends a signed checkpoint of the head to the checkpoint file — unless the head is
+     * the one this process checkpointed last (`force` writes anyway). Every minute and on demand.
+     */
+    async checkpoint(opts: { force?: boolean } = {}): Promise<Checkpoint | null> {
+      if (!deps.checkpointFile) return null;
+      await chain();
+      const c = await signHead();
+      if (!c || (!opts.force && c.seq === lastCheckpointSeq)) return null;
+      await appendCheckpoint(deps.checkpointFile, c);
+      lastCheckpointSeq = c.seq;
+      return c;
+    },
+
+    /** Every checkpoint of the configured file, in file order. */
+    async listCheckpointFile() {
+      if (!deps.checkpointFile) return { checkpoints: [], malformed: [] };
+      return readCheckpointFile(deps.checkpointFile);
+    },
+
+    /** The newest checkpoints of the configured file, newest first, with their signature checked. */
+    async listCheckpoints(limit: number) {
+      if (!deps.checkpointFile) return [];
+      const { checkpoints } = await readCheckpointFile(deps.checkpointFile);
+      return checkpoints
+        .slice(-limit)
+        .reverse()
+        .map((c) => ({ ...c, valid: signer.verify(c) }));
     },
 
     /** Newest first, keyset-paged by id, for the admin's audit viewer. */
@@ -193,13 +286,22 @@ export function createAuditLog(deps: { db: Db; clock: Clock }) {
       };
     },
 
-    async verify(): Promise<VerifyResult> {
-      await chain();
+    /**
+     * Walks the chain by `seq` without changing anything. With checkpoints (from the file kept outside
+     * the database), also compares the head each one signed: beyond the head is truncation, another hash
+     * at that `seq` is a rewrite.
+     */
+    async verify(opts: { checkpoints?: Checkpoint[] } = {}): Promise<VerifyResult> {
       const problems: VerifyResult['problems'] = [];
+      const keyedFromSeq = await keyedFrom();
+      const cps = opts.checkpoints ?? [];
+      const wanted = new Map<string, Buffer | null>(cps.map((c) => [c.seq, null]));
       let prev: Buffer = GENESIS;
       let expected = 1n;
       let checked = 0;
       let after = 0n;
+      let headSeq = 0n;
+      let headId = '-';
       for (;;) {
         const rows = (
           await sql<Row>`
@@ -217,24 +319,76 @@ export function createAuditLog(deps: { db: Db; clock: Clock }) {
             });
             expected = seq;
           }
-          const h = entryHash(prev, r.seq as string, r);
+          const h = entryHash(prev, r.seq as string, r, seq >= keyedFromSeq ? chainKey : null);
           if (!r.prev_hash?.equals(prev) || !r.hash?.equals(h)) {
             problems.push({ id: r.id, seq: r.seq, problem: 'entry does not match its hash (edited)' });
           }
+          if (wanted.has(r.seq as string)) wanted.set(r.seq as string, r.hash);
           // Continue from the stored hash so one edit is reported once, not for every later entry.
           prev = r.hash ?? h;
           expected = seq + 1n;
           after = seq;
+          headSeq = seq;
+          headId = r.id;
           checked++;
         }
       }
-      const unchained = await sql<{
-        n: string;
-      }>`SELECT count(*)::text AS n FROM audit_log WHERE seq IS NULL`.execute(db);
-      if (unchained.rows[0] && unchained.rows[0].n !== '0') {
-        problems.push({ id: '-', seq: null, problem: `${unchained.rows[0].n} entries could not be chained` });
+      const cutoff = new Date(clock.now().getTime() - CHAIN_GRACE_MS);
+      const unchained = (
+        await sql<{ old: string; young: string }>`
+          SELECT count(*) FILTER (WHERE at < ${cutoff})::text AS old,
+                 count(*) FILTER (WHERE at >= ${cutoff})::text AS young
+          FROM audit_log WHERE seq IS NULL`.execute(db)
+      ).rows[0];
+      if (unchained && unchained.old !== '0') {
+        problems.push({
+          id: '-',
+          seq: null,
+          problem: `${unchained.old} entries older than ${CHAIN_GRACE_MS / 60_000} minutes are not chained (cleared or forged; verify never re-chains)`,
+        });
       }
-      return { ok: problems.length === 0, checked, problems };
+      for (const c of cps) {
+        const where = `checkpoint of ${c.at} (seq ${c.seq})`;
+        if (!signer.verify(c)) {
+          problems.push({
+            id: '-',
+            seq: c.seq,
+            problem: `${where}: signature invalid (not signed by this audit key)`,
+          });
+          continue;
+        }
+        if (c.keyedFrom !== keyedFromSeq.toString()) {
+          problems.push({
+            id: '-',
+            seq: c.seq,
+            problem: `${where}: keyed chain starts at seq ${c.keyedFrom}, the database says ${keyedFromSeq} (boundary moved)`,
+          });
+        }
+        if (BigInt(c.seq) > headSeq) {
+          problems.push({
+            id: headId,
+            seq: headSeq.toString(),
+            problem: `${where} is beyond the head ${headSeq}: newest entries were deleted (truncated)`,
+          });
+          continue;
+        }
+        const stored = wanted.get(c.seq);
+        if (stored && stored.toString('hex') !== c.hash) {
+          problems.push({
+            id: '-',
+            seq: c.seq,
+            problem: `${where}: the chain differs at this seq (rewritten)`,
+          });
+        }
+      }
+      return {
+        ok: problems.length === 0,
+        checked,
+        problems,
+        pending: Number(unchained?.young ?? '0'),
+        keyedFrom: keyedFromSeq.toString(),
+        checkpoints: cps.length,
+      };
     },
   };
 }

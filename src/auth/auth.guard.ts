@@ -5,6 +5,8 @@ import type { Session, SessionsService } from './sessions.service.ts';
 
 export const SESSION_COOKIE = 'wf_session';
 export const CSRF_HEADER = 'x-csrf-token';
+/** Set by the console on requests no person asked for (polling, counts): they are not activity. */
+export const BACKGROUND_HEADER = 'x-wf-background';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,10 +24,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function requireSession(
   sessions: SessionsService,
   permission?: Permission,
-  opts: { allowPasswordChangePending?: boolean } = {},
+  opts: { allowPasswordChangePending?: boolean; background?: boolean } = {},
 ) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const session = await sessions.authenticate(req.cookies[SESSION_COOKIE]);
+    // Only what a person does extends the idle timeout; a header can only shorten a session, never
+    // lengthen it, so trusting it from the client is safe.
+    const background = opts.background === true || req.headers[BACKGROUND_HEADER] === '1';
+    const session = await sessions.authenticate(req.cookies[SESSION_COOKIE], { touch: !background });
     if (!session) throw new AppError('unauthenticated', 'Log in first');
     if (!SAFE_METHODS.has(req.method)) {
       const header = req.headers[CSRF_HEADER];

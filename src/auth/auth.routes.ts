@@ -34,9 +34,13 @@ const ZUser = z.object({
   permissions: z.array(z.string()),
 });
 
-/** WebAuthn needs the RP ID and origin the browser sees: configured, or taken from the Host header. */
-function relyingParty(req: FastifyRequest, publicOrigin: string | undefined): RelyingParty {
-  const origin = publicOrigin ?? `${req.protocol}://${req.host}`;
+/**
+ * WebAuthn's RP ID and origin come from configuration only (WHITEFLAG_PUBLIC_ORIGIN, else
+ * http://localhost:PORT), never from the Host header: a forged Host must not choose the origin an
+ * assertion is checked against (#11).
+ */
+function relyingParty(publicOrigin: string | undefined): RelyingParty {
+  const origin = publicOrigin ?? 'http://localhost';
   return { origin, rpID: new URL(origin).hostname };
 }
 
@@ -110,7 +114,7 @@ export function registerAuthRoutes(
       const r = await webauthn.loginOptions(
         req.body.email,
         req.body.password,
-        relyingParty(req, deps.publicOrigin),
+        relyingParty(deps.publicOrigin),
         req.cookies[DEVICE_COOKIE],
       );
       return { ticket: r.ticket, options: r.options as unknown as Record<string, unknown> };
@@ -132,7 +136,7 @@ export function registerAuthRoutes(
         await webauthn.loginVerify(
           req.body.ticket,
           req.body.response as unknown as AuthenticationResponseJSON,
-          relyingParty(req, deps.publicOrigin),
+          relyingParty(deps.publicOrigin),
         ),
         reply,
       ),
@@ -151,7 +155,7 @@ export function registerAuthRoutes(
     async (req) =>
       (await webauthn.registrationOptions(
         req.session!,
-        relyingParty(req, deps.publicOrigin),
+        relyingParty(deps.publicOrigin),
       )) as unknown as Record<string, unknown>,
   );
 
@@ -171,7 +175,7 @@ export function registerAuthRoutes(
         req.session!,
         req.body.response as unknown as RegistrationResponseJSON,
         req.body.name,
-        relyingParty(req, deps.publicOrigin),
+        relyingParty(deps.publicOrigin),
       ),
     }),
   );

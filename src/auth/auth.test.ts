@@ -82,6 +82,48 @@ describe('login', () => {
     await login(ctx, victim);
   });
 
+  it('keeps the throttle across a restart and across instances (it lives in PostgreSQL)', async () => {
+    const victim = await createOperator(ctx, 'operator');
+    for (let i = 0; i < 5; i++)
+      expect((await loginWith(victim.email, 'wrong!!', '000000')).statusCode).toBe(401);
+    // A restarted (or second) instance on the same database: a new core, a new app, nothing in memory.
+    const { createCore } = await import('../core.ts');
+    const { buildApp } = await import('../app.ts');
+    const { createEventBus } = await import('../realtime/events.ts');
+    const core = await createCore({
+      db: ctx.core.db,
+      keyring: ctx.keyring,
+      clock: ctx.clock,
+      log: ctx.core.log,
+      settings: ctx.core.settings,
+    });
+    const events = createEventBus(ctx.dbUrl, ctx.core.log);
+    const restarted = await buildApp(core, {
+      intakePerMinute: 6000,
+      secureCookies: true,
+      events,
+      webhooks: [],
+    });
+    try {
+      ctx.clock.advance(30_000);
+      const res = await restarted.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: {
+          email: victim.email,
+          password: victim.password,
+          totp: totpCode(victim.totpSecret, ctx.clock.now()),
+        },
+      });
+      expect(res.statusCode).toBe(429);
+      expect(res.json().error.code).toBe('too_many_attempts');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await restarted.close();
+      await events.close();
+    }
+  });
+
   it('junk attempts against a known e-mail do not lock out its owner on a browser they used before', async () => {
     const victim = await createOperator(ctx, 'operator');
     ctx.clock.advance(30_000);
@@ -167,6 +209,26 @@ describe('sessions', () => {
       const r = await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: t.headers });
       if (i < 42) expect(r.statusCode).toBe(200);
       else expect(r.statusCode).toBe(401);
+    }
+  });
+
+  it("the console's background requests (x-wf-background: 1) do not keep an idle session awake", async () => {
+    const s = await login(ctx, admin);
+    const me = (headers: Record<string, string>) =>
+      ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers });
+    // Polling every few minutes for 14 minutes: answered, but not activity.
+    for (let i = 0; i < 7; i++) {
+      ctx.clock.advance(2 * 60_000);
+      expect((await me({ ...s.headers, 'x-wf-background': '1' })).statusCode).toBe(200);
+    }
+    ctx.clock.advance(60_000 + 1);
+    const after = await me({ ...s.headers, 'x-wf-background': '1' });
+    expect(after.statusCode).toBe(401);
+    // Control: the same requests made by a person keep the session.
+    const t = await login(ctx, admin);
+    for (let i = 0; i < 8; i++) {
+      ctx.clock.advance(2 * 60_000);
+      expect((await me(t.headers)).statusCode).toBe(200);
     }
   });
 
@@ -337,6 +399,20 @@ describe('sessions', () => {
     ctx.clock.advance(30_000);
     const relog = await loginWith(op.email, op.password, totpCode(op.totpSecret, ctx.clock.now()));
     expect(relog.statusCode).toBe(401);
+  });
+});
+
+describe('WebAuthn relying party', () => {
+  it('comes from configuration, never from a forged Host header', async () => {
+    const s = await login(ctx, admin);
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/webauthn/register/options',
+      headers: { ...s.headers, host: 'evil.example:8443', 'x-forwarded-host': 'evil.example' },
+    });
+    expect(res.statusCode).toBe(200);
+    // No WHITEFLAG_PUBLIC_ORIGIN in the test app: the configured default, localhost.
+    expect(res.json().rp).toEqual({ name: 'Whiteflag', id: 'localhost' });
   });
 });
 

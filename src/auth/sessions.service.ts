@@ -5,7 +5,7 @@ import { sessionWrapKey, unwrapWithKey, wrapWithKey } from '../crypto/sealed.ts'
 import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { createRateLimiter, type RateLimiter } from '../lib/rate-limit.ts';
+import { createDbThrottle, type Throttle } from './login-throttle.ts';
 import { verifyPassword } from './password.ts';
 import { isRole, type Role } from './roles.ts';
 import { matchTotpStep } from './totp.ts';
@@ -42,7 +42,7 @@ export interface SessionsDeps {
   audit: AuditLog;
   clock: Clock;
   users: UsersService;
-  loginThrottle: RateLimiter;
+  loginThrottle: Throttle;
   session: { idleMs: number; maxMs: number };
   /**
    * A login or a session holding the organisation key unlocks the routing tier of this process
@@ -60,7 +60,13 @@ export function createSessionsService(deps: SessionsDeps) {
   const { db, vault, audit, clock, users, loginThrottle } = deps;
   // Known devices (OWASP "device cookies"): someone who logged in from this browser before gets a
   // throttle bucket of their own, so junk attempts against a known e-mail cannot lock its owner out.
-  const deviceThrottle = createRateLimiter({ capacity: 5, refillPerSecond: 1 / 60, clock });
+  const deviceThrottle = createDbThrottle({
+    db,
+    clock,
+    scope: 'device',
+    capacity: 5,
+    refillPerSecond: 1 / 60,
+  });
   const deviceMac = (emailIndex: string, nonce: string) =>
     vault.blindIndex('login-device', `${emailIndex}|${nonce}`).subarray(0, 16).toString('base64url');
   function issueDevice(emailIndex: string): string {
@@ -92,9 +98,9 @@ export function createSessionsService(deps: SessionsDeps) {
     const accountKey = users.emailIndex(email).toString('base64');
     const known = deviceKey(accountKey, device);
     const [throttle, throttleKey] = known ? [deviceThrottle, known] : [loginThrottle, accountKey];
-    if (!throttle.take(throttleKey)) {
+    if (!(await throttle.take(throttleKey))) {
       throw new AppError('too_many_attempts', 'Too many login attempts; wait and try again', {
-        retryAfter: throttle.retryAfter(throttleKey),
+        retryAfter: await throttle.retryAfter(throttleKey),
       });
     }
     const u = await users.findByEmail(email);
@@ -117,7 +123,7 @@ export function createSessionsService(deps: SessionsDeps) {
   /** A fresh token at every login (no fixation); the organisation key is kept only encrypted under the token. */
   async function createSession(u: UserRow, orgKey: Buffer | null, method: string): Promise<LoginResult> {
     const accountKey = users.emailIndex(vault.decrypt(u.email_enc, 'users.email')).toString('base64');
-    loginThrottle.reset(accountKey);
+    await loginThrottle.reset(accountKey);
     const now = clock.now();
     const token = randomBytes(32);
     const csrf = randomBytes(32);
@@ -191,8 +197,15 @@ export function createSessionsService(deps: SessionsDeps) {
     return createSession(u, orgKey, 'totp');
   }
 
-  /** Resolves a cookie token to a live session, enforcing idle and absolute timeouts. */
-  async function authenticate(tokenText: string | undefined): Promise<Session | null> {
+  /**
+   * Resolves a cookie token to a live session, enforcing idle and absolute timeouts. `touch: false` for
+   * requests the console makes on its own (polling, counts, live events): they must not keep an
+   * unattended console's session awake (#11).
+   */
+  async function authenticate(
+    tokenText: string | undefined,
+    opts: { touch?: boolean } = {},
+  ): Promise<Session | null> {
     if (!tokenText || tokenText.length > 100) return null;
     const token = Buffer.from(tokenText, 'base64url');
     if (token.length !== 32) return null;
@@ -221,7 +234,8 @@ export function createSessionsService(deps: SessionsDeps) {
       await db.deleteFrom('sessions').where('id', '=', id).execute();
       return null;
     }
-    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+    if (opts.touch !== false)
+      await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     const orgKeyEnc = row.org_key_enc;
     if (orgKeyEnc && deps.routing && !deps.routing.status().unlocked) {
       const k = unwrapWithKey(sessionWrapKey(token), orgKeyEnc, 'session-org-key');

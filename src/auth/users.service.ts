@@ -13,7 +13,7 @@ import {
 import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import type { RateLimiter } from '../lib/rate-limit.ts';
+import type { Throttle } from './login-throttle.ts';
 import { generateOneTimePassword, hashPassword, PASSWORD_MAX, PASSWORD_MIN } from './password.ts';
 import type { Role } from './roles.ts';
 import { generateTotpSecret, totpUri } from './totp.ts';
@@ -28,7 +28,7 @@ export interface UsersDeps {
    * Per user (keyed by id): guesses at the current password from an open session. Each costs an
    * Argon2id run, so this also caps the CPU one session can burn.
    */
-  passwordChangeThrottle: RateLimiter;
+  passwordChangeThrottle: Throttle;
   /** Whoever holds the organisation key for an instant (bootstrap, a grant) unlocks the routing tier. */
   routing?: { unlockWithOrgKey(orgSecretKey: Uint8Array, how: 'bootstrap' | 'login'): Promise<boolean> };
 }
@@ -261,9 +261,9 @@ export function createUsersService(deps: UsersDeps) {
     checkPasswordStrength(newPassword);
     // Someone holding a session (an unlocked console left behind) must not get unlimited guesses at
     // the password: 5, then one a minute, and the sessions end after PASSWORD_CHANGE_MAX_FAILURES.
-    if (!passwordChangeThrottle.take(userId)) {
+    if (!(await passwordChangeThrottle.take(userId))) {
       throw new AppError('too_many_attempts', 'Too many attempts; wait and try again', {
-        retryAfter: passwordChangeThrottle.retryAfter(userId),
+        retryAfter: await passwordChangeThrottle.retryAfter(userId),
       });
     }
     const u = await db
@@ -279,7 +279,7 @@ export function createUsersService(deps: UsersDeps) {
       return wrongCurrentPassword(userId);
     }
     passwordChangeFailures.delete(userId);
-    passwordChangeThrottle.reset(userId);
+    await passwordChangeThrottle.reset(userId);
     const { salt, wrapped } = await wrapWithPassword(secret, newPassword);
     secret.fill(0);
     const passwordHash = await hashPassword(newPassword);

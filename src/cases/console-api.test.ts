@@ -147,11 +147,18 @@ describe('notes, tags, probes and merges', () => {
 
     // The duplicate's requester keeps writing: the target shows it and waits for a reply.
     await call(opS, 'POST', `/api/requests/${target}/replies`, { body: 'ответ' });
+    const page = await ctx.app.inject({
+      method: 'POST',
+      url: '/follow-up',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ code: receipt }).toString(),
+    });
+    const token = /name="token" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
     await ctx.app.inject({
       method: 'POST',
       url: '/follow-up/reply',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ code: receipt, message: 'ещё вопрос' }).toString(),
+      payload: new URLSearchParams({ code: receipt, message: 'ещё вопрос', token }).toString(),
     });
     const after = await call(opS, 'GET', `/api/requests/${target}`);
     expect(after.json().request.awaitingReply).toBe(true);

@@ -14,6 +14,11 @@ export interface Keyring {
   activeMasterKeyId: string;
   masterKeys: Map<string, Buffer>;
   indexKey: Buffer;
+  /**
+   * Keys the audit chain (HMAC) and derives the checkpoint signing key. Never in the database and never
+   * rotated with the master key: rotating it would orphan every checkpoint kept outside the database.
+   */
+  auditKey: Buffer;
   source: 'env' | 'file';
   file: string | undefined;
 }
@@ -25,6 +30,8 @@ const ZKeyFile = z.object({
     keys: z.record(z.string(), z.string()),
   }),
   index: z.string(),
+  /** Absent in key files written before the keyed audit chain; added on the next start. */
+  audit: z.string().optional(),
 });
 type KeyFile = z.infer<typeof ZKeyFile>;
 
@@ -33,6 +40,7 @@ export interface KeySettings {
   masterKey: string | undefined;
   previousMasterKeys: string[];
   indexKey: string | undefined;
+  auditKey?: string | undefined;
 }
 
 function decodeKey(b64: string, what: string): Buffer {
@@ -74,11 +82,16 @@ export async function loadKeyring(settings: KeySettings, createIfMissing: boolea
       const k = decodeKey(p, 'WHITEFLAG_MASTER_KEY_PREVIOUS');
       masterKeys.set(keyIdOf(k), k);
     }
+    if (!settings.auditKey)
+      throw new Error(
+        'WHITEFLAG_AUDIT_KEY is required when WHITEFLAG_MASTER_KEY is set (`npm run cli -- keys generate` prints one)',
+      );
     return {
       keyring: {
         activeMasterKeyId: keyIdOf(active),
         masterKeys,
         indexKey: decodeKey(settings.indexKey, 'WHITEFLAG_INDEX_KEY'),
+        auditKey: decodeKey(settings.auditKey, 'WHITEFLAG_AUDIT_KEY'),
         source: 'env',
         file: undefined,
       },
@@ -96,11 +109,24 @@ export async function loadKeyring(settings: KeySettings, createIfMissing: boolea
       version: 1,
       master: { active: keyIdOf(master), keys: { [keyIdOf(master)]: master.toString('base64') } },
       index: generateKeyMaterial(),
+      audit: generateKeyMaterial(),
     };
     await writeKeyFile(settings.file, kf);
     return { keyring: keyringFromFile(kf, settings.file), created: true };
   }
-  return { keyring: await readKeyFile(settings.file), created: false };
+  const existing = await readKeyFile(settings.file);
+  if (existing.auditKey.length === 0) {
+    // A key file from before the keyed audit chain. Only the single-machine embedded mode adds the key
+    // in place: several instances sharing a file would race and each key the chain differently.
+    if (!createIfMissing)
+      throw new Error(
+        `Key file ${settings.file} has no audit key: add "audit": "<base64>" with a value from \`npm run cli -- keys generate\` (WHITEFLAG_AUDIT_KEY) and give every instance the same file`,
+      );
+    existing.auditKey = Buffer.from(generateKeyMaterial(), 'base64');
+    await writeKeyFile(settings.file, keyringToFile(existing));
+    return { keyring: existing, created: true };
+  }
+  return { keyring: existing, created: false };
 }
 
 export async function readKeyFile(file: string): Promise<Keyring> {
@@ -143,6 +169,8 @@ function keyringFromFile(kf: KeyFile, file: string): Keyring {
     activeMasterKeyId: kf.master.active,
     masterKeys,
     indexKey: decodeKey(kf.index, 'index key'),
+    // Empty until loadKeyring adds it to an older key file (readers never see it empty after start).
+    auditKey: kf.audit ? decodeKey(kf.audit, 'audit key') : Buffer.alloc(0),
     source: 'file',
     file,
   };
@@ -159,7 +187,12 @@ export async function writeKeyFile(file: string, kf: KeyFile): Promise<void> {
 export function keyringToFile(k: Keyring): KeyFile {
   const keys: Record<string, string> = {};
   for (const [id, key] of k.masterKeys) keys[id] = key.toString('base64');
-  return { version: 1, master: { active: k.activeMasterKeyId, keys }, index: k.indexKey.toString('base64') };
+  return {
+    version: 1,
+    master: { active: k.activeMasterKeyId, keys },
+    index: k.indexKey.toString('base64'),
+    ...(k.auditKey.length ? { audit: k.auditKey.toString('base64') } : {}),
+  };
 }
 
 /** Fresh keys held only in memory (tests, benchmarks): nothing is written anywhere. */
@@ -169,6 +202,7 @@ export function memoryKeyring(): Keyring {
     activeMasterKeyId: keyIdOf(master),
     masterKeys: new Map([[keyIdOf(master), master]]),
     indexKey: Buffer.from(generateKeyMaterial(), 'base64'),
+    auditKey: Buffer.from(generateKeyMaterial(), 'base64'),
     source: 'env',
     file: undefined,
   };

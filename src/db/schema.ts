@@ -127,6 +127,17 @@ export interface AuditLogTable {
   hash: Buffer | null;
 }
 
+export interface AuditChainTable {
+  id: Generated<boolean>;
+  keyed_from_seq: string;
+}
+
+export interface LoginThrottlesTable {
+  scope: string;
+  key: string;
+  tat: Timestamp;
+}
+
 export interface FormNoncesTable {
   nonce: Buffer;
   expires_at: Timestamp;
@@ -480,6 +491,8 @@ export interface Database {
   request_threads: RequestThreadsTable;
   thread_messages: ThreadMessagesTable;
   audit_log: AuditLogTable;
+  audit_chain: AuditChainTable;
+  login_throttles: LoginThrottlesTable;
   form_nonces: FormNoncesTable;
   link_codes: LinkCodesTable;
 }

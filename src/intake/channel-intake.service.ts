@@ -124,6 +124,25 @@ export function createChannelIntake(deps: {
       .execute();
   }
 
+  /**
+   * Given up for good: an update no retry can ever handle (malformed, though it came with the right
+   * secret). Marked processed with a stable error code and its payload wiped, so it is neither retried
+   * nor kept at rest.
+   */
+  async function markFailed(channel: string, updateKey: string, code: 'malformed_update'): Promise<void> {
+    await db
+      .updateTable('inbound_updates')
+      .set((eb) => ({
+        processed_at: clock.now(),
+        attempts: eb('attempts', '+', 1),
+        last_error: code,
+        payload_enc: null,
+      }))
+      .where('channel', '=', channel)
+      .where('update_key', '=', updateKey)
+      .execute();
+  }
+
   /** Updates recorded but not processed (a crash after the acknowledgement): the worker retries them. */
   async function pending(
     channel: string,
@@ -446,7 +465,17 @@ export function createChannelIntake(deps: {
     return done;
   }
 
-  return { record, markProcessed, pending, openThreadOf, latestThreadOf, receive, ingest, sweepMessages };
+  return {
+    record,
+    markProcessed,
+    markFailed,
+    pending,
+    openThreadOf,
+    latestThreadOf,
+    receive,
+    ingest,
+    sweepMessages,
+  };
 }
 
 export type ChannelIntake = ReturnType<typeof createChannelIntake>;

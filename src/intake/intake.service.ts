@@ -332,15 +332,22 @@ export function createIntakeService(deps: IntakeDeps) {
   /**
    * A requester writes again. Needs no key: the message is sealed to the thread's public key. On a
    * closed or waiting case this is a return: the case reopens or wakes, goes to the top of the queue
-   * marked "returned", and its last assignee and the supervisors are told.
+   * marked "returned", and its last assignee and the supervisors are told. A web form's nonce is
+   * claimed in the same transaction, so a replayed post stores nothing (invalid_form_token).
    */
   async function appendRequesterMessage(
     threadId: string,
     content: MessageContent,
-    opts: { channel?: string } = {},
+    opts: { channel?: string; formNonce?: { nonce: Buffer; expiresAt: Date } } = {},
   ): Promise<{ returned: boolean }> {
     const now = clock.now();
     const { target, returned } = await db.transaction().execute(async (trx) => {
+      if (opts.formNonce) {
+        const claimed = await sql`INSERT INTO form_nonces (nonce, expires_at)
+          VALUES (${opts.formNonce.nonce}, ${opts.formNonce.expiresAt})
+          ON CONFLICT DO NOTHING RETURNING 1`.execute(trx);
+        if (claimed.rows.length === 0) throw new AppError('invalid_form_token', 'Form already sent');
+      }
       const own = await trx
         .selectFrom('request_threads')
         .select(['public_key', 'merged_into', 'channel'])

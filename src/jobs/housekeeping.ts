@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { forgetFullThrottles } from '../auth/login-throttle.ts';
 import type { Core } from '../core.ts';
 
 /**
@@ -12,6 +13,7 @@ export async function housekeeping(core: Core): Promise<void> {
   await core.db.deleteFrom('form_nonces').where('expires_at', '<', now).execute();
   await core.db.deleteFrom('sessions').where('expires_at', '<', now).execute();
   await core.db.deleteFrom('pending_logins').where('expires_at', '<', now).execute();
+  await forgetFullThrottles(core.db, core.clock);
   await core.outbox.wipeDelivered();
   await core.db.deleteFrom('text_bands').where('created_at', '<', dayAgo).execute();
   await sql`UPDATE request_threads SET text_fingerprint = NULL

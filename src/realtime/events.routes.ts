@@ -11,7 +11,8 @@ export function registerEventsRoutes(
   app.get(
     '/api/events',
     {
-      preValidation: requireSession(deps.sessions, 'queue.read'),
+      // EventSource cannot set headers; a (re)connecting stream is never activity.
+      preValidation: requireSession(deps.sessions, 'queue.read', { background: true }),
       schema: { tags: ['events'], summary: 'Live request events (SSE)' },
     },
     async (req, reply) => {

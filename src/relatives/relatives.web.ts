@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FormTokens } from '../channels/web/form-token.ts';
-import { langOf, parseForm, sendHtml } from '../channels/web/http.ts';
+import { langOf, parseForm, requireFormBody, sendHtml } from '../channels/web/http.ts';
 import { layout } from '../channels/web/web.pages.ts';
 import type { Clock } from '../clock.ts';
 import { formatReceiptCode, normalizeReceiptCode } from '../crypto/receipt.ts';
@@ -334,7 +334,7 @@ export function registerRelativesWeb(
 
   app.get('/find', async (req, reply) => sendHtml(reply, 200, findPage(langOf(req), formTokens.issue())));
 
-  app.post('/find', async (req, reply) => {
+  app.post('/find', { onRequest: requireFormBody }, async (req, reply) => {
     const form = parseForm(ZFind, req.body);
     const lang = langOf(req, form.lang);
     const values: Values = Object.fromEntries(FIELDS.map((f) => [f, form[f]]));
@@ -398,11 +398,11 @@ export function registerRelativesWeb(
   const page = (lang: Language, code: string, q: Inquiry, opts: Parameters<typeof answerPage>[3] = {}) =>
     answerPage(lang, code, q, { ...opts, token: formTokens.issue() });
 
-  app.post('/find/answer', async (req, reply) =>
+  app.post('/find/answer', { onRequest: requireFormBody }, async (req, reply) =>
     withInquiry(req, reply, async (code, lang, q) => sendHtml(reply, 200, page(lang, code, q))),
   );
 
-  app.post('/find/letter', async (req, reply) =>
+  app.post('/find/letter', { onRequest: requireFormBody }, async (req, reply) =>
     withInquiry(req, reply, async (code, lang, q, letter, token) => {
       if (!letter || letter.length > LETTER_MAX)
         return sendHtml(

@@ -70,11 +70,13 @@ describe('planted marker', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ code: receipt, lang: 'ru' }),
     });
-    expect(await follow.text()).toContain(`Ответ ${MARKER}`);
+    const followPage = await follow.text();
+    expect(followPage).toContain(`Ответ ${MARKER}`);
+    const token = /name="token" value="([^"]+)"/.exec(followPage)?.[1] ?? '';
     const again = await fetch(`${server.url}/follow-up/reply`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ code: receipt, lang: 'ru', message: `Ещё ${MARKER}` }),
+      body: new URLSearchParams({ code: receipt, lang: 'ru', message: `Ещё ${MARKER}`, token }),
     });
     expect(again.status).toBe(200);
   });

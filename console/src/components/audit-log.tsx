@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Button,
   Code,
   Group,
@@ -11,10 +12,22 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { keepPreviousData, useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { type FormEvent, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { listAudit, verifyAudit } from '../api.ts';
+import {
+  AUDIT_CHECKPOINTS_EXPORT_URL,
+  listAudit,
+  listAuditCheckpoints,
+  verifyAudit,
+  writeAuditCheckpoint,
+} from '../api.ts';
 import { useDirectory } from '../hooks/use-directory.ts';
 import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
@@ -30,6 +43,80 @@ function detailsText(details: unknown): string {
   } catch {
     return String(details);
   }
+}
+
+/** The signed chain heads kept outside the database: the newest ones, and the whole file to download. */
+function AuditCheckpointsPanel() {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const checkpoints = useQuery({
+    queryKey: queryKeys.auditCheckpoints,
+    queryFn: ({ signal }) => listAuditCheckpoints(signal),
+  });
+  const write = useMutation({
+    mutationFn: writeAuditCheckpoint,
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.auditCheckpoints }),
+  });
+  const data = checkpoints.data;
+  return (
+    <Stack gap={4} data-testid="audit-checkpoints">
+      <Group justify="space-between">
+        <Title order={3} size="h5">
+          {t('admin.audit.checkpoints.title')}
+        </Title>
+        <Group gap="xs">
+          <Button size="xs" variant="default" onClick={() => write.mutate()} loading={write.isPending}>
+            {t('admin.audit.checkpoints.now')}
+          </Button>
+          <Anchor href={AUDIT_CHECKPOINTS_EXPORT_URL} download="audit-checkpoints.jsonl" size="sm">
+            {t('admin.audit.checkpoints.export')}
+          </Anchor>
+        </Group>
+      </Group>
+      {(checkpoints.isError || write.isError) && (
+        <Alert color="red" role="alert">
+          {describeError(t, checkpoints.error ?? write.error)}
+        </Alert>
+      )}
+      {data && (
+        <Text size="xs" c="dimmed">
+          {t('admin.audit.checkpoints.intro', { file: data.file ?? '—', keyId: data.keyId })}{' '}
+          <Code>{data.publicKey}</Code>
+        </Text>
+      )}
+      {data && data.items.length === 0 && (
+        <Text size="sm" c="dimmed">
+          {t('admin.audit.checkpoints.empty')}
+        </Text>
+      )}
+      {data && data.items.length > 0 && (
+        <Table verticalSpacing={2} aria-label={t('admin.audit.checkpoints.title')}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">{t('admin.audit.seq')}</Table.Th>
+              <Table.Th scope="col">{t('admin.audit.at')}</Table.Th>
+              <Table.Th scope="col">{t('admin.audit.checkpoints.hash')}</Table.Th>
+              <Table.Th scope="col">{t('admin.audit.checkpoints.signature')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {data.items.slice(0, 10).map((c) => (
+              <Table.Tr key={`${c.seq}-${c.at}`}>
+                <Table.Td>{c.seq}</Table.Td>
+                <Table.Td className="wf-nowrap">{formatDateTime(c.at, i18n.language)}</Table.Td>
+                <Table.Td>
+                  <Code>{c.hash.slice(0, 16)}…</Code>
+                </Table.Td>
+                <Table.Td>
+                  {c.valid ? t('admin.audit.checkpoints.valid') : t('admin.audit.checkpoints.invalid')}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Stack>
+  );
 }
 
 export function AuditLog() {
@@ -113,6 +200,8 @@ export function AuditLog() {
             </Alert>
           ))}
       </div>
+
+      <AuditCheckpointsPanel />
 
       <form onSubmit={onFilter}>
         <Group gap="sm" align="flex-end">

@@ -800,6 +800,18 @@ export const en = {
       verifyOk: 'The audit chain is intact: {{count}} entries checked.',
       verifyFail: 'The audit chain is broken: {{count}} problems found ({{checked}} entries checked).',
       tableLabel: 'Audit entries',
+      checkpoints: {
+        title: 'Signed checkpoints',
+        intro:
+          'Every minute the server signs the head of the audit chain and appends it to {{file}}, outside the database. Keep copies elsewhere: `npm run cli -- audit verify --checkpoint FILE` then detects deleted or rewritten entries. Signing key {{keyId}}, public key:',
+        now: 'Checkpoint now',
+        export: 'Download all checkpoints',
+        empty: 'No checkpoint written yet.',
+        hash: 'Chain hash',
+        signature: 'Signature',
+        valid: 'valid',
+        invalid: 'INVALID',
+      },
     },
   },
   settings: {

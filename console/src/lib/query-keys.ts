@@ -21,6 +21,7 @@ export const queryKeys = {
   users: ['users'] as const,
   directory: ['directory'] as const,
   audit: (q: AuditQuery) => ['audit', q] as const,
+  auditCheckpoints: ['audit-checkpoints'] as const,
   securityKeys: ['security-keys'] as const,
   protocol: (requestId: string) => ['protocol', requestId] as const,
   protocolDefinition: ['protocol-definition'] as const,

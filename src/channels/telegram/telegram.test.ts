@@ -277,6 +277,27 @@ describe('telegram', () => {
     expect(garbage.statusCode).toBe(400);
   });
 
+  it('marks a malformed but authenticated update failed at once: stable error, payload wiped, server fine', async () => {
+    const updateId = 990_001;
+    // No chat: a handler would throw on it on every retry.
+    const malformed = { update_id: updateId, message: { message_id: 1, date: 0, text: 'Секрет 5e5e' } };
+    expect((await deliver(malformed)).statusCode).toBe(200);
+    const row = await until(async () => {
+      const r = await ctx.core.db
+        .selectFrom('inbound_updates')
+        .select(['processed_at', 'payload_enc', 'last_error'])
+        .where('channel', '=', 'telegram')
+        .where('update_key', '=', String(updateId))
+        .executeTakeFirst();
+      return r?.processed_at ? r : undefined;
+    });
+    expect(row).toMatchObject({ payload_enc: null, last_error: 'malformed_update' });
+    expect(await ctx.core.channelIntake.pending('telegram')).toEqual([]);
+    expect(ctx.logs.join('\n')).not.toContain('5e5e');
+    // The bot keeps working for everyone else.
+    await personWrites(700_010, 'после мусора');
+  });
+
   it('retries 500s, honours 429 retry_after, survives dropped connections, and delivers once', async () => {
     const chat = { id: 700003 };
     const id = await personWrites(chat.id, 'Помогите');

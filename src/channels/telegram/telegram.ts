@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Api, Bot } from 'grammy';
 import type { Update } from 'grammy/types';
+import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { isLanguage, t } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
@@ -19,6 +20,31 @@ export interface TelegramSettings {
 }
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+// The parts of an update the handlers rely on. Telegram never sends anything else, but whoever holds
+// the webhook secret could; such an update is marked failed at once instead of throwing on every retry.
+const ZChat = z.looseObject({ id: z.number().int() });
+const ZUser = z.looseObject({ id: z.number().int() });
+const ZMessage = z.looseObject({
+  message_id: z.number().int(),
+  date: z.number().int(),
+  chat: ZChat,
+  from: ZUser.optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+});
+const ZUpdate = z.looseObject({
+  update_id: z.number().int(),
+  message: ZMessage.optional(),
+  callback_query: z
+    .looseObject({ id: z.string(), from: ZUser, data: z.string().optional(), message: ZMessage.optional() })
+    .optional(),
+});
+
+/** A handler that throws on the shape of its input will throw on every retry too. */
+function isPermanent(e: unknown): boolean {
+  return e instanceof TypeError || e instanceof SyntaxError || e instanceof RangeError;
+}
 
 /**
  * Telegram through grammY, in webhook mode (Telegram calls us; the secret-token header is checked)
@@ -77,7 +103,8 @@ export function createTelegram(
       await next();
       await channelIntake.markProcessed('telegram', key);
     } catch (e) {
-      await channelIntake.markProcessed('telegram', key, e instanceof Error ? e.message : String(e));
+      if (isPermanent(e)) await channelIntake.markFailed('telegram', key, 'malformed_update');
+      else await channelIntake.markProcessed('telegram', key, e instanceof Error ? e.message : String(e));
       throw e;
     }
   });
@@ -111,6 +138,11 @@ export function createTelegram(
   }
 
   async function handle(update: Update): Promise<void> {
+    if (!ZUpdate.safeParse(update).success) {
+      await channelIntake.markFailed('telegram', String(update.update_id), 'malformed_update');
+      log.warn({ update: update.update_id, error: 'malformed_update' }, 'telegram update refused');
+      return;
+    }
     await init();
     recordedByRoute.add(update);
     const key = chatOf(update);

@@ -12,6 +12,19 @@ export function parseForm<T extends z.ZodType>(schema: T, body: unknown): z.infe
   return r.data;
 }
 
+/**
+ * Route hook for public form posts: only what a browser form sends (urlencoded). A JSON body is not
+ * parsed at all: it would widen what an attacker's script can shape (nested values, types) for no
+ * requester's benefit. 415 with a stable code, answered as the localized error page.
+ */
+export async function requireFormBody(req: FastifyRequest): Promise<void> {
+  const type = req.headers['content-type'];
+  if (type === undefined) return;
+  const media = type.split(';', 1)[0]?.trim().toLowerCase();
+  if (media !== 'application/x-www-form-urlencoded')
+    throw new AppError('unsupported_media_type', 'Only form posts (application/x-www-form-urlencoded)');
+}
+
 /** The page language: the form's hidden field, else `?lang=`, else Accept-Language, else Russian. */
 export function langOf(req: FastifyRequest, bodyLang?: string): Language {
   if (isLanguage(bodyLang)) return bodyLang;

@@ -275,6 +275,8 @@ export function threadPage(
     questionnaire?: QuestionnaireState;
     /** A one-time code that attaches a messenger chat to this conversation. */
     linkCode?: string;
+    /** Single-use token of the reply form (a replayed post stores nothing). */
+    formToken?: string;
   } = {},
 ): string {
   const hasReply = messages.some((m) => m.direction === 'out');
@@ -298,6 +300,7 @@ ${opts.error ? html`<div class="alert" role="alert">${t(lang, opts.error)}</div>
 <form method="post" action="/follow-up/reply" accept-charset="utf-8" autocomplete="off">
   <input type="hidden" name="lang" value="${lang}">
   <input type="hidden" name="code" value="${code}">
+  <input type="hidden" name="token" value="${opts.formToken ?? ''}">
   <label for="message">${t(lang, 'form.message')}</label>
   <textarea id="message" name="message" rows="6" maxlength="${LIMITS.body}" required>${opts.draft ?? ''}</textarea>
   <button type="submit">${t(lang, 'followup.send')}</button>

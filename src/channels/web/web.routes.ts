@@ -12,7 +12,7 @@ import type { AnswerError } from '../../protocol/answers.ts';
 import type { ProtocolService } from '../../protocol/protocol.service.ts';
 import type { SettingsService } from '../../settings/settings.service.ts';
 import type { FormTokens } from './form-token.ts';
-import { langOf, parseForm, sendHtml } from './http.ts';
+import { langOf, parseForm, requireFormBody, sendHtml } from './http.ts';
 import {
   type FieldErrors,
   type FormValues,
@@ -53,6 +53,7 @@ const ZIntakeForm = z.object({
 });
 
 const ZFollowUpForm = z.object({
+  token: z.string().max(64).optional(),
   lang: z.string().max(8).optional(),
   code: z.string().max(128).optional(),
   message: optionalText(LIMITS.body),
@@ -87,7 +88,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
 
   app.get('/', async (req, reply) => sendHtml(reply, 200, await freshForm(langOf(req))));
 
-  app.post('/requests', async (req, reply) => {
+  app.post('/requests', { onRequest: requireFormBody }, async (req, reply) => {
     const form = parseForm(ZIntakeForm, req.body);
     const lang = langOf(req, form.lang);
     const values: FormValues = {
@@ -194,7 +195,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     }
   }
 
-  app.post('/follow-up', async (req, reply) =>
+  app.post('/follow-up', { onRequest: requireFormBody }, async (req, reply) =>
     withThread(req, reply, async (code, lang) => {
       const thread = await intake.readByReceipt(code);
       if (!thread) {
@@ -208,12 +209,13 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
         threadPage(lang, code, thread.messages, {
           questionnaire: await questionnaireOf(code),
           linkCode: await intake.issueLinkCode(thread.threadId),
+          formToken: formTokens.issue(),
         }),
       );
     }),
   );
 
-  app.post('/follow-up/answers', async (req, reply) =>
+  app.post('/follow-up/answers', { onRequest: requireFormBody }, async (req, reply) =>
     withThread(req, reply, async (code, lang) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const stepId = typeof body.step === 'string' ? body.step.slice(0, 48) : '';
@@ -244,6 +246,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
             400,
             threadPage(lang, code, thread.messages, {
               questionnaire: { ...questionnaire, stepId: step.id, errors, values: answers },
+              formToken: formTokens.issue(),
             }),
           );
         }
@@ -255,22 +258,36 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
         threadPage(lang, code, thread.messages, {
           notice: 'questionnaire.saved',
           questionnaire: await questionnaireOf(code),
+          formToken: formTokens.issue(),
         }),
       );
     }),
   );
 
-  app.post('/follow-up/reply', async (req, reply) =>
+  app.post('/follow-up/reply', { onRequest: requireFormBody }, async (req, reply) =>
     withThread(req, reply, async (code, lang) => {
       const form = parseForm(ZFollowUpForm, req.body);
       const thread = await intake.readByReceipt(code);
       if (!thread) return sendHtml(reply, 404, followUpFormPage(lang, 'error.receipt_not_found'));
-      if (form.message.length === 0 || form.message.length > LIMITS.body) {
-        const error: MessageKey =
-          form.message.length === 0 ? 'error.message.required' : 'error.message.too_long';
-        return sendHtml(reply, 400, threadPage(lang, code, thread.messages, { error, draft: form.message }));
+      const refuse = (error: MessageKey, draft = form.message) =>
+        sendHtml(
+          reply,
+          400,
+          threadPage(lang, code, thread.messages, { error, draft, formToken: formTokens.issue() }),
+        );
+      if (form.message.length === 0) return refuse('error.message.required');
+      if (form.message.length > LIMITS.body) return refuse('error.message.too_long');
+      // Single use, like the intake form: a replayed post (back button, a captured request) stores nothing.
+      const nonce = formTokens.verify(form.token);
+      if (!nonce) return refuse('error.invalid_form_token');
+      try {
+        await intake.appendRequesterMessage(thread.threadId, { body: form.message }, { formNonce: nonce });
+      } catch (e) {
+        // Already stored: the thread shows it, and no draft invites sending it a third time.
+        if (e instanceof AppError && e.code === 'invalid_form_token')
+          return refuse('error.invalid_form_token', '');
+        throw e;
       }
-      await intake.appendRequesterMessage(thread.threadId, { body: form.message });
       const after = await intake.readByReceipt(code);
       return sendHtml(
         reply,
@@ -278,6 +295,7 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
         threadPage(lang, code, after?.messages ?? thread.messages, {
           notice: 'followup.sent',
           questionnaire: await questionnaireOf(code),
+          formToken: formTokens.issue(),
         }),
       );
     }),

@@ -197,7 +197,37 @@ describe('web intake', () => {
       headers: { 'content-type': 'application/json' },
       payload: '{bad',
     });
-    expect(json.statusCode).toBe(400);
+    expect(json.statusCode).toBe(415);
+  });
+
+  it('refuses well-formed JSON bodies on every public form (415, stable code, nothing stored)', async () => {
+    const before = await ctx.core.db
+      .selectFrom('request_threads')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    for (const url of ['/requests', '/follow-up', '/follow-up/reply', '/follow-up/answers', '/find']) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: `${url}?lang=en`,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        payload: JSON.stringify({ message: 'json body', category: 'other', lang: 'en' }),
+      });
+      expect(res.statusCode, url).toBe(415);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.body).toContain('This form could not be read');
+    }
+    const api = await ctx.app.inject({
+      method: 'POST',
+      url: '/requests?lang=en',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      payload: '{}',
+    });
+    expect(api.statusCode).toBe(415);
+    const after = await ctx.core.db
+      .selectFrom('request_threads')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
   });
 
   it('shows a localized 404 page for unknown paths', async () => {
@@ -225,21 +255,44 @@ describe('follow-up with the receipt code', () => {
       (await ctx.app.inject({ method: 'POST', url: '/follow-up', ...form({ code: typed }) })).statusCode,
     ).toBe(200);
 
-    const reply = await ctx.app.inject({
-      method: 'POST',
-      url: '/follow-up/reply',
-      ...form({ code: receipt, lang: 'ru', message: 'Второе' }),
-    });
+    const replyForm = {
+      code: receipt,
+      lang: 'ru',
+      message: 'Второе',
+      token: hiddenField(open.body, 'token'),
+    };
+    const reply = await ctx.app.inject({ method: 'POST', url: '/follow-up/reply', ...form(replyForm) });
     expect(reply.statusCode).toBe(200);
     expect(reply.body).toContain('Ваше сообщение отправлено');
     expect(reply.body).toContain('Второе');
     const found = await ctx.core.intake.findByReceipt(receipt);
+    const count = async () =>
+      (
+        await ctx.core.db
+          .selectFrom('request_threads')
+          .select('message_count')
+          .where('id', '=', found?.id ?? '')
+          .executeTakeFirstOrThrow()
+      ).message_count;
+    expect(await count()).toBe(2);
+
+    // A replayed post (the same form sent again) is refused and stores nothing (#11).
+    const replay = await ctx.app.inject({ method: 'POST', url: '/follow-up/reply', ...form(replyForm) });
+    expect(replay.statusCode).toBe(400);
+    expect(replay.body).toContain('уже отправлена');
+    expect(replay.body.match(/Второе/g)?.length).toBe(1);
+    const noToken = await ctx.app.inject({
+      method: 'POST',
+      url: '/follow-up/reply',
+      ...form({ ...replyForm, token: '' }),
+    });
+    expect(noToken.statusCode).toBe(400);
+    expect(await count()).toBe(2);
     const thread = await ctx.core.db
       .selectFrom('request_threads')
-      .selectAll()
+      .select('awaiting_reply')
       .where('id', '=', found?.id ?? '')
       .executeTakeFirstOrThrow();
-    expect(thread.message_count).toBeGreaterThanOrEqual(2);
     expect(thread.awaiting_reply).toBe(true);
   });
 

@@ -7,6 +7,7 @@ import * as m0006 from './0006-hardening.ts';
 import * as m0007 from './0007-open-queue-indexes.ts';
 import * as m0008 from './0008-pow-registry.ts';
 import * as m0009 from './0009-stats-indexes.ts';
+import * as m0010 from './0010-audit-hardening.ts';
 import * as m0011 from './0011-routing-key.ts';
 import * as m0012 from './0012-long-journey.ts';
 
@@ -23,4 +24,5 @@ export const migrations: ReadonlyArray<{ name: string; up: string }> = [
   { name: '0009-stats-indexes', up: m0009.up },
   { name: '0011-routing-key', up: m0011.up },
   { name: '0012-long-journey', up: m0012.up },
+  { name: '0010-audit-hardening', up: m0010.up },
 ];
