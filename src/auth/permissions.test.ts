@@ -44,6 +44,7 @@ const MATRIX: Record<string, Rule> = {
   'PUT /api/requests/{id}/tags': WORKERS,
   'POST /api/requests/{id}/probe': WORKERS,
   'POST /api/requests/{id}/merge': WORKERS,
+  'PUT /api/requests/{id}/expected-front': WORKERS,
   'GET /api/canned-replies': WORKERS,
   'POST /api/canned-replies': LEADS,
   'PUT /api/canned-replies/{id}': LEADS,

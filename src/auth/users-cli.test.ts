@@ -25,6 +25,7 @@ function cli(args: string[], stdin: string): Promise<{ code: number; stdout: str
       'base64',
     ),
     WHITEFLAG_INDEX_KEY: ctx.keyring.indexKey.toString('base64'),
+    WHITEFLAG_AUDIT_KEY: ctx.keyring.auditKey.toString('base64'),
   };
   return new Promise((resolve) => {
     const p = spawn('npx', ['tsx', 'src/cli.ts', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });

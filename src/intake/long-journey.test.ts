@@ -272,7 +272,12 @@ describe('the long journey: web at home, Telegram from the front', () => {
     const sent = await ctx.app.inject({
       method: 'POST',
       url: '/follow-up/reply',
-      ...form({ lang: 'ru', code: digits, message: 'Я снова здесь. Теперь готов окончательно.' }),
+      ...form({
+        lang: 'ru',
+        code: digits,
+        message: 'Я снова здесь. Теперь готов окончательно.',
+        token: hiddenField(opened.body, 'token'),
+      }),
     });
     expect(sent.statusCode).toBe(200);
     const item = (await api(await as(op), 'GET', `/api/requests/${id}`)).json();
@@ -356,13 +361,16 @@ describe('the same journey over SMS, then voice, then the web', () => {
     await until(async () => tw.messagesTo(phone).length === 1);
 
     day(700);
+    const code = applied.words.join('  ').toUpperCase();
+    const again = await ctx.app.inject({ method: 'POST', url: '/follow-up', ...form({ lang: 'ru', code }) });
     const web = await ctx.app.inject({
       method: 'POST',
       url: '/follow-up/reply',
       ...form({
         lang: 'ru',
-        code: applied.words.join('  ').toUpperCase(),
+        code,
         message: 'Пишу с сайта, телефона больше нет.',
+        token: hiddenField(again.body, 'token'),
       }),
     });
     expect(web.statusCode).toBe(200);

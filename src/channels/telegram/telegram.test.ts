@@ -10,6 +10,7 @@ import {
   type TestOperator,
   until,
 } from '../../../test/helpers.ts';
+import { providerUpdateKey } from '../../intake/channel-intake.service.ts';
 import { createTelegram, type Telegram } from './telegram.ts';
 
 /**
@@ -287,7 +288,7 @@ describe('telegram', () => {
         .selectFrom('inbound_updates')
         .select(['processed_at', 'payload_enc', 'last_error'])
         .where('channel', '=', 'telegram')
-        .where('update_key', '=', String(updateId))
+        .where('update_key', '=', providerUpdateKey(ctx.core.vault, 'telegram', String(updateId)))
         .executeTakeFirst();
       return r?.processed_at ? r : undefined;
     });
