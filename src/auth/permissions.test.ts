@@ -37,6 +37,7 @@ const MATRIX: Record<string, Rule> = {
   'POST /api/requests/{id}/replies': WORKERS,
   'POST /api/requests/{id}/notes': WORKERS,
   'POST /api/requests/{id}/status': WORKERS,
+  'PUT /api/requests/{id}/expected-front': WORKERS,
   'POST /api/requests/{id}/claim': WORKERS,
   'POST /api/requests/{id}/release': WORKERS,
   'POST /api/requests/{id}/assign': LEADS,
