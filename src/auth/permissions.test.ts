@@ -81,6 +81,8 @@ const MATRIX: Record<string, Rule> = {
   'POST /api/stats/refresh': ['admin'],
   'GET /api/settings/intake': ['admin'],
   'PUT /api/settings/intake': ['admin'],
+  'GET /api/settings/case-timers': ['admin'],
+  'PUT /api/settings/case-timers': ['admin'],
   'POST /api/notifications/{id}/read': 'any-session',
   'GET /api/pow/facilities': POW_READ,
   'POST /api/pow/facilities': POW_READ,
