@@ -403,7 +403,7 @@ describe('the same journey over SMS, then voice, then the web', () => {
 });
 
 describe('per-state timeouts, merged identities and people who wrote before', () => {
-  it("follows the admin's per-state silence timeouts, never for a waiting case", async () => {
+  it("follows the admin's per-state silence timeouts (validated, audited)", async () => {
     day(800);
     const admin = await createOperator(ctx, 'admin');
     const sa = await as(admin);
