@@ -286,7 +286,7 @@ export function createChannelIntake(deps: {
   async function receive(
     msg: InboundMessage,
     ctx: { category: CallerCategory; language: Language },
-  ): Promise<{ threadId: string; created: boolean; attached?: boolean }> {
+  ): Promise<{ threadId: string; created: boolean; attached?: boolean; language?: string }> {
     const content: MessageContent = {
       body: msg.text,
       ...(msg.attachments?.length
@@ -310,7 +310,12 @@ export function createChannelIntake(deps: {
           .set({ last_inbound_at: clock.now() })
           .where('id', '=', named.id)
           .execute();
-        return { threadId: named.id, created: false, attached: true };
+        const lang = await db
+          .selectFrom('request_threads')
+          .select('language')
+          .where('id', '=', named.id)
+          .executeTakeFirst();
+        return { threadId: named.id, created: false, attached: true, language: lang?.language };
       }
     }
     const latest = await latestThreadOf(msg.channel, msg.identity);

@@ -347,6 +347,8 @@ describe('the same journey over SMS, then voice, then the web', () => {
       tw.authToken,
     );
     expect(sms.status).toBe(200);
+    // Linked: the number is told so, in the language of his request, and nothing else is echoed.
+    expect(sms.text).toContain('Спасибо. Этот чат теперь связан с вашим прежним обращением');
     await until(async () => (await ctx.core.channelIntake.openThreadOf('sms', phone))?.id === id);
     day(576);
     const call = await voiceWebhook(
