@@ -341,7 +341,7 @@ export function createChannelIntake(deps: {
   async function receive(
     msg: InboundMessage,
     ctx: ReceiveContext,
-  ): Promise<{ threadId: string; created: boolean; attached?: boolean }> {
+  ): Promise<{ threadId: string; created: boolean; attached?: boolean; language?: string }> {
     const content: MessageContent = {
       body: msg.text,
       ...(msg.attachments?.length
@@ -366,7 +366,12 @@ export function createChannelIntake(deps: {
           .set({ last_inbound_at: clock.now() })
           .where('id', '=', named.id)
           .execute();
-        return { threadId: named.id, created: false, attached: true };
+        const lang = await db
+          .selectFrom('request_threads')
+          .select('language')
+          .where('id', '=', named.id)
+          .executeTakeFirst();
+        return { threadId: named.id, created: false, attached: true, language: lang?.language };
       }
     }
     const latest = await latestThreadOf(msg.channel, msg.identity);
@@ -411,7 +416,7 @@ export function createChannelIntake(deps: {
   async function ingest(
     msg: InboundMessage,
     ctx: ReceiveContext,
-  ): Promise<{ threadId: string; created: boolean } | 'deferred' | null> {
+  ): Promise<Awaited<ReturnType<typeof receive>> | 'deferred' | null> {
     const deferred: DeferredMessage = {
       kind: 'message',
       msg: {

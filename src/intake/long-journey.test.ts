@@ -321,6 +321,21 @@ describe('the same journey over SMS, then voice, then the web', () => {
     const applied = await applyOnWeb('Призвали, пока дома. Хочу заранее договориться.');
     const id = await caseIdOf(applied.digits);
     await toWaiting(id, '2027-09-01');
+    // He gives the date himself in his questionnaire: it becomes the sealed timer field too.
+    const answered = await ctx.app.inject({
+      method: 'POST',
+      url: '/follow-up/answers',
+      ...form({
+        lang: 'ru',
+        code: applied.digits,
+        step: 'front_contact',
+        'a.expected_front_date': '2027-08-20',
+      }),
+    });
+    expect(answered.statusCode).toBe(200);
+    expect((await api(await as(op), 'GET', `/api/requests/${id}`)).json().expectedFrontDate).toBe(
+      '2027-08-20',
+    );
 
     day(575);
     // At /follow-up he gets a short one-time code to link a messenger or a phone number.
@@ -337,6 +352,8 @@ describe('the same journey over SMS, then voice, then the web', () => {
       tw.authToken,
     );
     expect(sms.status).toBe(200);
+    // Linked: the number is told so, in the language of his request, and nothing else is echoed.
+    expect(sms.text).toContain('Спасибо. Этот чат теперь связан с вашим прежним обращением');
     await until(async () => (await ctx.core.channelIntake.openThreadOf('sms', phone))?.id === id);
     day(576);
     const call = await voiceWebhook(
@@ -392,5 +409,72 @@ describe('the same journey over SMS, then voice, then the web', () => {
     expect(r3.json().channel).toBe('sms');
     await ctx.core.outbox.runOnce();
     await until(async () => tw.messagesTo(phone).length === 2);
+  });
+});
+
+describe('per-state timeouts, merged identities and people who wrote before', () => {
+  it("follows the admin's per-state silence timeouts (validated, audited)", async () => {
+    day(800);
+    const admin = await createOperator(ctx, 'admin');
+    const sa = await as(admin);
+    const current = (await api(sa, 'GET', '/api/settings/case-timers')).json();
+    expect(current.silenceDays.awaiting_front_contact).toBeNull();
+    const put = await api(sa, 'PUT', '/api/settings/case-timers', {
+      ...current,
+      silenceDays: { ...current.silenceDays, verified: 3 },
+    });
+    expect(put.statusCode).toBe(200);
+    const bad = await api(sa, 'PUT', '/api/settings/case-timers', { ...current, waitRepeatDays: -1 });
+    expect(bad.statusCode).toBe(400);
+    const a = await applyOnWeb('Проверка таймеров: этот проверен');
+    const idA = await caseIdOf(a.digits);
+    const s = await as(op);
+    await api(s, 'POST', `/api/requests/${idA}/replies`, { body: 'Здравствуйте.' });
+    await api(s, 'POST', `/api/requests/${idA}/status`, { status: 'verified' });
+    day(804);
+    expect(await ctx.core.timers.runSilence()).toBeGreaterThanOrEqual(1);
+    expect((await api(await as(op), 'GET', `/api/requests/${idA}`)).json().request.status).toBe(
+      'unreachable',
+    );
+  });
+
+  it("sends a merged identity's messages to the merge target, and marks a new request from a known chat", async () => {
+    day(900);
+    const target = await applyOnWeb('Основное обращение');
+    const targetId = await caseIdOf(target.digits);
+    const chat = 880777;
+    await tgSays(chat, 'Привет, это я снова, с другого телефона');
+    const dup = await until(() => ctx.core.channelIntake.openThreadOf('telegram', String(chat)));
+    expect(dup.id).not.toBe(targetId);
+    const s = await as(op);
+    await api(s, 'POST', `/api/requests/${targetId}/replies`, { body: 'Видим вас.' });
+    expect((await api(s, 'POST', `/api/requests/${dup.id}/merge`, { intoId: targetId })).statusCode).toBe(
+      200,
+    );
+    day(901);
+    await tgSays(chat, 'Вы получили моё сообщение?');
+    const opened = (await api(await as(op), 'GET', `/api/requests/${targetId}`)).json();
+    expect(opened.messages.map((m: { body: string }) => m.body)).toContain('Вы получили моё сообщение?');
+    expect((await ctx.core.channelIntake.openThreadOf('telegram', String(chat)))?.id).toBe(targetId);
+
+    // Walked to custody, the case belongs to the POW registry: a new contact is a new request that
+    // shows the operator this person wrote before.
+    const s2 = await as(op);
+    for (const status of ['verified', 'meeting_agreed', 'in_progress', 'in_custody'])
+      expect((await api(s2, 'POST', `/api/requests/${targetId}/status`, { status })).statusCode).toBe(200);
+    day(950);
+    const lone = 880778;
+    await tgSays(lone, 'Первое сообщение');
+    const first = await until(() => ctx.core.channelIntake.openThreadOf('telegram', String(lone)));
+    for (const status of ['screening', 'verified', 'meeting_agreed', 'in_progress', 'in_custody'])
+      await api(await as(op), 'POST', `/api/requests/${first.id}/status`, { status });
+    day(1000);
+    await tgSays(lone, 'Снова пишу, уже после плена');
+    const again = await until(async () => {
+      const t = await ctx.core.channelIntake.openThreadOf('telegram', String(lone));
+      return t && t.id !== first.id ? t : undefined;
+    });
+    const view = (await api(await as(op), 'GET', `/api/requests/${again.id}`)).json();
+    expect(view.wroteBefore).toBe(1);
   });
 });

@@ -6,7 +6,7 @@ import type { Db } from '../db/database.ts';
 
 /**
  * Retention: closed requests older than the retention period are purged (rules in
- * docs/decisions/0007-long-journey.md): only cases in a closed state, counted from the closing; a
+ * docs/decisions/0014-long-journey.md): only cases in a closed state, counted from the closing; a
  * case that reopens starts over; a chat attached to a case or a duplicate merged into it goes with it. Content is crypto-shredded —
  * messages and answers are deleted, and the thread's key material (the only way to open anything left
  * in old WAL segments or backups) is wiped — then the tables are vacuumed so the deleted rows leave

@@ -3,9 +3,18 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
+import { CASE_STATES } from '../cases/case-state.ts';
 import type { SettingsService } from './settings.service.ts';
 
 const ZIntake = z.object({ strictMode: z.boolean() });
+
+const days = z.number().int().min(1).max(3650);
+/** Per-state silence timeouts (null: never unreachable) and the waiting reminders, in days. */
+const ZCaseTimers = z.object({
+  silenceDays: z.partialRecord(z.enum(CASE_STATES), days.nullable()),
+  waitReminderDays: z.array(z.number().int().min(0).max(3650)).min(1).max(20),
+  waitRepeatDays: days,
+});
 
 export function registerSettingsRoutes(
   app: FastifyInstance,
@@ -32,5 +41,30 @@ export function registerSettingsRoutes(
       },
     },
     async (req) => deps.settings.setIntake(req.session!.user.id, req.body),
+  );
+  r.get(
+    '/api/settings/case-timers',
+    {
+      preValidation: requireSession(deps.sessions, 'settings.manage'),
+      schema: {
+        tags: ['settings'],
+        summary: 'Case timers: silence before unreachable per state, reminders after the expected front date',
+        response: { 200: ZCaseTimers },
+      },
+    },
+    async () => deps.settings.caseTimers(),
+  );
+  r.put(
+    '/api/settings/case-timers',
+    {
+      preValidation: requireSession(deps.sessions, 'settings.manage'),
+      schema: {
+        tags: ['settings'],
+        summary: 'Change the case timers (audited); waiting for the front should stay without a timeout',
+        body: ZCaseTimers,
+        response: { 200: ZCaseTimers },
+      },
+    },
+    async (req) => deps.settings.setCaseTimers(req.session!.user.id, req.body),
   );
 }

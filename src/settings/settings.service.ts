@@ -51,6 +51,24 @@ export function createSettingsService(deps: {
       cache = { value, at: now };
       return value;
     },
+    async setCaseTimers(actorId: string, value: CaseTimeouts): Promise<CaseTimeouts> {
+      const json = JSON.stringify(value);
+      await deps.db
+        .insertInto('settings')
+        .values({ key: 'case_timers', value: json, updated_at: deps.clock.now(), updated_by: actorId })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({ value: json, updated_at: deps.clock.now(), updated_by: actorId }),
+        )
+        .execute();
+      await deps.audit.append({
+        actorType: 'operator',
+        actorId,
+        action: 'settings.case_timers',
+        details: { ...value },
+      });
+      deps.audit.chainSoon();
+      return this.caseTimers();
+    },
     async setIntake(actorId: string, value: IntakeSettings): Promise<IntakeSettings> {
       await deps.db
         .insertInto('settings')

@@ -4,7 +4,7 @@ import type { CallerCategory } from '../../cases/categories.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
-import type { Language } from '../../i18n/i18n.ts';
+import { isLanguage, type Language, t } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
 import { LIMITS } from '../../intake/message-content.ts';
 import type { Log } from '../../log.ts';
@@ -173,14 +173,13 @@ export function createTwilioChannels(
       if (!p.MessageSid || !p.From) throw new AppError('bad_request', 'Not an SMS webhook');
       const body = p.Body ?? '';
       const detected = detectLanguage(body);
-      await intake(
-        'sms',
-        p.MessageSid,
-        p.From,
-        body,
-        detected === 'uk' || detected === 'en' ? detected : 'ru',
-      );
-      return reply.type('text/xml').send(twiml(new twilio.twiml.MessagingResponse()));
+      const language: Language = detected === 'uk' || detected === 'en' ? detected : 'ru';
+      const r = await intake('sms', p.MessageSid, p.From, body, language);
+      const res = new twilio.twiml.MessagingResponse();
+      // A code that linked this number to an earlier request: say so (nothing else is ever echoed).
+      if (r && r !== 'deferred' && r.attached)
+        res.message(t(isLanguage(r.language) ? r.language : language, 'bot.attached'));
+      return reply.type('text/xml').send(twiml(res));
     });
 
     app.post('/channels/voice/incoming', { schema: { hide: true } }, async (req, reply) => {

@@ -7,6 +7,7 @@ import {
   createTestContext,
   type LoggedIn,
   login,
+  submitWebRequest,
   type TestContext,
   type TestOperator,
   until,
@@ -243,5 +244,34 @@ describe('whatsapp', () => {
       await ctx.core.db.selectFrom('thread_messages').select('id').where('thread_id', '=', id).execute(),
     ).toHaveLength(1);
     expect((await deliverWebhook(url, { hello: 1 }, appSecret)).status).toBe(400);
+  });
+
+  it('attaches a chat to the web request whose receipt code it sends, months later', async () => {
+    const { receipt } = await submitWebRequest(ctx, { message: 'Пока дома, напишу с фронта' });
+    const caseId = (await ctx.core.intake.findByReceipt(receipt))?.id;
+    ctx.clock.advance(75 * 86_400_000);
+    const waId = '79005550101';
+    await deliverWebhook(
+      url,
+      fake.textMessagePayload({ waId, text: ` ${receipt.replace(/ /g, '  ')} ` }),
+      appSecret,
+    );
+    await until(async () => (await threadOf(waId)) === caseId);
+    await deliverWebhook(url, fake.textMessagePayload({ waId, text: 'Я на месте' }), appSecret);
+    s = await login(ctx, admin);
+    const opened = await until(async () => {
+      const r = (
+        await ctx.app.inject({ method: 'GET', url: `/api/requests/${caseId}`, headers: s.headers })
+      ).json();
+      return r.messages.some((m: { body: string }) => m.body === 'Я на месте') ? r : undefined;
+    });
+    expect(opened.messages.map((m: { channel: string }) => m.channel)).toEqual([
+      'web',
+      'whatsapp',
+      'whatsapp',
+    ]);
+    // Still open (new): joining it is not a return, so it is not marked as one.
+    expect(opened.request.returnedAt).toBeNull();
+    expect(opened.routes[0].channel).toBe('whatsapp');
   });
 });
