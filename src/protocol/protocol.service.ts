@@ -7,7 +7,7 @@ import { allowedTransitions, canTransition, isCaseState, isClosed } from '../cas
 import type { CasesService } from '../cases/cases.service.ts';
 import type { CallerCategory } from '../cases/categories.ts';
 import type { Clock } from '../clock.ts';
-import type { KeyPair, Sealer } from '../crypto/sealed.ts';
+import { type KeyPair, padJson, type Sealer } from '../crypto/sealed.ts';
 import { openThreadWithOrgKey } from '../crypto/thread-keys.ts';
 import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
@@ -430,7 +430,7 @@ export function createProtocolService(deps: ProtocolDeps) {
           step_id: stepId,
           question_id: q.id,
           value_enc: q.sensitive ? null : vault.encrypt(text, 'case_answers.value'),
-          value_sealed: q.sensitive ? sealer.seal(t.public_key, text) : null,
+          value_sealed: q.sensitive ? sealer.seal(t.public_key, padJson(text)) : null,
           answered_by: actor.type,
           author_id: actor.type === 'operator' ? actor.session.user.id : null,
           answered_at: now,
