@@ -52,6 +52,8 @@ export async function createTestContext(
     start?: Date;
     /** Messaging channels to wire in: their webhooks are served by the test app. */
     channels?: (core: Core) => Array<{ registerWebhook(app: FastifyInstance): void }>;
+    /** Where signed audit checkpoints go (none by default). */
+    auditCheckpointFile?: string;
   } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
@@ -65,7 +67,10 @@ export async function createTestContext(
     keyring,
     clock,
     log,
-    settings: { session: { idleMs: 15 * 60_000, maxMs: 10 * 3_600_000 } },
+    settings: {
+      session: { idleMs: 15 * 60_000, maxMs: 10 * 3_600_000 },
+      audit: { checkpointFile: opts.auditCheckpointFile },
+    },
   });
   const events = createEventBus(database.url, log);
   const app = await buildApp(core, {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../../test/helpers.ts';
+import { createOperator, createTestContext, login, type TestContext } from '../../test/helpers.ts';
 import { CHAIN_GRACE_MS, createAuditLog, entryHash } from './audit.service.ts';
 import { parseCheckpoints } from './checkpoints.ts';
 
@@ -259,5 +259,47 @@ describe('audit forgery by a database writer (no audit key)', () => {
     const res = await cliVerify(ctx, '--checkpoint', file);
     expect(res.code).toBe(1);
     expect(res.stdout).toContain('signature invalid (not signed by this audit key)');
+  });
+});
+
+describe('checkpoints in the console API', () => {
+  let ctx: TestContext;
+  const file = path.join(tmp, `api-${Date.now()}.jsonl`);
+  beforeAll(async () => {
+    ctx = await createTestContext({ auditCheckpointFile: file });
+  });
+  afterAll(async () => ctx.close());
+
+  it('an admin writes a checkpoint on demand, sees it signed, downloads the file, and verify uses it', async () => {
+    const admin = await createOperator(ctx, 'admin');
+    const s = await login(ctx, admin);
+    const made = await ctx.app.inject({ method: 'POST', url: '/api/audit/checkpoints', headers: s.headers });
+    expect(made.statusCode).toBe(200);
+    const seq = made.json().checkpoint.seq as string;
+    expect(Number(seq)).toBeGreaterThan(0);
+
+    const list = await ctx.app.inject({ method: 'GET', url: '/api/audit/checkpoints', headers: s.headers });
+    expect(list.json()).toMatchObject({ file, items: [{ seq, valid: true }] });
+    expect(list.json().publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+
+    const exported = await ctx.app.inject({
+      method: 'GET',
+      url: '/api/audit/checkpoints/export',
+      headers: s.headers,
+    });
+    expect(exported.headers['content-disposition']).toContain('audit-checkpoints.jsonl');
+    expect(exported.body).toBe(readFileSync(file, 'utf8'));
+
+    const ok = await ctx.app.inject({ method: 'GET', url: '/api/audit/verify', headers: s.headers });
+    expect(ok.json()).toMatchObject({ ok: true, checkpoints: 1 });
+    await sql`DELETE FROM audit_log WHERE seq = ${seq}`.execute(ctx.core.db);
+    const broken = await ctx.app.inject({ method: 'GET', url: '/api/audit/verify', headers: s.headers });
+    expect(broken.json().ok).toBe(false);
+    expect(
+      broken
+        .json()
+        .problems.map((p: { problem: string }) => p.problem)
+        .join('\n'),
+    ).toContain('newest entries were deleted (truncated)');
   });
 });

@@ -70,6 +70,28 @@ export function createSealer() {
 
 export type Sealer = ReturnType<typeof createSealer>;
 
+/**
+ * The padded size of a sealed plaintext of `n` bytes: powers of two from 256 bytes to 64 KiB, then
+ * whole 64 KiB steps (attachments). A ciphertext's length then says only which bucket a message falls
+ * in — not roughly how long it is, nor whether a name or contact was given (#11).
+ */
+export function paddedSize(n: number): number {
+  if (n <= 256) return 256;
+  if (n <= 65_536) return 2 ** Math.ceil(Math.log2(n));
+  return Math.ceil(n / 65_536) * 65_536;
+}
+
+/**
+ * JSON padded to its bucket with trailing spaces: JSON.parse ignores them, so the readers stay as they
+ * are, and ciphertexts sealed before padding existed (no trailing spaces) still open and parse.
+ */
+export function padJson(json: string): Buffer {
+  const bytes = Buffer.from(json, 'utf8');
+  const out = Buffer.alloc(paddedSize(bytes.length), 0x20);
+  bytes.copy(out);
+  return out;
+}
+
 export async function derivePasswordKey(password: string, salt: Uint8Array): Promise<Buffer> {
   return hashRaw(password, { ...PASSWORD_KDF, salt });
 }

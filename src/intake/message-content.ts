@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { padJson } from '../crypto/sealed.ts';
 
 /** What is sealed inside one thread message. Only the holder of the thread key can read it. */
 export const ZAttachment = z.object({
@@ -16,8 +17,9 @@ export const ZMessageContent = z.object({
 });
 export type MessageContent = z.infer<typeof ZMessageContent>;
 
+/** Padded to a size bucket before sealing (crypto/sealed.ts padJson); decodeContent reads both forms. */
 export function encodeContent(c: MessageContent): Buffer {
-  return Buffer.from(JSON.stringify(c), 'utf8');
+  return padJson(JSON.stringify(c));
 }
 
 export function decodeContent(b: Buffer): MessageContent {

@@ -9,7 +9,7 @@ import type { CallerCategory } from '../cases/categories.ts';
 import { EXPECTED_FRONT_QUESTION, sealTimerField } from '../cases/timer-fields.ts';
 import type { Clock } from '../clock.ts';
 import type { RoutingVault } from '../crypto/routing.ts';
-import type { KeyPair, Sealer } from '../crypto/sealed.ts';
+import { type KeyPair, padJson, type Sealer } from '../crypto/sealed.ts';
 import { openThreadWithOrgKey } from '../crypto/thread-keys.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
@@ -435,7 +435,7 @@ export function createProtocolService(deps: ProtocolDeps) {
           step_id: stepId,
           question_id: q.id,
           value_enc: q.sensitive ? null : routing.encrypt(text, 'case_answers.value'),
-          value_sealed: q.sensitive ? sealer.seal(t.public_key, text) : null,
+          value_sealed: q.sensitive ? sealer.seal(t.public_key, padJson(text)) : null,
           answered_by: actor.type,
           author_id: actor.type === 'operator' ? actor.session.user.id : null,
           answered_at: now,
