@@ -38,6 +38,7 @@ import { registerRelativesWeb } from './relatives/relatives.web.ts';
 import { registerSettingsRoutes } from './settings/settings.routes.ts';
 import { registerStatsRoutes } from './stats/stats.routes.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
+import { registerVoiceRoutes } from './voice/voice.routes.ts';
 
 export interface AppOptions {
   intakePerMinute: number;
@@ -79,7 +80,8 @@ function fastifyErrorCode(e: FastifyError): AppErrorCode | null {
 }
 
 function isApi(req: FastifyRequest): boolean {
-  return req.url.startsWith('/api/');
+  // Provider webhooks are machines too: they get the JSON error with its stable code.
+  return req.url.startsWith('/api/') || req.url.startsWith('/channels/');
 }
 
 export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyInstance> {
@@ -238,6 +240,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
   registerStatsRoutes(app, { sessions: core.sessions, stats: core.stats, clock: core.clock });
   registerSettingsRoutes(app, { sessions: core.sessions, settings: core.runtimeSettings });
+  registerVoiceRoutes(app, { sessions: core.sessions, voice: core.voice });
   registerPowRoutes(app, {
     sessions: core.sessions,
     registry: core.registry,

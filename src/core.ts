@@ -14,7 +14,8 @@ import type { Keyring } from './crypto/keyring.ts';
 import { createSealer } from './crypto/sealed.ts';
 import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
-import { createChannelIntake } from './intake/channel-intake.service.ts';
+import { AppError } from './errors.ts';
+import { createChannelIntake, decryptChannelIdentity } from './intake/channel-intake.service.ts';
 import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
@@ -30,6 +31,7 @@ import { createRelativesService } from './relatives/relatives.service.ts';
 import { createRetentionService } from './retention/retention.service.ts';
 import { createSettingsService } from './settings/settings.service.ts';
 import { createStatsService } from './stats/stats.service.ts';
+import { createVoiceService } from './voice/voice.service.ts';
 
 export interface CoreSettings {
   session: { idleMs: number; maxMs: number };
@@ -88,11 +90,21 @@ export async function createCore(deps: {
     clock,
     deliver: async (trx, thread, messageId, body) => {
       if (!thread.identity_enc) return;
+      // A caller's phone may be checked by a commander: no SMS unless an operator asked and enabled it.
+      if (thread.channel === 'voice') {
+        const t = await trx
+          .selectFrom('request_threads')
+          .select('sms_allowed')
+          .where('id', '=', thread.id)
+          .executeTakeFirst();
+        if (!t?.sms_allowed)
+          throw new AppError('sms_not_allowed', 'Replies to this caller by SMS are off for this case');
+      }
       await outbox.enqueue(trx, {
         threadId: thread.id,
         messageId,
         channel: thread.channel as Channel,
-        message: { to: vault.decrypt(thread.identity_enc, 'request_threads.identity'), text: body },
+        message: { to: decryptChannelIdentity(vault, thread.identity_enc), text: body },
       });
     },
     deliveryOf: (ids) => outbox.deliveryOf(ids),
@@ -144,6 +156,8 @@ export async function createCore(deps: {
   // first batch (receivers pin it).
   await batches.ensureSigningKey();
   const relatives = createRelativesService({ db, vault, audit, clock, registry, outbox });
+  // The phone line; its provider (Twilio) registers itself when configured.
+  const voice = createVoiceService({ db, vault, audit, clock, log });
   return {
     db,
     clock,
@@ -169,6 +183,7 @@ export async function createCore(deps: {
     adapters,
     channelIntake,
     canned,
+    voice,
     formTokens,
     notifier,
     settings: deps.settings,

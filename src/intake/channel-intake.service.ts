@@ -20,6 +20,19 @@ export function identityIndex(vault: Vault, channel: string, identity: string): 
   return vault.blindIndex(`channel-identity:${channel}`, identity);
 }
 
+/**
+ * The only way a channel identity (a caller's phone number, a chat id) is sealed for storage and opened
+ * again: server tier, bound to the thread-identity context. Every table that keeps a number keeps only
+ * this blob (issue #11 moves identities behind a routing key; callers of this pair need not change).
+ */
+export function encryptChannelIdentity(vault: Vault, identity: string): string {
+  return vault.encrypt(identity, 'request_threads.identity');
+}
+
+export function decryptChannelIdentity(vault: Vault, blob: string): string {
+  return vault.decrypt(blob, 'request_threads.identity');
+}
+
 export function createChannelIntake(deps: {
   db: Db;
   vault: Vault;
@@ -143,7 +156,7 @@ export function createChannelIntake(deps: {
           withReceipt: false,
           identity: {
             index: identityIndex(vault, msg.channel, msg.identity),
-            enc: vault.encrypt(msg.identity, 'request_threads.identity'),
+            enc: encryptChannelIdentity(vault, msg.identity),
           },
         },
       );
