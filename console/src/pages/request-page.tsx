@@ -5,6 +5,8 @@ import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getRequest } from '../api.ts';
 import { CallbackBadge, SlaBadge, SpamBadge, StatusBadge, UrgencyBadge } from '../components/badges.tsx';
+import { CallPanel } from '../components/call-panel.tsx';
+import { CaseCalls } from '../components/case-calls.tsx';
 import { Composer, type ComposerMode } from '../components/composer.tsx';
 import { MergeModal } from '../components/merge-modal.tsx';
 import { ProbeModal } from '../components/probe-modal.tsx';
@@ -151,6 +153,7 @@ export function RequestPage({ id }: { id: string }) {
               {t('request.thread')}
             </Title>
             <Thread messages={d.messages} users={byId} requestLanguage={d.request.language} />
+            <CaseCalls requestId={id} canReply={canReply} users={byId} />
             <Composer
               request={d.request}
               mode={mode}
@@ -172,6 +175,11 @@ export function RequestPage({ id }: { id: string }) {
         </section>
         <aside className="wf-side" aria-label={t('request.details')}>
           <Stack gap="sm">
+            {canReply && (
+              <Paper withBorder p="sm">
+                <CallPanel />
+              </Paper>
+            )}
             <Paper withBorder p="sm">
               <RequestActionsPanel detail={d} actions={actions} onProbe={probe.open} onMerge={merge.open} />
             </Paper>
