@@ -545,16 +545,8 @@ export function createVoiceService(deps: { db: Db; vault: Vault; audit: AuditLog
   async function callEnded(providerSid: string, status: string, durationSec: number | null) {
     const c = await callBySid(providerSid);
     if (!c) return legEnded(providerSid);
-    const failed = status === 'failed';
-    const outcome: CallOutcome | null =
-      c.outcome ??
-      (failed
-        ? 'failed'
-        : c.state === 'voicemail'
-          ? 'missed'
-          : c.direction === 'inbound'
-            ? 'missed'
-            : 'failed');
+    // Not answered (the caller hung up in the menu or queue, an operator's phone rang out): missed.
+    const outcome: CallOutcome = c.outcome ?? (status === 'failed' ? 'failed' : 'missed');
     await db
       .updateTable('voice_calls')
       .set({ state: 'ended', outcome, ended_at: clock.now(), duration_sec: durationSec })
@@ -674,7 +666,7 @@ export function createVoiceService(deps: { db: Db; vault: Vault; audit: AuditLog
    */
   async function callbackTarget(callId: string): Promise<{ number: string; language: Language } | null> {
     const c = await callById(callId);
-    if (!c || c.direction !== 'outbound' || c.state !== 'ringing' || !c.thread_id) return null;
+    if (c?.direction !== 'outbound' || c.state !== 'ringing' || !c.thread_id) return null;
     const th = await db
       .selectFrom('request_threads')
       .select(['identity_enc', 'language'])
@@ -690,7 +682,7 @@ export function createVoiceService(deps: { db: Db; vault: Vault; audit: AuditLog
   /** How the requester's leg of a call-back ended (the provider's dial status). */
   async function callbackResult(callId: string, dialStatus: string, durationSec: number | null) {
     const c = await callById(callId);
-    if (!c || c.direction !== 'outbound') return;
+    if (c?.direction !== 'outbound') return;
     const outcome: CallOutcome =
       dialStatus === 'completed' || dialStatus === 'answered'
         ? 'answered'

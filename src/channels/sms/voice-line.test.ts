@@ -192,6 +192,53 @@ describe('nobody answers', () => {
   });
 });
 
+describe('recording', () => {
+  it('is off by default; when an admin enables it, the conversation is sealed into the case and deleted at the provider', async () => {
+    const s = (await api(admin, 'GET', '/api/settings/voice')).json();
+    expect(s.recordCalls).toBe(false);
+    await api(admin, 'PUT', '/api/settings/voice', { ...s, recordCalls: true });
+    const from = '+79160000003';
+    const t0 = Date.now();
+    const call = await player.dial(from);
+    await call.press('1');
+    await call.press('1');
+    const leg = await legTo(OP_PHONE, t0);
+    const legSid = (leg.response as { sid: string }).sid;
+    const bridged = await player.answerLeg(legSid, '1');
+    const dial = findAll(bridged, 'Dial')[0];
+    expect(dial?.attrs.record).toBe('record-from-answer');
+    await call.hangUp(30);
+    const rec = fake.addRecording(Buffer.from('ID3 the recorded conversation'), {
+      callSid: legSid,
+      durationSec: 30,
+    });
+    const r = await voiceWebhook(
+      new URL(dial?.attrs.recordingStatusCallback ?? '', base).toString(),
+      {
+        From: OP_PHONE,
+        To: HOTLINE,
+        CallSid: legSid,
+        RecordingSid: rec.sid,
+        RecordingUrl: rec.url,
+        RecordingStatus: 'completed',
+        RecordingDuration: '30',
+      },
+      fake.authToken,
+    );
+    expect(r.status).toBe(200);
+    const requestId = (await threadOf(from)) as string;
+    const v = await until(async () => {
+      const view = (await api(op, 'GET', `/api/requests/${requestId}`)).json();
+      return view.messages.find((m: { body: string }) => m.body.startsWith('[call recording, 30 s]'));
+    });
+    expect(Buffer.from(v.attachments[0].data, 'base64').toString()).toContain('recorded conversation');
+    await until(async () => fake.recordings.get(rec.sid)?.deleted);
+    const calls = (await api(op, 'GET', `/api/requests/${requestId}/calls`)).json();
+    expect(calls.calls[0]).toMatchObject({ outcome: 'answered', recorded: true });
+    await api(admin, 'PUT', '/api/settings/voice', { ...s, recordCalls: false });
+  });
+});
+
 describe('call-back', () => {
   it('rings the operator, then dials the requester from the server; the console never sees the number', async () => {
     const requestId = (await threadOf(CALLER)) as string;
