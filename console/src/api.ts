@@ -60,6 +60,7 @@ import type {
   TriageVerdict,
   User,
   UserSummary,
+  VoiceCallback,
   VoicePanel,
   VoicePrompt,
   VoiceSettings,
@@ -545,6 +546,10 @@ export function setAvailability(available: boolean): Promise<VoicePanel> {
 
 export function setMyPhone(phone: string | null): Promise<VoicePanel> {
   return request('PUT', '/voice/phone', { body: { phone } });
+}
+
+export function listVoiceCallbacks(signal?: AbortSignal): Promise<{ items: VoiceCallback[] }> {
+  return request('GET', '/voice/callbacks', { signal });
 }
 
 export function getCaseCalls(id: string, signal?: AbortSignal): Promise<CaseCalls> {

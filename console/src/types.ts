@@ -946,3 +946,17 @@ export interface VoicePrompt {
   durationMs: number;
   uploadedAt?: string;
 }
+
+export interface VoiceCallback {
+  id: string;
+  requestId: string;
+  ref: string;
+  language: string;
+  window: CallbackWindow;
+  requestedAt: string;
+  dueAt: string;
+  slaDeadline: string;
+  breached: boolean;
+  attempts: number;
+  lastOutcome: string | null;
+}

@@ -114,6 +114,19 @@ describe('call panel', () => {
     expect(back.params.From).toBe(HOTLINE);
     await screenshot(page, 'phone-case-calls.png');
 
+    // Another caller finds nobody free (Olena is on the call-back): voicemail, and the call-back list
+    // on the panel shows the case with its due time.
+    const second = await player.dial('+79160000077');
+    await second.press('2');
+    await second.press('1');
+    expect(second.call.state).toBe('recording');
+    await second.hangUp(12);
+    await page.getByRole('link', { name: uk.nav.queue, exact: true }).click();
+    const due = page.getByTestId('callbacks-due');
+    await due.waitFor({ timeout: 40_000 });
+    expect(await due.textContent()).toContain(uk.phone.window.any);
+    await screenshot(page, 'phone-callbacks-due.png');
+
     // The caller's number is nowhere in what the browser got, nor in anything the server printed.
     const html = await page.content();
     expect(html).not.toContain(CALLER.slice(1));

@@ -2,8 +2,9 @@ import { Alert, Badge, Button, Group, Loader, Stack, Switch, Text, TextInput, Ti
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { getVoicePanel, setAvailability, setMyPhone } from '../api.ts';
+import { getVoicePanel, listVoiceCallbacks, setAvailability, setMyPhone } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
+import { formatDateTime } from '../lib/format.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, paths } from '../lib/router.tsx';
@@ -23,8 +24,13 @@ const POLL_MS = 3_000;
  * so nothing here needs a third-party script.
  */
 export function CallPanel() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
+  const callbacks = useQuery({
+    queryKey: queryKeys.voiceCallbacks,
+    queryFn: ({ signal }) => listVoiceCallbacks(signal),
+    refetchInterval: 30_000,
+  });
   const [editingPhone, setEditingPhone] = useState(false);
   const [phone, setPhone] = useState('');
   const panel = useQuery({
@@ -155,6 +161,29 @@ export function CallPanel() {
             </Stack>
           </Alert>
         ))
+      )}
+      {callbacks.data && callbacks.data.items.length > 0 && (
+        <Stack gap={2} data-testid="callbacks-due">
+          <Text size="sm" fw={600}>
+            {t('phone.callbacksTitle', { n: callbacks.data.items.length })}
+          </Text>
+          {callbacks.data.items.slice(0, 8).map((c) => (
+            <Group key={c.id} gap={6} wrap="nowrap">
+              <Link to={paths.request(c.requestId)} size="xs">
+                {t('phone.callbackItem', {
+                  ref: c.ref,
+                  window: t(`phone.window.${c.window}`),
+                  at: formatDateTime(c.dueAt, i18n.language),
+                })}
+              </Link>
+              {c.breached && (
+                <Badge size="xs" color="red">
+                  {t('phone.slaBreached')}
+                </Badge>
+              )}
+            </Group>
+          ))}
+        </Stack>
       )}
     </Stack>
   );

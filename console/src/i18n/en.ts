@@ -1328,6 +1328,10 @@ export const en = {
     soon: 'No activity for 14 minutes: the console locks in one minute. Move the mouse or press a key to stay.',
   },
   phone: {
+    callbacksTitle: 'Call-backs due ({{n}})',
+    callbackItem: '{{ref}} · {{window}} · due {{at}}',
+    slaBreached: 'SLA breached',
+    noCallbacks: 'No call-backs due.',
     title: 'Phone line',
     notConfigured: 'The phone line is not configured on this server (Twilio settings).',
     available: 'Available for calls',

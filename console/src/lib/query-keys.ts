@@ -16,6 +16,7 @@ export const queryKeys = {
   counts: (q: CountsQuery) => ['counts', q] as const,
   request: (id: string) => ['request', id] as const,
   voicePanel: ['voice', 'panel'] as const,
+  voiceCallbacks: ['voice', 'callbacks'] as const,
   caseCalls: (id: string) => ['voice', 'calls', id] as const,
   voiceSettings: ['voice', 'settings'] as const,
   voicePrompts: ['voice', 'prompts'] as const,
