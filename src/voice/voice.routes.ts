@@ -5,7 +5,8 @@ import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
 import { LANGUAGES } from '../i18n/i18n.ts';
-import { CALLBACK_WINDOWS, VOICE_STEPS, type VoiceService } from './voice.service.ts';
+import type { VoiceService } from './voice.service.ts';
+import { CALLBACK_WINDOWS, VOICE_STEPS } from './voice-settings.service.ts';
 import { MAX_PROMPT_BYTES } from './wav.ts';
 
 /**

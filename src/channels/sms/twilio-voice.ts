@@ -4,13 +4,8 @@ import { AppError } from '../../errors.ts';
 import { isLanguage, type Language } from '../../i18n/i18n.ts';
 import type { IntakeService } from '../../intake/intake.service.ts';
 import type { Log } from '../../log.ts';
-import {
-  CALLBACK_WINDOWS,
-  languageMenu,
-  type PhoneProvider,
-  type VoiceService,
-  type VoiceStep,
-} from '../../voice/voice.service.ts';
+import type { PhoneProvider, VoiceService } from '../../voice/voice.service.ts';
+import { CALLBACK_WINDOWS, languageMenu, type VoiceStep } from '../../voice/voice-settings.service.ts';
 import { checkAudio, fetchMedia, type MediaOrigins } from '../media.ts';
 import type { TwilioClient } from './twilio-client.ts';
 
