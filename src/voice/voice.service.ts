@@ -516,9 +516,14 @@ export function createVoiceService(deps: { db: Db; vault: Vault; audit: AuditLog
    * The number to dial for a call-back whose operator leg was answered. Its only caller writes it into
    * the provider's call instructions; it is never returned by the API or logged.
    */
-  async function callbackTarget(callId: string): Promise<{ number: string; language: Language } | null> {
+  async function callbackTarget(
+    callId: string,
+    legSid: string,
+  ): Promise<{ number: string; language: Language } | null> {
     const c = await callById(callId);
     if (c?.direction !== 'outbound' || c.state !== 'ringing' || !c.thread_id) return null;
+    // Only the operator leg placed for this call-back may ask whom to dial.
+    if (c.provider_sid !== null && c.provider_sid !== legSid) return null;
     const th = await db
       .selectFrom('request_threads')
       .select(['identity_enc', 'language'])

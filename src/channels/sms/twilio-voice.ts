@@ -354,10 +354,10 @@ export function createTwilioVoice(deps: {
 
     // A call-back: the operator answered their phone; now the requester is dialled from the hotline's
     // number. The number goes into this answer to the provider and nowhere else.
-    post('/channels/voice/callback-leg', async (_p, req) => {
+    post('/channels/voice/callback-leg', async (p, req) => {
       const callId = callOf(req.query);
       const r = new twilio.twiml.VoiceResponse();
-      const target = await voice.callbackTarget(callId);
+      const target = await voice.callbackTarget(callId, p.CallSid ?? '');
       if (!target) {
         r.hangup();
         return r;
