@@ -33,7 +33,8 @@ export function CaseCalls({
   const calls = useQuery({
     queryKey: queryKeys.caseCalls(requestId),
     queryFn: ({ signal }) => getCaseCalls(requestId, signal),
-    refetchInterval: 5_000,
+    // Only phone cases change by themselves (a call ends, a call-back is answered).
+    refetchInterval: (q) => (q.state.data?.phone ? 5_000 : false),
   });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: queryKeys.caseCalls(requestId) });
   const start = useMutation({
