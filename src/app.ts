@@ -39,6 +39,7 @@ import { registerSettingsRoutes } from './settings/settings.routes.ts';
 import { registerStatsRoutes } from './stats/stats.routes.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
 import { registerSystemRoutes } from './system/system.routes.ts';
+import { registerVoiceRoutes } from './voice/voice.routes.ts';
 
 export interface AppOptions {
   intakePerMinute: number;
@@ -80,7 +81,8 @@ function fastifyErrorCode(e: FastifyError): AppErrorCode | null {
 }
 
 function isApi(req: FastifyRequest): boolean {
-  return req.url.startsWith('/api/');
+  // Provider webhooks are machines too: they get the JSON error with its stable code.
+  return req.url.startsWith('/api/') || req.url.startsWith('/channels/');
 }
 
 export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyInstance> {
@@ -240,6 +242,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerStatsRoutes(app, { sessions: core.sessions, stats: core.stats, clock: core.clock });
   registerSettingsRoutes(app, { sessions: core.sessions, settings: core.runtimeSettings });
   registerSystemRoutes(app, { sessions: core.sessions, routingKeeper: core.routingKeeper, db: core.db });
+  registerVoiceRoutes(app, { sessions: core.sessions, voice: core.voice });
   registerPowRoutes(app, {
     sessions: core.sessions,
     registry: core.registry,

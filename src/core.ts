@@ -18,6 +18,7 @@ import { createRoutingKeeper } from './crypto/routing-keeper.ts';
 import { createSealer } from './crypto/sealed.ts';
 import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
+import { AppError } from './errors.ts';
 import {
   createChannelIntake,
   decryptChannelIdentity,
@@ -38,6 +39,7 @@ import { createRelativesService } from './relatives/relatives.service.ts';
 import { createRetentionService } from './retention/retention.service.ts';
 import { createSettingsService } from './settings/settings.service.ts';
 import { createStatsService } from './stats/stats.service.ts';
+import { createVoiceService } from './voice/voice.service.ts';
 
 export interface CoreSettings {
   session: { idleMs: number; maxMs: number };
@@ -124,6 +126,16 @@ export async function createCore(deps: {
     clock,
     deliver: async (trx, thread, messageId, body) => {
       if (!thread.identity_enc) return;
+      // A caller's phone may be checked by a commander: no SMS unless an operator asked and enabled it.
+      if (thread.channel === 'voice') {
+        const t = await trx
+          .selectFrom('request_threads')
+          .select('sms_allowed')
+          .where('id', '=', thread.id)
+          .executeTakeFirst();
+        if (!t?.sms_allowed)
+          throw new AppError('sms_not_allowed', 'Replies to this caller by SMS are off for this case');
+      }
       await outbox.enqueue(trx, {
         threadId: thread.id,
         messageId,
@@ -214,6 +226,8 @@ export async function createCore(deps: {
   // first batch (receivers pin it).
   await batches.ensureSigningKey();
   const relatives = createRelativesService({ db, vault, routing, audit, clock, registry, outbox });
+  // The phone line; its provider (Twilio) registers itself when configured.
+  const voice = createVoiceService({ db, vault, routing, audit, clock, log });
   return {
     db,
     clock,
@@ -241,6 +255,7 @@ export async function createCore(deps: {
     adapters,
     channelIntake,
     canned,
+    voice,
     formTokens,
     notifier,
     settings: deps.settings,

@@ -73,6 +73,8 @@ async function main(): Promise<void> {
         db: core.db,
         clock: core.clock,
         log,
+        voice: core.voice,
+        appendToThread: core.intake.appendRequesterMessage,
       })
     : null;
   if (twilioChannels) {

@@ -21,6 +21,7 @@ import type {
   BatchStatus,
   CannedReply,
   CannedReplyInput,
+  CaseCalls,
   CaseState,
   Channel,
   CountsQuery,
@@ -63,6 +64,10 @@ import type {
   TriageVerdict,
   User,
   UserSummary,
+  VoiceCallback,
+  VoicePanel,
+  VoicePrompt,
+  VoiceSettings,
   WelfareKind,
 } from './types.ts';
 
@@ -579,6 +584,56 @@ export function getIntakeSettings(signal?: AbortSignal): Promise<IntakeSettings>
 
 export function setIntakeSettings(body: IntakeSettings): Promise<IntakeSettings> {
   return request('PUT', '/settings/intake', { body });
+}
+
+// ---- phone line
+
+export function getVoicePanel(signal?: AbortSignal): Promise<VoicePanel> {
+  return request('GET', '/voice/panel', { signal });
+}
+
+export function setAvailability(available: boolean): Promise<VoicePanel> {
+  return request('PUT', '/voice/availability', { body: { available } });
+}
+
+export function setMyPhone(phone: string | null): Promise<VoicePanel> {
+  return request('PUT', '/voice/phone', { body: { phone } });
+}
+
+export function listVoiceCallbacks(signal?: AbortSignal): Promise<{ items: VoiceCallback[] }> {
+  return request('GET', '/voice/callbacks', { signal });
+}
+
+export function getCaseCalls(id: string, signal?: AbortSignal): Promise<CaseCalls> {
+  return request('GET', `/requests/${encodeURIComponent(id)}/calls`, { signal });
+}
+
+export function callBack(id: string): Promise<{ callId: string }> {
+  return request('POST', `/requests/${encodeURIComponent(id)}/call-back`);
+}
+
+export function setSmsAllowed(id: string, allowed: boolean): Promise<{ smsAllowed: boolean }> {
+  return request('PUT', `/requests/${encodeURIComponent(id)}/sms-allowed`, { body: { allowed } });
+}
+
+export function getVoiceSettings(signal?: AbortSignal): Promise<VoiceSettings> {
+  return request('GET', '/settings/voice', { signal });
+}
+
+export function saveVoiceSettings(body: VoiceSettings): Promise<VoiceSettings> {
+  return request('PUT', '/settings/voice', { body });
+}
+
+export function listVoicePrompts(signal?: AbortSignal): Promise<{ items: VoicePrompt[] }> {
+  return request('GET', '/voice/prompts', { signal });
+}
+
+export function uploadVoicePrompt(language: string, step: string, audioBase64: string): Promise<VoicePrompt> {
+  return request('PUT', `/voice/prompts/${language}/${step}`, { body: { audio: audioBase64 } });
+}
+
+export function deleteVoicePrompt(language: string, step: string): Promise<void> {
+  return request('DELETE', `/voice/prompts/${language}/${step}`);
 }
 
 // ---- POW registry

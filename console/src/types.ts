@@ -905,3 +905,95 @@ export interface NewInquiry {
   relative: { name: string; relationship: string; contact?: string };
   message?: string;
 }
+
+// ---- phone line (never carries a requester's number: refs, outcomes and durations only)
+
+export type CallOutcome = 'answered' | 'voicemail' | 'missed' | 'failed';
+export type CallbackWindow = 'any' | 'morning' | 'afternoon' | 'evening';
+
+export interface VoicePanel {
+  available: boolean;
+  hasPhone: boolean;
+  lineConfigured: boolean;
+  waiting: Array<{
+    callId: string;
+    requestId: string | null;
+    ref: string | null;
+    language: string | null;
+    position: number;
+    waitingSec: number;
+    ringingMe: boolean;
+  }>;
+  activeCall: {
+    callId: string;
+    requestId: string | null;
+    ref: string | null;
+    direction: 'inbound' | 'outbound';
+    since: string | null;
+  } | null;
+}
+
+export interface CaseCall {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  language: string | null;
+  state: string;
+  outcome: CallOutcome | null;
+  answeredBy: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  durationSec: number | null;
+  recorded: boolean;
+}
+
+export interface CaseCalls {
+  calls: CaseCall[];
+  phone: boolean;
+  smsAllowed: boolean;
+  callback: { window: CallbackWindow; dueAt: string; attempts: number; lastOutcome: string | null } | null;
+}
+
+export const VOICE_STEPS = [
+  'language',
+  'welcome',
+  'choices',
+  'hold',
+  'busy',
+  'closed',
+  'record',
+  'thanks',
+  'callback_when',
+  'callback_ok',
+] as const;
+export type VoiceStep = (typeof VOICE_STEPS)[number];
+
+export interface VoiceSettings {
+  queueTimeoutSec: number;
+  hours: { from: string; to: string } | null;
+  utcOffsetMinutes: number;
+  callbackSlaMinutes: number;
+  recordCalls: boolean;
+  menu: Partial<Record<string, Partial<Record<VoiceStep, string>>>>;
+}
+
+export interface VoicePrompt {
+  language: string;
+  step: string;
+  durationMs: number;
+  uploadedAt?: string;
+}
+
+export interface VoiceCallback {
+  id: string;
+  requestId: string;
+  ref: string;
+  language: string;
+  window: CallbackWindow;
+  requestedAt: string;
+  dueAt: string;
+  slaDeadline: string;
+  breached: boolean;
+  attempts: number;
+  lastOutcome: string | null;
+}

@@ -35,7 +35,14 @@ beforeAll(async () => {
           apiBase: fake.url,
           publicOrigin: undefined,
         },
-        { channelIntake: core.channelIntake, db: core.db, clock: core.clock, log: core.log },
+        {
+          channelIntake: core.channelIntake,
+          db: core.db,
+          clock: core.clock,
+          log: core.log,
+          voice: core.voice,
+          appendToThread: core.intake.appendRequesterMessage,
+        },
       );
       core.adapters.set('sms', tw.smsAdapter);
       return [tw];

@@ -94,6 +94,7 @@ export interface RequestThreadsTable {
   returned_at: Timestamp | null;
   /** His last contact before that return. */
   returned_from_at: Timestamp | null;
+  sms_allowed: Generated<boolean>;
 }
 
 export interface ThreadMessagesTable {
@@ -454,7 +455,65 @@ export interface PowLettersTable {
   delivered_by: string | null;
 }
 
+export interface VoiceOperatorsTable {
+  user_id: string;
+  phone_enc: string | null;
+  available: boolean;
+  updated_at: Timestamp;
+}
+
+export interface VoiceCallsTable {
+  id: Generated<string>;
+  provider_sid: string | null;
+  thread_id: string | null;
+  direction: 'inbound' | 'outbound';
+  language: string | null;
+  state: 'menu' | 'queued' | 'bridged' | 'voicemail' | 'ringing' | 'ended';
+  outcome: 'answered' | 'voicemail' | 'missed' | 'failed' | null;
+  answered_by: string | null;
+  started_at: Timestamp;
+  queued_at: Timestamp | null;
+  answered_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  duration_sec: number | null;
+  recorded: Generated<boolean>;
+}
+
+export interface VoiceLegsTable {
+  provider_sid: string;
+  call_id: string;
+  user_id: string;
+  created_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+export interface VoiceCallbacksTable {
+  id: Generated<string>;
+  thread_id: string;
+  due_window: 'any' | 'morning' | 'afternoon' | 'evening';
+  requested_at: Timestamp;
+  due_at: Timestamp;
+  done_at: Timestamp | null;
+  attempts: Generated<number>;
+  last_outcome: string | null;
+}
+
+export interface VoicePromptsTable {
+  language: string;
+  step: string;
+  audio: Buffer;
+  token: string;
+  duration_ms: number;
+  uploaded_by: string | null;
+  uploaded_at: Timestamp;
+}
+
 export interface Database {
+  voice_operators: VoiceOperatorsTable;
+  voice_calls: VoiceCallsTable;
+  voice_legs: VoiceLegsTable;
+  voice_callbacks: VoiceCallbacksTable;
+  voice_prompts: VoicePromptsTable;
   facilities: FacilitiesTable;
   pow_records: PowRecordsTable;
   pow_match_keys: PowMatchKeysTable;

@@ -134,6 +134,23 @@ export const en = {
     'To continue this conversation in Telegram, WhatsApp or by SMS, send this one-time code to our bot or number within 30 minutes. Your messages there will join this conversation. The code works once and opens nothing else.',
   'bot.attached':
     'Thank you. This chat is now linked to your earlier request: the operator sees the whole conversation and will answer here.',
+  'voice.language': 'For English, press {digit}.',
+  'voice.welcome': 'This is a confidential help line. You can stay alive.',
+  'voice.choices':
+    'To speak to an operator, press 1. To leave a message, press 2. To be called back later, press 3.',
+  'voice.hold':
+    'Please stay on the line. An operator will answer you soon. You are number {position} in line.',
+  'voice.busy': 'All operators are busy right now. Please leave a message, and we will call you back.',
+  'voice.closed':
+    'Operators are not on the line right now. Please leave a message, and we will call you back.',
+  'voice.record': 'Speak after the tone. Say only what is needed. Press the pound key when done.',
+  'voice.thanks': 'Thank you. Your message has been received. An operator will answer.',
+  'voice.callback_when':
+    'When is it safe to call you? Any time, press 1. Morning, press 2. Afternoon, press 3. Evening, press 4.',
+  'voice.callback_ok': 'Thank you. We will call you back on this number.',
+  'voice.offer': 'A call to the hotline is waiting. Press 1 to take it.',
+  'voice.taken': 'This call has already been answered. Thank you.',
+  'voice.connecting': 'Connecting you to the requester now.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -64,7 +64,14 @@ beforeAll(async () => {
           apiBase: tw.url,
           publicOrigin: undefined,
         },
-        { channelIntake: core.channelIntake, db: core.db, clock: core.clock, log: core.log },
+        {
+          channelIntake: core.channelIntake,
+          db: core.db,
+          clock: core.clock,
+          log: core.log,
+          voice: core.voice,
+          appendToThread: core.intake.appendRequesterMessage,
+        },
       );
       core.adapters.set('sms', twilio.smsAdapter);
       core.adapters.set('voice', twilio.voiceAdapter);

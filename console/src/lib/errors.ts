@@ -29,6 +29,12 @@ export function describeError(t: TFunction, e: unknown): string {
       const list = allowed.length ? allowed.map((s) => t(`status.${s}`)).join(', ') : t('app.none');
       return `${base} ${t('errors.invalid_transition_allowed', { allowed: list })}`;
     }
+    case 'sms_not_allowed':
+      return t('phone.errors.sms_not_allowed');
+    case 'no_operator_phone':
+      return t('phone.errors.no_operator_phone');
+    case 'no_caller_number':
+      return t('phone.errors.no_caller_number');
     case 'validation_failed':
     case 'bad_request':
       return t('errors.validation_failed', { message: e.message });

@@ -5,6 +5,7 @@ import {
   Collapse,
   Group,
   Loader,
+  Paper,
   SegmentedControl,
   Select,
   Stack,
@@ -21,6 +22,7 @@ import {
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { claimRequest, getQueueCounts, listQueue } from '../api.ts';
+import { CallPanel } from '../components/call-panel.tsx';
 import { useLiveStatus } from '../components/live-updates.tsx';
 import { activeFilterCount, QueueFiltersPanel } from '../components/queue-filters.tsx';
 import { QueueTable } from '../components/queue-table.tsx';
@@ -40,7 +42,7 @@ import {
   useQueueState,
 } from '../lib/queue-state.tsx';
 import { navigate, paths } from '../lib/router.tsx';
-import { useCurrentUser } from '../lib/session.tsx';
+import { hasPermission, useCurrentUser } from '../lib/session.tsx';
 import type { QueueCounts, QueueSort } from '../types.ts';
 
 const SORTS: QueueSort[] = ['urgent', 'newest', 'waiting'];
@@ -131,6 +133,11 @@ export function QueuePage() {
 
   return (
     <Stack gap="sm">
+      {hasPermission(user, 'request.reply') && (
+        <Paper withBorder p="sm">
+          <CallPanel />
+        </Paper>
+      )}
       <Group justify="space-between" align="center" wrap="wrap" gap="sm">
         <Group gap="md" align="center">
           <Title order={1} size="h3">

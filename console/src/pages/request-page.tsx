@@ -12,6 +12,8 @@ import {
   StatusBadge,
   UrgencyBadge,
 } from '../components/badges.tsx';
+import { CallPanel } from '../components/call-panel.tsx';
+import { CaseCalls } from '../components/case-calls.tsx';
 import { Composer, type ComposerMode } from '../components/composer.tsx';
 import { MergeModal } from '../components/merge-modal.tsx';
 import { ProbeModal } from '../components/probe-modal.tsx';
@@ -159,6 +161,7 @@ export function RequestPage({ id }: { id: string }) {
               {t('request.thread')}
             </Title>
             <Thread messages={d.messages} users={byId} requestLanguage={d.request.language} />
+            <CaseCalls requestId={id} canReply={canReply} users={byId} />
             <Composer
               request={d.request}
               mode={mode}
@@ -181,6 +184,11 @@ export function RequestPage({ id }: { id: string }) {
         </section>
         <aside className="wf-side" aria-label={t('request.details')}>
           <Stack gap="sm">
+            {canReply && (
+              <Paper withBorder p="sm">
+                <CallPanel />
+              </Paper>
+            )}
             <Paper withBorder p="sm">
               <RequestActionsPanel detail={d} actions={actions} onProbe={probe.open} onMerge={merge.open} />
             </Paper>

@@ -31,7 +31,14 @@ beforeAll(async () => {
           apiBase: fake.url,
           publicOrigin: undefined,
         },
-        { channelIntake: core.channelIntake, db: core.db, clock: core.clock, log: core.log },
+        {
+          channelIntake: core.channelIntake,
+          db: core.db,
+          clock: core.clock,
+          log: core.log,
+          voice: core.voice,
+          appendToThread: core.intake.appendRequesterMessage,
+        },
       );
       core.adapters.set('sms', tw.smsAdapter);
       core.adapters.set('voice', tw.voiceAdapter);
@@ -59,7 +66,8 @@ describe('sms', () => {
       { from, to: FROM, body: 'подделка' },
       'wrong-auth-token-000000',
     );
-    expect(forged.status).toBe(401);
+    expect(forged.status).toBe(403);
+    expect(JSON.parse(forged.text).error.code).toBe('invalid_signature');
     expect(await threadOf('sms', from)).toBeUndefined();
     const r = await smsWebhook(
       `${base}/channels/sms/webhook`,
@@ -102,10 +110,16 @@ describe('voice', () => {
     expect(lang.text).toContain('/channels/voice/menu?lang=uk');
     const menu = await voiceWebhook(
       `${base}/channels/voice/menu?lang=uk`,
-      { From: from, To: FROM, Digits: '2', CallSid: 'CA00000000000000000000000000000001' },
+      { From: from, To: FROM, Digits: '3', CallSid: 'CA00000000000000000000000000000001' },
       fake.authToken,
     );
-    expect(menu.text).toContain('Ми передзвонимо');
+    expect(menu.text).toContain('Коли вам безпечно зателефонувати');
+    const when = await voiceWebhook(
+      `${base}/channels/voice/callback-when?lang=uk`,
+      { From: from, To: FROM, Digits: '4', CallSid: 'CA00000000000000000000000000000001' },
+      fake.authToken,
+    );
+    expect(when.text).toContain('Ми передзвонимо');
     const id = await until(() => threadOf('voice', from));
     const view = await ctx.app.inject({ method: 'GET', url: `/api/requests/${id}`, headers: s.headers });
     expect(view.json().request).toMatchObject({ channel: 'voice', language: 'uk', callbackDoneAt: null });
@@ -126,7 +140,7 @@ describe('voice', () => {
     });
     const menu = await voiceWebhook(
       `${base}/channels/voice/menu?lang=ru`,
-      { From: from, To: FROM, Digits: '1' },
+      { From: from, To: FROM, Digits: '2' },
       fake.authToken,
     );
     expect(menu.text).toContain('<Record');

@@ -6,9 +6,11 @@ import type { Db } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
 import { isLanguage, type Language, t } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
+import type { IntakeService } from '../../intake/intake.service.ts';
 import { LIMITS } from '../../intake/message-content.ts';
 import type { Log } from '../../log.ts';
 import { detectLanguage } from '../../triage/triage.ts';
+import type { VoiceService } from '../../voice/voice.service.ts';
 import {
   type ChannelAdapter,
   classifyHttpFailure,
@@ -17,13 +19,14 @@ import {
 } from '../channel.ts';
 import { checkAudio, fetchMedia, type MediaOrigins } from '../media.ts';
 import { createTwilioClient } from './twilio-client.ts';
+import { createTwilioVoice } from './twilio-voice.ts';
 
 /**
- * SMS and voice through Twilio-compatible webhooks. Every webhook's X-Twilio-Signature is validated
- * with the twilio library against the URL Twilio called; a forged one gets 401 and nothing happens. A
- * call hears a language menu, a short message, and can leave a recorded message (downloaded, sealed
- * into the thread, then deleted at Twilio) or ask for a call-back, which operators see and mark done.
- * Replies to both SMS and callers go out as SMS.
+ * SMS and voice through Twilio-compatible webhooks. Every webhook's X-Twilio-Signature (status
+ * callbacks included) is validated with the twilio library against the URL Twilio called; a forged one
+ * gets 403 `invalid_signature` and nothing happens. The phone line itself (menu, queue, operators,
+ * voicemail, call-backs) is `twilio-voice.ts`. Replies to callers go out as SMS only where an operator
+ * enabled it for the case (`request_threads.sms_allowed`).
  */
 export interface TwilioSettings {
   accountSid: string;
@@ -33,56 +36,21 @@ export interface TwilioSettings {
   publicOrigin: string | undefined;
 }
 
-const VOICE_TEXT: Record<
-  Language,
-  {
-    menu: string;
-    intro: string;
-    choices: string;
-    record: string;
-    thanks: string;
-    callback: string;
-    voice: 'ru-RU' | 'uk-UA' | 'en-US';
-  }
-> = {
-  ru: {
-    menu: 'Для русского языка нажмите 1. Для української мови натисніть 2. For English press 3.',
-    intro: 'Это конфиденциальная линия помощи. Вы можете остаться в живых.',
-    choices: 'Чтобы оставить сообщение, нажмите 1. Чтобы мы вам перезвонили, нажмите 2.',
-    record: 'Говорите после сигнала. Не называйте лишнего. Чтобы закончить, нажмите решётку.',
-    thanks: 'Спасибо. Ваше сообщение получено. Оператор ответит.',
-    callback: 'Спасибо. Мы перезвоним вам на этот номер.',
-    voice: 'ru-RU',
-  },
-  uk: {
-    menu: 'Для русского языка нажмите 1. Для української мови натисніть 2. For English press 3.',
-    intro: 'Це конфіденційна лінія допомоги. Ви можете залишитися живим.',
-    choices: 'Щоб залишити повідомлення, натисніть 1. Щоб ми вам передзвонили, натисніть 2.',
-    record: 'Говоріть після сигналу. Не називайте зайвого. Щоб закінчити, натисніть решітку.',
-    thanks: 'Дякуємо. Ваше повідомлення отримано. Оператор відповість.',
-    callback: 'Дякуємо. Ми передзвонимо вам на цей номер.',
-    voice: 'uk-UA',
-  },
-  en: {
-    menu: 'Для русского языка нажмите 1. Для української мови натисніть 2. For English press 3.',
-    intro: 'This is a confidential help line. You can stay alive.',
-    choices: 'To leave a message, press 1. To be called back, press 2.',
-    record: 'Speak after the tone. Say only what is needed. Press the pound key when done.',
-    thanks: 'Thank you. Your message has been received. An operator will answer.',
-    callback: 'Thank you. We will call you back on this number.',
-    voice: 'en-US',
-  },
-};
-
 /** Where Twilio serves recordings and media (its API, then possibly its CDN); nothing else is fetched. */
 export const TWILIO_MEDIA_HOSTS = ['*.twilio.com', '*.twiliocdn.com'] as const;
 const TWILIO_API_ORIGIN = 'https://api.twilio.com';
 
-const LANG_BY_DIGIT: Record<string, Language> = { '1': 'ru', '2': 'uk', '3': 'en' };
-
 export function createTwilioChannels(
   settings: TwilioSettings,
-  deps: { channelIntake: ChannelIntake; db: Db; clock: Clock; log: Log },
+  deps: {
+    channelIntake: ChannelIntake;
+    db: Db;
+    clock: Clock;
+    log: Log;
+    /** The phone line (queue, operators, call-backs); the provider is registered with it here. */
+    voice: VoiceService;
+    appendToThread?: IntakeService['appendRequesterMessage'];
+  },
 ) {
   const client = createTwilioClient(settings);
   // The account credentials go to the configured API origin only (Twilio's, unless a compatible
@@ -128,14 +96,9 @@ export function createTwilioChannels(
     const params = (req.body ?? {}) as Record<string, string>;
     const sig = req.headers['x-twilio-signature'];
     if (typeof sig !== 'string' || !twilio.validateRequest(settings.authToken, sig, signedUrl(req), params)) {
-      throw new AppError('unauthenticated', 'Bad Twilio signature');
+      throw new AppError('invalid_signature', 'Bad Twilio signature');
     }
     return params;
-  }
-
-  function langOf(q: unknown): Language {
-    const l = (q as Record<string, string> | undefined)?.lang;
-    return l === 'uk' || l === 'en' ? l : 'ru';
   }
 
   async function intake(
@@ -163,9 +126,27 @@ export function createTwilioChannels(
     );
   }
 
-  function twiml(res: twilio.twiml.VoiceResponse | twilio.twiml.MessagingResponse) {
+  function twiml(res: twilio.twiml.MessagingResponse) {
     return res.toString();
   }
+
+  const voiceLine = createTwilioVoice({
+    voice: deps.voice,
+    client,
+    from: settings.from,
+    publicOrigin: settings.publicOrigin,
+    verify,
+    // While the routing key is locked a call is filed later (sealed, nothing lost): no thread yet.
+    intake: async (key, from, text, language, extra) => {
+      const r = await intake('voice', key, from, text, language, extra);
+      return r === 'deferred' ? null : r;
+    },
+    appendToThread: deps.appendToThread,
+    mediaOrigins,
+    basicAuth,
+    log: deps.log,
+  });
+  deps.voice.setProvider(voiceLine.provider);
 
   function registerWebhook(app: FastifyInstance): void {
     app.post('/channels/sms/webhook', { schema: { hide: true } }, async (req, reply) => {
@@ -182,98 +163,7 @@ export function createTwilioChannels(
       return reply.type('text/xml').send(twiml(res));
     });
 
-    app.post('/channels/voice/incoming', { schema: { hide: true } }, async (req, reply) => {
-      verify(req);
-      const r = new twilio.twiml.VoiceResponse();
-      const g = r.gather({ numDigits: 1, action: '/channels/voice/language', method: 'POST', timeout: 8 });
-      g.say({ language: 'ru-RU' }, VOICE_TEXT.ru.menu);
-      r.redirect({ method: 'POST' }, '/channels/voice/incoming');
-      return reply.type('text/xml').send(twiml(r));
-    });
-
-    app.post('/channels/voice/language', { schema: { hide: true } }, async (req, reply) => {
-      const p = verify(req);
-      const lang = LANG_BY_DIGIT[p.Digits ?? ''] ?? 'ru';
-      const v = VOICE_TEXT[lang];
-      const r = new twilio.twiml.VoiceResponse();
-      r.say({ language: v.voice }, v.intro);
-      const g = r.gather({
-        numDigits: 1,
-        action: `/channels/voice/menu?lang=${lang}`,
-        method: 'POST',
-        timeout: 8,
-      });
-      g.say({ language: v.voice }, v.choices);
-      r.redirect({ method: 'POST' }, `/channels/voice/menu?lang=${lang}`);
-      return reply.type('text/xml').send(twiml(r));
-    });
-
-    app.post('/channels/voice/menu', { schema: { hide: true } }, async (req, reply) => {
-      const p = verify(req);
-      const lang = langOf(req.query);
-      const v = VOICE_TEXT[lang];
-      const r = new twilio.twiml.VoiceResponse();
-      if (p.Digits === '2' && p.CallSid && p.From) {
-        await intake('voice', `${p.CallSid}:callback`, p.From, '[call-back requested]', lang, {
-          callbackRequested: true,
-        });
-        r.say({ language: v.voice }, v.callback);
-        r.hangup();
-      } else {
-        r.say({ language: v.voice }, v.record);
-        r.record({
-          maxLength: 120,
-          finishOnKey: '#',
-          playBeep: true,
-          action: `/channels/voice/recorded?lang=${lang}`,
-          method: 'POST',
-        });
-        r.say({ language: v.voice }, v.thanks);
-      }
-      return reply.type('text/xml').send(twiml(r));
-    });
-
-    app.post('/channels/voice/recorded', { schema: { hide: true } }, async (req, reply) => {
-      const p = verify(req);
-      const lang = langOf(req.query);
-      const v = VOICE_TEXT[lang];
-      if (p.RecordingUrl && p.RecordingSid && p.From && p.CallSid) {
-        const recordingUrl = p.RecordingUrl;
-        const recordingSid = p.RecordingSid;
-        const from = p.From;
-        const key = `${p.CallSid}:${recordingSid}`;
-        // Answer Twilio at once; fetch the recording, seal it into the thread, delete it at Twilio.
-        setImmediate(() => {
-          void (async () => {
-            let text = `[voice message, ${p.RecordingDuration ?? '?'} s]`;
-            let audio: ReturnType<typeof checkAudio> | null = null;
-            try {
-              const { bytes } = await fetchMedia(`${recordingUrl}.mp3`, mediaOrigins, {
-                credentials: basicAuth,
-                timeoutMs: 30_000,
-              });
-              audio = checkAudio(bytes, 'audio/mpeg');
-            } catch (e) {
-              // Refused (a host that is not Twilio's, too large, not audio): the call is still filed.
-              if (!(e instanceof AppError)) throw e;
-              text = `${text}\n[attachment refused: ${e.code}]`;
-            }
-            await intake('voice', key, from, text, lang, {
-              attachments: audio ? [{ kind: 'voice', ...audio }] : [],
-            });
-            if (!audio) return;
-            await client
-              .recordings(recordingSid)
-              .remove()
-              .catch(() => undefined);
-          })().catch((e: unknown) => deps.log.error({ err: String(e) }, 'voice recording failed'));
-        });
-      }
-      const r = new twilio.twiml.VoiceResponse();
-      r.say({ language: v.voice }, v.thanks);
-      r.hangup();
-      return reply.type('text/xml').send(twiml(r));
-    });
+    voiceLine.registerVoiceWebhooks(app);
   }
 
   return { smsAdapter: makeAdapter('sms'), voiceAdapter: makeAdapter('voice'), registerWebhook, client };
