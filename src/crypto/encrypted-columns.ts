@@ -10,6 +10,7 @@ export const SERVER_TIER_COLUMNS = [
   { table: 'pow_events', column: 'details_enc', context: 'pow_events.details', key: 'id::text' },
   { table: 'pow_welfare', column: 'notes_enc', context: 'pow_welfare.notes', key: 'id::text' },
   { table: 'pow_letters', column: 'body_enc', context: 'pow_letters.body', key: 'id::text' },
+  { table: 'voice_operators', column: 'phone_enc', context: 'voice_operators.phone', key: 'user_id::text' },
   { table: 'signing_keys', column: 'secret_key_enc', context: 'signing_keys.secret', key: 'id' },
   {
     table: 'notification_batches',
@@ -65,19 +66,6 @@ export const ROUTING_TIER_COLUMNS = [
     context: 'case_reminders.due',
     key: "thread_id::text || '/' || kind",
   },
-  { table: 'pow_records', column: 'identity_enc', context: 'pow_records.identity', key: 'id::text' },
-  { table: 'pow_events', column: 'details_enc', context: 'pow_events.details', key: 'id::text' },
-  { table: 'pow_welfare', column: 'notes_enc', context: 'pow_welfare.notes', key: 'id::text' },
-  { table: 'pow_letters', column: 'body_enc', context: 'pow_letters.body', key: 'id::text' },
-  { table: 'voice_operators', column: 'phone_enc', context: 'voice_operators.phone', key: 'user_id::text' },
-  { table: 'signing_keys', column: 'secret_key_enc', context: 'signing_keys.secret', key: 'id' },
-  {
-    table: 'notification_batches',
-    column: 'content_enc',
-    context: 'notification_batches.content',
-    key: 'id::text',
-  },
-  { table: 'relative_inquiries', column: 'query_enc', context: 'relative_inquiries.query', key: 'id::text' },
   {
     table: 'relative_inquiries',
     column: 'identity_enc',

@@ -134,9 +134,14 @@ export async function retierLegacyValues(deps: {
   }
 
   // Everything else keeps its row identity: re-encrypt the value in place.
-  const simple = ROUTING_TIER_COLUMNS.filter(
-    (c) => !['request_threads', 'relative_inquiries', 'outbox', 'bot_conversations'].includes(c.table),
-  );
+  // Everything but the columns handled above (their look-up indexes change with them).
+  const handled = [
+    'request_threads.identity_enc',
+    'relative_inquiries.identity_enc',
+    'outbox.payload_enc',
+    'bot_conversations.state_enc',
+  ];
+  const simple = ROUTING_TIER_COLUMNS.filter((c) => !handled.includes(`${c.table}.${c.column}`));
   for (const col of simple) {
     const table = sql.table(col.table);
     const column = sql.ref(col.column);

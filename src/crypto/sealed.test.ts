@@ -61,7 +61,10 @@ async function attackerCandidateKeys(): Promise<Buffer[]> {
       }>`SELECT ${sql.ref(col.column)} AS v FROM ${sql.table(col.table)}`.execute(ctx.core.db)
     ).rows;
     for (const r of rows)
-      if (r.v) candidates.push(Buffer.from(ctx.core.vault.decrypt(r.v, col.context)).subarray(0, 32));
+      if (r.v) {
+        if (!r.v.startsWith('wf1.')) throw new Error(`${col.table}.${col.column}: ${r.v.slice(0, 8)}`);
+        candidates.push(Buffer.from(ctx.core.vault.decrypt(r.v, col.context)).subarray(0, 32));
+      }
   }
   return candidates.filter((c) => c.length === 32);
 }

@@ -365,7 +365,7 @@ describe('the same journey over SMS, then voice, then the web', () => {
     day(576);
     const call = await voiceWebhook(
       `${base}/channels/voice/menu?lang=ru`,
-      { From: phone, To: HOTLINE, Digits: '2', CallSid: 'CA00000000000000000000000000000575' },
+      { From: phone, To: HOTLINE, Digits: '1', CallSid: 'CA00000000000000000000000000000575' },
       tw.authToken,
     );
     expect(call.status).toBe(200);
