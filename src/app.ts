@@ -29,6 +29,8 @@ import { AppError, type AppErrorCode } from './errors.ts';
 import { hasKey, negotiateLanguage } from './i18n/i18n.ts';
 import { registerKnowledgeRoutes } from './knowledge/knowledge.routes.ts';
 import { registerNotificationsRoutes } from './notifications/notifications.routes.ts';
+import { createReadinessCheck, type ReadinessCheck } from './ops/health.ts';
+import type { Metrics } from './ops/metrics.ts';
 import { registerPowRoutes } from './pow/pow.routes.ts';
 import { registerProtocolRoutes } from './protocol/protocol.routes.ts';
 import { registerEventsRoutes } from './realtime/events.routes.ts';
@@ -48,6 +50,10 @@ export interface AppOptions {
   /** Where the built console lives (dist/console); without an index.html there, /console says how to build it. */
   consoleDir?: string | undefined;
   publicOrigin?: string | undefined;
+  /** Readiness (`/readyz`): by default database, migrations and keys; main.ts adds the job runner. */
+  readiness?: ReadinessCheck | undefined;
+  /** Prometheus counters fed from the HTTP layer (served on their own listener, never here). */
+  metrics?: Metrics | undefined;
   /** Messaging channels whose webhooks this instance answers. */
   webhooks?: Array<{ registerWebhook(app: FastifyInstance): void }> | undefined;
 }
@@ -147,6 +153,8 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
       'request',
     );
   });
+
+  opts.metrics?.instrument(app);
 
   // Cross-site form posts are refused early (a site elsewhere making a visitor's browser post to us).
   app.addHook('onRequest', async (req) => {
@@ -256,6 +264,16 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });
   consoleFallback = await registerConsole(app, opts.consoleDir);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  // Liveness: the process answers. Readiness: it can work (src/ops/health.ts); 503 names what is not.
+  app.get('/livez', { schema: { hide: true } }, async () => ({ status: 'live' }));
+  const readiness =
+    opts.readiness ?? createReadinessCheck({ db: core.db, vault: core.vault, clock: core.clock });
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const r = await readiness();
+    return reply
+      .code(r.ready ? 200 : 503)
+      .send({ status: r.ready ? 'ready' : 'not_ready', checks: r.checks });
+  });
 
   return app;
 }

@@ -31,6 +31,9 @@ const ZEnv = z.object({
   WHITEFLAG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   WHITEFLAG_SILENT_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   WHITEFLAG_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  // Prometheus metrics, /livez and /readyz on their own listener: off unless a port is set.
+  WHITEFLAG_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WHITEFLAG_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WHITEFLAG_OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   TELEGRAM_BOT_TOKEN: z
     .string()
@@ -87,6 +90,8 @@ export interface Config {
   intake: { perMinute: number };
   cases: { retentionDays: number; silentDays: number };
   outbox: { leaseMs: number };
+  /** The operations listener (metrics, probes); port undefined = off. */
+  metrics: { host: string; port: number | undefined };
   /** web: HTTP only; worker: scheduled jobs only; all: both in one process (the default). */
   role: 'all' | 'web' | 'worker';
   telegram: TelegramSettings | undefined;
@@ -128,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     intake: { perMinute: e.WHITEFLAG_INTAKE_PER_MINUTE },
     cases: { retentionDays: e.WHITEFLAG_RETENTION_DAYS, silentDays: e.WHITEFLAG_SILENT_DAYS },
     outbox: { leaseMs: e.WHITEFLAG_OUTBOX_LEASE_SECONDS * 1000 },
+    metrics: { host: e.WHITEFLAG_METRICS_HOST, port: e.WHITEFLAG_METRICS_PORT },
     role: e.WHITEFLAG_ROLE,
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {

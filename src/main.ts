@@ -11,6 +11,9 @@ import { createCore } from './core.ts';
 import { housekeeping } from './jobs/housekeeping.ts';
 import { type JobRunner, startJobs } from './jobs/jobs.ts';
 import { createLogger } from './log.ts';
+import { createReadinessCheck } from './ops/health.ts';
+import { startMetricsServer } from './ops/metrics.server.ts';
+import { createMetrics } from './ops/metrics.ts';
 import { createEventBus } from './realtime/events.ts';
 import { openRuntime } from './runtime.ts';
 
@@ -90,7 +93,24 @@ async function main(): Promise<void> {
           retention: core.retention,
           stats: core.stats,
           registry: core.registry,
+          clock: core.clock,
         });
+  const readiness = createReadinessCheck({
+    db: core.db,
+    vault: core.vault,
+    clock: core.clock,
+    jobs: jobs ?? undefined,
+  });
+  const metrics = createMetrics({
+    db: core.db,
+    pool: runtime.handle.pool,
+    clock: core.clock,
+    jobs: jobs ?? undefined,
+  });
+  const metricsServer =
+    config.metrics.port === undefined
+      ? null
+      : await startMetricsServer({ ...config.metrics, port: config.metrics.port, metrics, readiness, log });
 
   let app: FastifyInstance | null = null;
   const events = config.role === 'worker' ? null : createEventBus(runtime.databaseUrl, log);
@@ -101,6 +121,8 @@ async function main(): Promise<void> {
       events,
       consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
       publicOrigin: config.http.publicOrigin,
+      readiness,
+      metrics,
       webhooks: [
         ...(telegram && config.telegram?.mode === 'webhook' ? [telegram] : []),
         ...(whatsapp ? [whatsapp] : []),
@@ -128,6 +150,7 @@ async function main(): Promise<void> {
     // Every step runs even if an earlier one fails: the embedded database must always be stopped.
     const steps: Array<[string, () => Promise<unknown> | undefined]> = [
       ['http', () => app?.close()],
+      ['metrics', () => metricsServer?.close()],
       ['events', () => events?.close()],
       ['jobs', () => jobs?.stop()],
       ['telegram', () => telegramRunner?.stop()],
