@@ -34,6 +34,8 @@ const ZEnv = z.object({
   // Prometheus metrics, /livez and /readyz on their own listener: off unless a port is set.
   WHITEFLAG_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WHITEFLAG_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // Backups are sealed to this public key (the key itself or a file); default <data folder>/backup-public.key.
+  WHITEFLAG_BACKUP_PUBLIC_KEY: z.string().min(1).optional(),
   WHITEFLAG_OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   TELEGRAM_BOT_TOKEN: z
     .string()
@@ -92,6 +94,8 @@ export interface Config {
   outbox: { leaseMs: number };
   /** The operations listener (metrics, probes); port undefined = off. */
   metrics: { host: string; port: number | undefined };
+  /** The public half of the backup key pair (the private half is offline). */
+  backup: { publicKey: string | undefined; publicKeyFile: string };
   /** web: HTTP only; worker: scheduled jobs only; all: both in one process (the default). */
   role: 'all' | 'web' | 'worker';
   telegram: TelegramSettings | undefined;
@@ -134,6 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cases: { retentionDays: e.WHITEFLAG_RETENTION_DAYS, silentDays: e.WHITEFLAG_SILENT_DAYS },
     outbox: { leaseMs: e.WHITEFLAG_OUTBOX_LEASE_SECONDS * 1000 },
     metrics: { host: e.WHITEFLAG_METRICS_HOST, port: e.WHITEFLAG_METRICS_PORT },
+    backup: {
+      publicKey: e.WHITEFLAG_BACKUP_PUBLIC_KEY,
+      publicKeyFile: path.join(dataDir, 'backup-public.key'),
+    },
     role: e.WHITEFLAG_ROLE,
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {

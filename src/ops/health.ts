@@ -74,7 +74,7 @@ export type ReadinessCheck = ReturnType<typeof createReadinessCheck>;
  * newest notification signing key (created at first start) decrypts — a key file that does not belong
  * to a restored database fails here rather than on the first operator login.
  */
-async function keysOpenTheDatabase(db: Db, vault: Vault): Promise<boolean> {
+export async function keysOpenTheDatabase(db: Db, vault: Vault): Promise<boolean> {
   try {
     if (vault.decrypt(vault.encrypt('probe', 'readiness.probe'), 'readiness.probe') !== 'probe') return false;
     const row = await withTimeout(
