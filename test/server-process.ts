@@ -29,7 +29,13 @@ export interface ServerProcess {
 
 export async function startServerProcess(
   extraEnv: Record<string, string> = {},
-  opts: { dataDir?: string } = {},
+  opts: {
+    dataDir?: string;
+    /** A PostgreSQL server instead of the embedded database (the scale-out topology). */
+    databaseUrl?: string;
+    /** What the process prints once it is up (a worker serves no HTTP). */
+    readyLine?: string;
+  } = {},
 ): Promise<ServerProcess> {
   // A second instance on the same data folder shares the first one's embedded PostgreSQL (scale-out).
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'whiteflag-e2e-')));
@@ -43,8 +49,9 @@ export async function startServerProcess(
     WHITEFLAG_LOG_LEVEL: 'debug',
     ...extraEnv,
   };
-  // This is the zero-setup mode: it must not pick up the suite's DATABASE_URL.
-  delete env.DATABASE_URL;
+  // The zero-setup mode must not pick up the suite's DATABASE_URL.
+  if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
+  else delete env.DATABASE_URL;
   let out = '';
   // One process (node with tsx's loader), so that a SIGKILL really kills the server and nothing else.
   // It leads its own process group (detached), which its embedded PostgreSQL joins: whatever happens
@@ -66,7 +73,7 @@ export async function startServerProcess(
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
-  while (!out.includes('Whiteflag is listening')) {
+  while (!out.includes(opts.readyLine ?? 'Whiteflag is listening')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       releaseGroup(pgid);
       throw new Error(`server did not start:\n${out}`);

@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { totpCode } from '../../src/auth/totp.ts';
+import { generateKeyMaterial } from '../../src/crypto/keyring.ts';
+import { findFreePort } from '../../src/db/embedded.ts';
+import { databaseUrl } from '../global-setup.ts';
+import { hiddenField, receiptFrom, totpSecretOf, until } from '../helpers.ts';
+import { apiLogin, type ServerProcess, startServerProcess } from '../server-process.ts';
+
+/**
+ * The production topology of docs/deploy.md with real processes: one PostgreSQL server, two `web`
+ * instances and one `worker` (plus, for the jobs check, a second worker as a rolling upgrade would
+ * have for a moment). Live updates reach both web instances; each scheduled run happens once; a web
+ * instance SIGKILLed in the middle of a load loses no request it had acknowledged.
+ */
+const name = `wf_topo_${randomBytes(4).toString('hex')}`;
+const adminUrl = inject('pgAdminUrl');
+const url = databaseUrl(adminUrl, name);
+const PASSWORD = 'topology password';
+let web1: ServerProcess;
+let web2: ServerProcess;
+let worker: ServerProcess;
+let worker2: ServerProcess;
+let workerOps = '';
+let secret = '';
+let step = Math.floor(Date.now() / 30_000);
+
+async function adminQuery(q: string) {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(q);
+  } finally {
+    await c.end();
+  }
+}
+
+beforeAll(async () => {
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const env = {
+    WHITEFLAG_MASTER_KEY: generateKeyMaterial(),
+    WHITEFLAG_INDEX_KEY: generateKeyMaterial(),
+    WHITEFLAG_LOG_LEVEL: 'info',
+  };
+  // All start at once: the migrations run once, under the advisory lock, whoever comes first.
+  const opsPort = await findFreePort();
+  workerOps = `http://127.0.0.1:${opsPort}`;
+  [web1, web2, worker] = await Promise.all([
+    startServerProcess({ ...env, WHITEFLAG_ROLE: 'web' }, { databaseUrl: url }),
+    startServerProcess({ ...env, WHITEFLAG_ROLE: 'web' }, { databaseUrl: url }),
+    startServerProcess(
+      { ...env, WHITEFLAG_ROLE: 'worker', WHITEFLAG_METRICS_PORT: String(opsPort) },
+      { databaseUrl: url, readyLine: 'Whiteflag worker is running' },
+    ),
+  ]);
+  worker2 = await startServerProcess(
+    { ...env, WHITEFLAG_ROLE: 'worker' },
+    { databaseUrl: url, readyLine: 'Whiteflag worker is running' },
+  );
+  const add = await web1.cli(
+    ['user', 'add', '--email', 'topo@example.org', '--role', 'admin', '--password-stdin'],
+    PASSWORD,
+  );
+  expect(add.code, add.stderr).toBe(0);
+  secret = totpSecretOf(/otpauth:\/\/\S+/.exec(add.stdout)?.[0] as string);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all([web1?.cleanup(), web2?.cleanup(), worker?.cleanup(), worker2?.cleanup()]);
+  await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+});
+
+async function submit(base: string, message: string): Promise<string> {
+  const form = await (await fetch(`${base}/?lang=ru`)).text();
+  const res = await fetch(`${base}/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      token: hiddenField(form, 'token'),
+      lang: 'ru',
+      category: 'relative',
+      message,
+    }),
+  });
+  if (res.status !== 200) throw new Error(`status ${res.status}`);
+  return receiptFrom(await res.text());
+}
+
+/** Reads SSE `request` events from a stream until one with `type` arrives. */
+async function waitForEvent(res: Response, type: string, ms: number): Promise<boolean> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  const deadline = Date.now() + ms;
+  try {
+    while (Date.now() < deadline) {
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<null>((r) => setTimeout(() => r(null), Math.max(1, deadline - Date.now()))),
+      ]);
+      if (!chunk || chunk.done) return false;
+      buf += decoder.decode(chunk.value, { stream: true });
+      if (buf.includes('event: request') && buf.includes(`"type":"${type}"`)) return true;
+    }
+    return false;
+  } finally {
+    await reader.cancel();
+  }
+}
+
+describe('two web instances and a worker on one PostgreSQL server', () => {
+  it('ran the migrations once and every instance is ready', async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const r = await c.query<{ n: string; d: string }>(
+      'SELECT count(*) AS n, count(DISTINCT name) AS d FROM schema_migrations',
+    );
+    await c.end();
+    expect(r.rows[0]?.n).toBe(r.rows[0]?.d);
+    for (const w of [web1, web2]) expect((await fetch(`${w.url}/readyz`)).status).toBe(200);
+    const ready = await fetch(`${workerOps}/readyz`);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { jobs: 'ok' } });
+  });
+
+  it('delivers a live update to consoles on both web instances', async () => {
+    const t0 = Date.now();
+    const streams = await Promise.all(
+      [web1, web2].map(async (w) => {
+        const s = await apiLogin(
+          w.url,
+          'topo@example.org',
+          PASSWORD,
+          totpCode(secret, new Date(++step * 30_000)),
+        );
+        return fetch(`${w.url}/api/events`, { headers: { cookie: s.headers.cookie } });
+      }),
+    );
+    const seen = streams.map((s) => waitForEvent(s, 'created', 15_000));
+    await new Promise((r) => setTimeout(r, 300));
+    await submit(web1.url, 'Живое обновление на оба экземпляра');
+    expect(await Promise.all(seen)).toEqual([true, true]);
+    console.info(`topology: live update reached both web instances in ${Date.now() - t0} ms (incl. logins)`);
+  });
+
+  it('loses no acknowledged request when a web instance is SIGKILLed mid-load', async () => {
+    const acknowledged: string[] = [];
+    let failed = 0;
+    let killedAt = 0;
+    const t0 = Date.now();
+    const client = async (i: number) => {
+      for (let n = 0; n < 15; n++) {
+        const target = (i + n) % 2 === 0 ? web1 : web2;
+        try {
+          acknowledged.push(await submit(target.url, `Нагрузка ${i}-${n}`));
+        } catch {
+          failed++; // not acknowledged: the requester sees an error and sends again
+        }
+      }
+    };
+    const load = Promise.all([0, 1, 2, 3].map(client));
+    await until(async () => acknowledged.length >= 12, 60_000);
+    killedAt = acknowledged.length;
+    await web1.kill();
+    await load;
+    const ms = Date.now() - t0;
+    expect(failed).toBeGreaterThan(0); // the kill really hit requests in flight or after it
+    // Every acknowledged receipt opens its thread through the surviving instance.
+    let opened = 0;
+    for (const receipt of acknowledged) {
+      const res = await fetch(`${web2.url}/follow-up`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ code: receipt, lang: 'ru' }),
+      });
+      await res.text();
+      if (res.status === 200) opened++;
+    }
+    expect(opened).toBe(acknowledged.length);
+    console.info(
+      `topology: ${acknowledged.length} acknowledged (${killedAt} before the SIGKILL), ${failed} refused by the dead instance, all ${opened} receipts open on the survivor; load ${ms} ms`,
+    );
+  }, 180_000);
+
+  it('runs each scheduled job once across the workers', async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      // The timers job is scheduled every minute; wait for two runs.
+      const runs = await until(async () => {
+        const r = await c.query<{ minute: string; n: string }>(
+          `SELECT date_trunc('minute', created_on) AS minute, count(*) AS n FROM pgboss.job
+            WHERE name = 'timers-tick' AND state = 'completed' GROUP BY 1 ORDER BY 1`,
+        );
+        return r.rows.length >= 2 ? r.rows : null;
+      }, 170_000);
+      for (const r of runs) expect(Number(r.n)).toBe(1);
+      // And the web instances never joined the job queue.
+      const conns = await c.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'whiteflag-jobs'`,
+        [name],
+      );
+      expect(Number(conns.rows[0]?.n)).toBeGreaterThan(0);
+      console.info(`topology: timers-tick ran ${runs.length} minutes, once each`);
+    } finally {
+      await c.end();
+    }
+  }, 200_000);
+});
