@@ -21,6 +21,7 @@ import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { registerUsersRoutes } from './auth/users.routes.ts';
 import { registerCannedRoutes } from './canned/canned.routes.ts';
 import { registerCasesRoutes } from './cases/cases.routes.ts';
+import { registerPageContext } from './channels/web/page-context.ts';
 import { errorPage } from './channels/web/web.pages.ts';
 import { registerWebRoutes } from './channels/web/web.routes.ts';
 import { registerConsole } from './console.routes.ts';
@@ -37,6 +38,7 @@ import { registerEventsRoutes } from './realtime/events.routes.ts';
 import type { EventBus } from './realtime/events.ts';
 import { registerRelativesRoutes } from './relatives/relatives.routes.ts';
 import { registerRelativesWeb } from './relatives/relatives.web.ts';
+import { registerOrganisationRoutes } from './settings/organisation.routes.ts';
 import { registerSettingsRoutes } from './settings/settings.routes.ts';
 import { registerStatsRoutes } from './stats/stats.routes.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
@@ -50,6 +52,8 @@ export interface AppOptions {
   /** Where the built console lives (dist/console); without an index.html there, /console says how to build it. */
   consoleDir?: string | undefined;
   publicOrigin?: string | undefined;
+  /** Every public origin (main domain, mirrors, onion) pages may be requested on; the first is the main one. */
+  publicOrigins?: string[] | undefined;
   /** Readiness (`/readyz`): by default database, migrations and keys; main.ts adds the job runner. */
   readiness?: ReadinessCheck | undefined;
   /** Prometheus counters fed from the HTTP layer (served on their own listener, never here). */
@@ -155,6 +159,10 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   });
 
   opts.metrics?.instrument(app);
+  registerPageContext(app, {
+    organisation: core.organisation,
+    origins: opts.publicOrigins ?? (opts.publicOrigin ? [opts.publicOrigin] : []),
+  });
 
   // Cross-site form posts are refused early (a site elsewhere making a visitor's browser post to us).
   app.addHook('onRequest', async (req) => {
@@ -246,6 +254,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
   registerStatsRoutes(app, { sessions: core.sessions, stats: core.stats, clock: core.clock });
   registerSettingsRoutes(app, { sessions: core.sessions, settings: core.runtimeSettings });
+  registerOrganisationRoutes(app, { sessions: core.sessions, organisation: core.organisation });
   registerPowRoutes(app, {
     sessions: core.sessions,
     registry: core.registry,

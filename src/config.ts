@@ -19,6 +19,8 @@ const ZEnv = z.object({
   WHITEFLAG_KEY_FILE: z.string().optional(),
   WHITEFLAG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WHITEFLAG_PUBLIC_ORIGIN: z.string().url().optional(),
+  // Mirrors and the onion address, comma-separated: pages answer with links for the origin requested.
+  WHITEFLAG_PUBLIC_ORIGINS: z.string().optional(),
   WHITEFLAG_SESSION_IDLE_MINUTES: z.coerce
     .number()
     .int()
@@ -78,7 +80,7 @@ const ZEnv = z.object({
 
 export interface Config {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number; publicOrigin: string | undefined };
+  http: { host: string; port: number; publicOrigin: string | undefined; publicOrigins: string[] };
   dataDir: string;
   database: { url: string | undefined; poolSize: number };
   keys: {
@@ -117,7 +119,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(e.WHITEFLAG_DATA_DIR);
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, publicOrigin: e.WHITEFLAG_PUBLIC_ORIGIN },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicOrigin: e.WHITEFLAG_PUBLIC_ORIGIN,
+      publicOrigins: publicOrigins(e.WHITEFLAG_PUBLIC_ORIGIN, e.WHITEFLAG_PUBLIC_ORIGINS),
+    },
     dataDir,
     database: { url: e.DATABASE_URL, poolSize: e.WHITEFLAG_DB_POOL },
     keys: {
@@ -175,4 +182,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
   };
+}
+
+/** The main origin first, then the others; each must be an origin (scheme://host[:port]). */
+function publicOrigins(main: string | undefined, list: string | undefined): string[] {
+  const all = [main, ...(list ?? '').split(',')].map((s) => s?.trim()).filter((s): s is string => !!s);
+  const origins: string[] = [];
+  for (const o of all) {
+    let u: URL;
+    try {
+      u = new URL(o);
+    } catch {
+      throw new Error(`Invalid configuration:\n  WHITEFLAG_PUBLIC_ORIGINS: ${o} is not a URL`);
+    }
+    if (!/^https?:$/.test(u.protocol) || (u.pathname !== '/' && u.pathname !== ''))
+      throw new Error(
+        `Invalid configuration:\n  WHITEFLAG_PUBLIC_ORIGINS: ${o} must be an origin like https://mirror.example.org`,
+      );
+    if (!origins.includes(u.origin)) origins.push(u.origin);
+  }
+  return origins;
 }

@@ -28,6 +28,7 @@ import { createNotifier, EVENTS_CHANNEL } from './realtime/events.ts';
 import { recordMatchKeys, searchMatchKeys } from './relatives/matching.ts';
 import { createRelativesService } from './relatives/relatives.service.ts';
 import { createRetentionService } from './retention/retention.service.ts';
+import { createOrganisationService } from './settings/organisation.ts';
 import { createSettingsService } from './settings/settings.service.ts';
 import { createStatsService } from './stats/stats.service.ts';
 
@@ -115,6 +116,7 @@ export async function createCore(deps: {
   const channelIntake = createChannelIntake({ db, vault, audit, clock, intake });
   const canned = createCannedService({ db, audit, clock });
   const runtimeSettings = createSettingsService({ db, audit, clock });
+  const organisation = createOrganisationService({ db, audit, clock });
   const stats = createStatsService({ db, audit, clock, vault });
   const knowledge = createKnowledgeService({ db, audit, clock });
   await knowledge.seedFromFiles();
@@ -162,6 +164,7 @@ export async function createCore(deps: {
     protocol,
     knowledge,
     runtimeSettings,
+    organisation,
     stats,
     timers,
     retention,

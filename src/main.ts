@@ -59,6 +59,7 @@ async function main(): Promise<void> {
         protocol: core.protocol,
         knowledge: core.knowledge,
         relatives: core.relatives,
+        organisation: core.organisation,
       })
     : null;
   if (telegram) core.adapters.set('telegram', telegram.adapter);
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
       events,
       consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
       publicOrigin: config.http.publicOrigin,
+      publicOrigins: config.http.publicOrigins,
       readiness,
       metrics,
       webhooks: [

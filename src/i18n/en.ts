@@ -120,6 +120,13 @@ export const en = {
   'kb.category.citizenship': 'Citizenship and documents',
   'kb.category.safety': 'Safety',
   'kb.category.about': 'About the help line',
+  'org.channels': 'Other ways to reach us',
+  'org.here': 'you are here',
+  'org.channel.phone': 'Phone',
+  'org.channel.telegram': 'Telegram',
+  'org.channel.whatsapp': 'WhatsApp',
+  'org.channel.onion': 'Tor (onion)',
+  'org.channel.mirror': 'Mirror',
 } as const;
 
 export type MessageKey = keyof typeof en;

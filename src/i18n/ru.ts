@@ -120,4 +120,11 @@ export const ru: Catalogue = {
   'kb.category.citizenship': 'Гражданство и документы',
   'kb.category.safety': 'Безопасность',
   'kb.category.about': 'О линии помощи',
+  'org.channels': 'Другие способы связаться с нами',
+  'org.here': 'вы здесь',
+  'org.channel.phone': 'Телефон',
+  'org.channel.telegram': 'Telegram',
+  'org.channel.whatsapp': 'WhatsApp',
+  'org.channel.onion': 'Tor (onion)',
+  'org.channel.mirror': 'Зеркало',
 };

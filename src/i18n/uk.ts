@@ -121,4 +121,11 @@ export const uk: Catalogue = {
   'kb.category.citizenship': 'Громадянство та документи',
   'kb.category.safety': 'Безпека',
   'kb.category.about': 'Про лінію допомоги',
+  'org.channels': "Інші способи зв'язатися з нами",
+  'org.here': 'ви тут',
+  'org.channel.phone': 'Телефон',
+  'org.channel.telegram': 'Telegram',
+  'org.channel.whatsapp': 'WhatsApp',
+  'org.channel.onion': 'Tor (onion)',
+  'org.channel.mirror': 'Дзеркало',
 };
