@@ -35,6 +35,7 @@ import type {
   NewPowRecord,
   NotificationBatch,
   OperatorNotification,
+  OrganisationSettings,
   PowDashboard,
   PowEventInput,
   PowIdentity,
@@ -527,6 +528,21 @@ export function getIntakeSettings(signal?: AbortSignal): Promise<IntakeSettings>
 
 export function setIntakeSettings(body: IntakeSettings): Promise<IntakeSettings> {
   return request('PUT', '/settings/intake', { body });
+}
+
+export function getOrganisation(signal?: AbortSignal): Promise<OrganisationSettings> {
+  return request('GET', '/settings/organisation', { signal });
+}
+
+export function setOrganisation(body: Omit<OrganisationSettings, 'logo'>): Promise<OrganisationSettings> {
+  return request('PUT', '/settings/organisation', { body });
+}
+
+/** The image as base64; the server re-encodes it (metadata dropped). null removes the logo. */
+export function setOrganisationLogo(image: string | null): Promise<OrganisationSettings> {
+  return image === null
+    ? request('DELETE', '/settings/organisation/logo')
+    : request('PUT', '/settings/organisation/logo', { body: { image } });
 }
 
 // ---- POW registry

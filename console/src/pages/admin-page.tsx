@@ -3,12 +3,13 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AuditLog } from '../components/audit-log.tsx';
 import { IntakeSettingsPanel } from '../components/intake-settings.tsx';
+import { OrganisationSettingsPanel } from '../components/organisation-settings.tsx';
 import { ProtocolEditor } from '../components/protocol-editor.tsx';
 import { UsersAdmin } from '../components/users-admin.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
 
-type AdminTab = 'accounts' | 'protocol' | 'intake';
+type AdminTab = 'accounts' | 'protocol' | 'intake' | 'organisation';
 
 export function AdminPage() {
   const { t } = useTranslation();
@@ -38,6 +39,11 @@ export function AdminPage() {
           {showIntake && (
             <Tabs.Tab value="intake" data-testid="admin-tab-intake">
               {t('admin.tabs.intake')}
+            </Tabs.Tab>
+          )}
+          {showIntake && (
+            <Tabs.Tab value="organisation" data-testid="admin-tab-organisation">
+              {t('admin.tabs.organisation')}
             </Tabs.Tab>
           )}
         </Tabs.List>
@@ -71,6 +77,15 @@ export function AdminPage() {
             <Paper withBorder p="sm">
               <IntakeSettingsPanel />
             </Paper>
+          </Tabs.Panel>
+        )}
+        {showIntake && (
+          <Tabs.Panel value="organisation" pt="md">
+            {tab === 'organisation' && (
+              <Paper withBorder p="sm">
+                <OrganisationSettingsPanel />
+              </Paper>
+            )}
           </Tabs.Panel>
         )}
       </Tabs>
