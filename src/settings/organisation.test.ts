@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeTelegram } from '../../test/fakes/telegram.ts';
 import {
   createOperator,
   createTestContext,
@@ -9,6 +10,7 @@ import {
   type TestOperator,
 } from '../../test/helpers.ts';
 import { buildApp } from '../app.ts';
+import { createTelegram } from '../channels/telegram/telegram.ts';
 import { organisationText } from './organisation.ts';
 
 /**
@@ -192,5 +194,44 @@ describe('organisation settings', () => {
       `• Tor (onion): http://${ONION}/`,
       `• Дзеркало: ${MIRROR}/`,
     ]);
+  });
+
+  it('greets a new Telegram user with the organisation and its other channels (real bot, fake Telegram)', async () => {
+    const fake = await startFakeTelegram({ globalPerSecond: 1000, perChatPerSecond: 1000 });
+    const core = ctx.core;
+    const secret = 'welcome-secret-0123456789';
+    const telegram = createTelegram(
+      { token: fake.token, mode: 'webhook', apiRoot: fake.url, webhookSecret: secret, webhookUrl: undefined },
+      {
+        db: core.db,
+        vault: core.vault,
+        clock: core.clock,
+        log: core.log,
+        channelIntake: core.channelIntake,
+        protocol: core.protocol,
+        knowledge: core.knowledge,
+        relatives: core.relatives,
+        organisation: core.organisation,
+      },
+    );
+    const app = await buildApp(core, { intakePerMinute: 6000, secureCookies: true, webhooks: [telegram] });
+    try {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/channels/telegram/webhook',
+        headers: { 'x-telegram-bot-api-secret-token': secret },
+        payload: fake.userSends({ id: 551001 }, '/start') as object,
+      });
+      expect(res.statusCode).toBe(200);
+      const welcome = await fake.waitForSent(
+        (c) => c.method === 'sendMessage' && String(c.params.text).startsWith('Хочу жить'),
+      );
+      expect(String(welcome.params.text)).toContain('https://t.me/hochu_zhit_bot');
+      expect(String(welcome.params.text)).toContain(`http://${ONION}/`);
+      expect(String(welcome.params.text)).toContain('Другие способы связаться с нами');
+    } finally {
+      await app.close();
+      await fake.close();
+    }
   });
 });
