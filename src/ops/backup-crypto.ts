@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { Transform, type TransformCallback } from 'node:stream';
+import { sodium } from '../crypto/sodium.ts';
 import { AppError } from '../errors.ts';
 
 /**
@@ -14,39 +14,7 @@ import { AppError } from '../errors.ts';
  * The header JSON (format, creation time, key id, schema) is the additional data of every chunk, so it
  * cannot be edited, and the last chunk carries TAG_FINAL, so a truncated file does not decrypt.
  */
-interface SecretStreamSodium {
-  crypto_box_PUBLICKEYBYTES: number;
-  crypto_box_SECRETKEYBYTES: number;
-  crypto_box_SEALBYTES: number;
-  crypto_box_keypair(publicKey: Buffer, secretKey: Buffer): void;
-  crypto_box_seal(out: Buffer, message: Buffer, publicKey: Buffer): void;
-  crypto_box_seal_open(out: Buffer, ciphertext: Buffer, publicKey: Buffer, secretKey: Buffer): boolean;
-  crypto_scalarmult_base(out: Buffer, secretKey: Buffer): void;
-  crypto_secretstream_xchacha20poly1305_STATEBYTES: number;
-  crypto_secretstream_xchacha20poly1305_ABYTES: number;
-  crypto_secretstream_xchacha20poly1305_HEADERBYTES: number;
-  crypto_secretstream_xchacha20poly1305_KEYBYTES: number;
-  crypto_secretstream_xchacha20poly1305_TAG_MESSAGE: number;
-  crypto_secretstream_xchacha20poly1305_TAG_FINAL: number;
-  crypto_secretstream_xchacha20poly1305_keygen(key: Buffer): void;
-  crypto_secretstream_xchacha20poly1305_init_push(state: Buffer, header: Buffer, key: Buffer): void;
-  crypto_secretstream_xchacha20poly1305_push(
-    state: Buffer,
-    c: Buffer,
-    m: Buffer,
-    ad: Buffer | null,
-    tag: number,
-  ): number;
-  crypto_secretstream_xchacha20poly1305_init_pull(state: Buffer, header: Buffer, key: Buffer): void;
-  crypto_secretstream_xchacha20poly1305_pull(
-    state: Buffer,
-    m: Buffer,
-    tag: Buffer,
-    c: Buffer,
-    ad: Buffer | null,
-  ): number;
-}
-const s = createRequire(import.meta.url)('sodium-native') as SecretStreamSodium;
+const s = sodium;
 
 const MAGIC = Buffer.from('WFBACKUP1\n');
 const CHUNK = 64 * 1024;

@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/auth/totp.ts';
 import { decryptStream, parseSecretKey } from '../../src/ops/backup-crypto.ts';
-import { hiddenField, receiptFrom, totpSecretOf } from '../helpers.ts';
+import { submitPublicRequest } from '../console-helpers.ts';
+import { totpSecretOf } from '../helpers.ts';
 import { apiLogin, type ServerProcess, startServerProcess } from '../server-process.ts';
 
 /**
@@ -58,21 +59,8 @@ afterAll(async () => {
   await fs.rm(freshDir, { recursive: true, force: true });
 });
 
-async function submit(base: string, message: string): Promise<string> {
-  const form = await (await fetch(`${base}/?lang=ru`)).text();
-  const res = await fetch(`${base}/requests`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      token: hiddenField(form, 'token'),
-      lang: 'ru',
-      category: 'relative',
-      message,
-    }),
-  });
-  expect(res.status).toBe(200);
-  return receiptFrom(await res.text());
-}
+const submit = (base: string, message: string) =>
+  submitPublicRequest(base, { lang: 'ru', category: 'relative', message });
 
 async function openThread(base: string, receipt: string): Promise<{ status: number; html: string }> {
   const res = await fetch(`${base}/follow-up`, {

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { totpCode } from '../../src/auth/totp.ts';
 import { generateKeyMaterial } from '../../src/crypto/keyring.ts';
 import { findFreePort } from '../../src/db/embedded.ts';
+import { submitPublicRequest } from '../console-helpers.ts';
 import { databaseUrl } from '../global-setup.ts';
-import { hiddenField, receiptFrom, totpSecretOf, until } from '../helpers.ts';
+import { totpSecretOf, until } from '../helpers.ts';
 import { apiLogin, type ServerProcess, startServerProcess } from '../server-process.ts';
 
 /**
@@ -71,21 +72,8 @@ afterAll(async () => {
   await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 });
 
-async function submit(base: string, message: string): Promise<string> {
-  const form = await (await fetch(`${base}/?lang=ru`)).text();
-  const res = await fetch(`${base}/requests`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      token: hiddenField(form, 'token'),
-      lang: 'ru',
-      category: 'relative',
-      message,
-    }),
-  });
-  if (res.status !== 200) throw new Error(`status ${res.status}`);
-  return receiptFrom(await res.text());
-}
+const submit = (base: string, message: string) =>
+  submitPublicRequest(base, { lang: 'ru', category: 'relative', message });
 
 /** Reads SSE `request` events from a stream until one with `type` arrives. */
 async function waitForEvent(res: Response, type: string, ms: number): Promise<boolean> {
