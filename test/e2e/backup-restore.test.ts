@@ -6,10 +6,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/auth/totp.ts';
 import { decryptStream, parseSecretKey } from '../../src/ops/backup-crypto.ts';
-import { submitPublicRequest } from '../console-helpers.ts';
-import { totpSecretOf } from '../helpers.ts';
+import { addUser, type ConsoleUser, nextTotp, submitPublicRequest } from '../console-helpers.ts';
 import { apiLogin, type ServerProcess, startServerProcess } from '../server-process.ts';
 
 /**
@@ -26,8 +24,7 @@ let server: ServerProcess;
 let restored: ServerProcess | undefined;
 let offline = '';
 let freshDir = '';
-let secret = '';
-let step = Math.floor(Date.now() / 30_000);
+let admin: ConsoleUser;
 
 function cli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, WHITEFLAG_DATA_DIR: dataDir, WHITEFLAG_LOG_LEVEL: 'warn' };
@@ -44,12 +41,7 @@ beforeAll(async () => {
   offline = await fs.mkdtemp(path.join(os.tmpdir(), 'whiteflag-offline-'));
   freshDir = await fs.mkdtemp(path.join(os.tmpdir(), 'whiteflag-fresh-'));
   server = await startServerProcess();
-  const add = await server.cli(
-    ['user', 'add', '--email', 'drill@example.org', '--role', 'admin', '--password-stdin'],
-    PASSWORD,
-  );
-  expect(add.code, add.stderr).toBe(0);
-  secret = totpSecretOf(/otpauth:\/\/\S+/.exec(add.stdout)?.[0] as string);
+  admin = await addUser(server, 'drill@example.org', 'admin', PASSWORD);
 }, 120_000);
 
 afterAll(async () => {
@@ -76,12 +68,7 @@ describe('restore drill', () => {
     // 1. Cases, a registry record, audit entries.
     const receiptA = await submit(server.url, 'Где мой сын? Маркер-восстановления-A');
     const receiptB = await submit(server.url, 'Хочу сдаться. Маркер-восстановления-B');
-    const api = await apiLogin(
-      server.url,
-      'drill@example.org',
-      PASSWORD,
-      totpCode(secret, new Date(++step * 30_000)),
-    );
+    const api = await apiLogin(server.url, 'drill@example.org', PASSWORD, await nextTotp(admin));
     const queue = (await (await api.get('/api/requests')).json()) as { items: Array<{ id: string }> };
     expect(queue.items).toHaveLength(2);
     const id = queue.items[0]?.id as string;
@@ -192,12 +179,7 @@ describe('restore drill', () => {
     expect((await openThread(restored.url, '1234 5678 9012 3456 7890 1234 5678')).status).toBe(404);
 
     // 6. The operator logs in; the registry record is there; the audit chain is intact and continues.
-    const after = await apiLogin(
-      restored.url,
-      'drill@example.org',
-      PASSWORD,
-      totpCode(secret, new Date(++step * 30_000)),
-    );
+    const after = await apiLogin(restored.url, 'drill@example.org', PASSWORD, await nextTotp(admin));
     const got = (await (await after.get(`/api/pow/records/${record.id}`)).json()) as {
       item: { ref: string; identity: { surname: { original: string } } };
     };
