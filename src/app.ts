@@ -21,6 +21,7 @@ import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { registerUsersRoutes } from './auth/users.routes.ts';
 import { registerCannedRoutes } from './canned/canned.routes.ts';
 import { registerCasesRoutes } from './cases/cases.routes.ts';
+import { registerPageContext } from './channels/web/page-context.ts';
 import { errorPage } from './channels/web/web.pages.ts';
 import { registerWebRoutes } from './channels/web/web.routes.ts';
 import { registerConsole } from './console.routes.ts';
@@ -29,12 +30,15 @@ import { AppError, type AppErrorCode } from './errors.ts';
 import { hasKey, negotiateLanguage } from './i18n/i18n.ts';
 import { registerKnowledgeRoutes } from './knowledge/knowledge.routes.ts';
 import { registerNotificationsRoutes } from './notifications/notifications.routes.ts';
+import { createReadinessCheck, type ReadinessCheck } from './ops/health.ts';
+import type { Metrics } from './ops/metrics.ts';
 import { registerPowRoutes } from './pow/pow.routes.ts';
 import { registerProtocolRoutes } from './protocol/protocol.routes.ts';
 import { registerEventsRoutes } from './realtime/events.routes.ts';
 import type { EventBus } from './realtime/events.ts';
 import { registerRelativesRoutes } from './relatives/relatives.routes.ts';
 import { registerRelativesWeb } from './relatives/relatives.web.ts';
+import { registerOrganisationRoutes } from './settings/organisation.routes.ts';
 import { registerSettingsRoutes } from './settings/settings.routes.ts';
 import { registerStatsRoutes } from './stats/stats.routes.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
@@ -50,6 +54,12 @@ export interface AppOptions {
   /** Where the built console lives (dist/console); without an index.html there, /console says how to build it. */
   consoleDir?: string | undefined;
   publicOrigin?: string | undefined;
+  /** Every public origin (main domain, mirrors, onion) pages may be requested on; the first is the main one. */
+  publicOrigins?: string[] | undefined;
+  /** Readiness (`/readyz`): by default database, migrations and keys; main.ts adds the job runner. */
+  readiness?: ReadinessCheck | undefined;
+  /** Prometheus counters fed from the HTTP layer (served on their own listener, never here). */
+  metrics?: Metrics | undefined;
   /** Messaging channels whose webhooks this instance answers. */
   webhooks?: Array<{ registerWebhook(app: FastifyInstance): void }> | undefined;
 }
@@ -151,6 +161,12 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     );
   });
 
+  opts.metrics?.instrument(app);
+  registerPageContext(app, {
+    organisation: core.organisation,
+    origins: opts.publicOrigins ?? (opts.publicOrigin ? [opts.publicOrigin] : []),
+  });
+
   // Cross-site form posts are refused early (a site elsewhere making a visitor's browser post to us).
   app.addHook('onRequest', async (req) => {
     if (req.method === 'POST' && req.headers['sec-fetch-site'] === 'cross-site') {
@@ -243,6 +259,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerSettingsRoutes(app, { sessions: core.sessions, settings: core.runtimeSettings });
   registerSystemRoutes(app, { sessions: core.sessions, routingKeeper: core.routingKeeper, db: core.db });
   registerVoiceRoutes(app, { sessions: core.sessions, voice: core.voice });
+  registerOrganisationRoutes(app, { sessions: core.sessions, organisation: core.organisation });
   registerPowRoutes(app, {
     sessions: core.sessions,
     registry: core.registry,
@@ -261,6 +278,16 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });
   consoleFallback = await registerConsole(app, opts.consoleDir);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  // Liveness: the process answers. Readiness: it can work (src/ops/health.ts); 503 names what is not.
+  app.get('/livez', { schema: { hide: true } }, async () => ({ status: 'live' }));
+  const readiness =
+    opts.readiness ?? createReadinessCheck({ db: core.db, vault: core.vault, clock: core.clock });
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const r = await readiness();
+    return reply
+      .code(r.ready ? 200 : 503)
+      .send({ status: r.ready ? 'ready' : 'not_ready', checks: r.checks });
+  });
 
   return app;
 }

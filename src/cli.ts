@@ -10,6 +10,7 @@ import { generateKeyMaterial, keyIdOf, keyringToFile, readKeyFile, writeKeyFile 
 import { countUnderKeys, rewrapAll } from './crypto/rotate.ts';
 import { AppError } from './errors.ts';
 import { createLogger } from './log.ts';
+import { BACKUP_USAGE, runBackupCommand } from './ops/backup.cli.ts';
 import { verifyBatch } from './pow/batches.service.ts';
 import { openRuntime } from './runtime.ts';
 
@@ -35,7 +36,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]
     retention run [--full]  Purge closed requests older than WHITEFLAG_RETENTION_DAYS (default 90) now;
                           --full also rewrites the tables (VACUUM FULL: locks them briefly)
     migrate            Apply database migrations
-  batch verify FILE.json FILE.json.sig --keys notification-keys.json
+${BACKUP_USAGE}  batch verify FILE.json FILE.json.sig --keys notification-keys.json
       Check a notification batch's Ed25519 signature against the published keys (offline, no database);
       exit 1 if it does not verify
 `;
@@ -93,6 +94,14 @@ function verifyBatchFiles(args: string[]): number {
 async function run(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group === 'batch' && command === 'verify') return verifyBatchFiles(rest);
+  if (group === 'backup') {
+    return runBackupCommand(
+      command,
+      rest,
+      loadConfig(),
+      createLogger(process.env.WHITEFLAG_LOG_LEVEL ?? 'warn', undefined),
+    );
+  }
   const { values } = parseArgs({
     args: rest,
     options: {

@@ -21,6 +21,8 @@ const ZEnv = z.object({
   WHITEFLAG_KEY_FILE: z.string().optional(),
   WHITEFLAG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WHITEFLAG_PUBLIC_ORIGIN: z.string().url().optional(),
+  // Mirrors and the onion address, comma-separated: pages answer with links for the origin requested.
+  WHITEFLAG_PUBLIC_ORIGINS: z.string().optional(),
   WHITEFLAG_SESSION_IDLE_MINUTES: z.coerce
     .number()
     .int()
@@ -33,6 +35,11 @@ const ZEnv = z.object({
   WHITEFLAG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   WHITEFLAG_SILENT_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   WHITEFLAG_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  // Prometheus metrics, /livez and /readyz on their own listener: off unless a port is set.
+  WHITEFLAG_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WHITEFLAG_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // Backups are sealed to this public key (the key itself or a file); default <data folder>/backup-public.key.
+  WHITEFLAG_BACKUP_PUBLIC_KEY: z.string().min(1).optional(),
   WHITEFLAG_OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   TELEGRAM_BOT_TOKEN: z
     .string()
@@ -75,7 +82,7 @@ const ZEnv = z.object({
 
 export interface Config {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number; publicOrigin: string | undefined };
+  http: { host: string; port: number; publicOrigin: string | undefined; publicOrigins: string[] };
   dataDir: string;
   database: { url: string | undefined; poolSize: number };
   keys: {
@@ -92,6 +99,10 @@ export interface Config {
   intake: { perMinute: number };
   cases: { retentionDays: number; silentDays: number };
   outbox: { leaseMs: number };
+  /** The operations listener (metrics, probes); port undefined = off. */
+  metrics: { host: string; port: number | undefined };
+  /** The public half of the backup key pair (the private half is offline). */
+  backup: { publicKey: string | undefined; publicKeyFile: string };
   /** web: HTTP only; worker: scheduled jobs only; all: both in one process (the default). */
   role: 'all' | 'web' | 'worker';
   telegram: TelegramSettings | undefined;
@@ -113,7 +124,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(e.WHITEFLAG_DATA_DIR);
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, publicOrigin: e.WHITEFLAG_PUBLIC_ORIGIN },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicOrigin: e.WHITEFLAG_PUBLIC_ORIGIN,
+      publicOrigins: publicOrigins(e.WHITEFLAG_PUBLIC_ORIGIN, e.WHITEFLAG_PUBLIC_ORIGINS),
+    },
     dataDir,
     database: { url: e.DATABASE_URL, poolSize: e.WHITEFLAG_DB_POOL },
     keys: {
@@ -139,6 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     intake: { perMinute: e.WHITEFLAG_INTAKE_PER_MINUTE },
     cases: { retentionDays: e.WHITEFLAG_RETENTION_DAYS, silentDays: e.WHITEFLAG_SILENT_DAYS },
     outbox: { leaseMs: e.WHITEFLAG_OUTBOX_LEASE_SECONDS * 1000 },
+    metrics: { host: e.WHITEFLAG_METRICS_HOST, port: e.WHITEFLAG_METRICS_PORT },
+    backup: {
+      publicKey: e.WHITEFLAG_BACKUP_PUBLIC_KEY,
+      publicKeyFile: path.join(dataDir, 'backup-public.key'),
+    },
     role: e.WHITEFLAG_ROLE,
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {
@@ -172,4 +193,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
   };
+}
+
+/** The main origin first, then the others; each must be an origin (scheme://host[:port]). */
+function publicOrigins(main: string | undefined, list: string | undefined): string[] {
+  const all = [main, ...(list ?? '').split(',')].map((s) => s?.trim()).filter((s): s is string => !!s);
+  const origins: string[] = [];
+  for (const o of all) {
+    let u: URL;
+    try {
+      u = new URL(o);
+    } catch {
+      throw new Error(`Invalid configuration:\n  WHITEFLAG_PUBLIC_ORIGINS: ${o} is not a URL`);
+    }
+    if (!/^https?:$/.test(u.protocol) || (u.pathname !== '/' && u.pathname !== ''))
+      throw new Error(
+        `Invalid configuration:\n  WHITEFLAG_PUBLIC_ORIGINS: ${o} must be an origin like https://mirror.example.org`,
+      );
+    if (!origins.includes(u.origin)) origins.push(u.origin);
+  }
+  return origins;
 }

@@ -37,6 +37,7 @@ import { createNotifier, EVENTS_CHANNEL } from './realtime/events.ts';
 import { recordMatchKeys, searchMatchKeys } from './relatives/matching.ts';
 import { createRelativesService } from './relatives/relatives.service.ts';
 import { createRetentionService } from './retention/retention.service.ts';
+import { createOrganisationService } from './settings/organisation.ts';
 import { createSettingsService } from './settings/settings.service.ts';
 import { createStatsService } from './stats/stats.service.ts';
 import { createVoiceService } from './voice/voice.service.ts';
@@ -190,6 +191,7 @@ export async function createCore(deps: {
     clock,
     silentDays: deps.settings.cases?.silentDays ?? 14,
   });
+  const organisation = createOrganisationService({ db, audit, clock });
   const stats = createStatsService({ db, audit, clock, vault });
   const knowledge = createKnowledgeService({ db, audit, clock });
   await knowledge.seedFromFiles();
@@ -248,6 +250,7 @@ export async function createCore(deps: {
     protocol,
     knowledge,
     runtimeSettings,
+    organisation,
     stats,
     timers,
     retention,

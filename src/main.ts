@@ -11,6 +11,9 @@ import { createCore } from './core.ts';
 import { housekeeping } from './jobs/housekeeping.ts';
 import { type JobRunner, startJobs } from './jobs/jobs.ts';
 import { createLogger } from './log.ts';
+import { createReadinessCheck } from './ops/health.ts';
+import { startMetricsServer } from './ops/metrics.server.ts';
+import { createMetrics } from './ops/metrics.ts';
 import { createEventBus } from './realtime/events.ts';
 import { openRuntime } from './runtime.ts';
 
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
         protocol: core.protocol,
         knowledge: core.knowledge,
         relatives: core.relatives,
+        organisation: core.organisation,
       })
     : null;
   if (telegram) core.adapters.set('telegram', telegram.adapter);
@@ -92,7 +96,24 @@ async function main(): Promise<void> {
           retention: core.retention,
           stats: core.stats,
           registry: core.registry,
+          clock: core.clock,
         });
+  const readiness = createReadinessCheck({
+    db: core.db,
+    vault: core.vault,
+    clock: core.clock,
+    jobs: jobs ?? undefined,
+  });
+  const metrics = createMetrics({
+    db: core.db,
+    pool: runtime.handle.pool,
+    clock: core.clock,
+    jobs: jobs ?? undefined,
+  });
+  const metricsServer =
+    config.metrics.port === undefined
+      ? null
+      : await startMetricsServer({ ...config.metrics, port: config.metrics.port, metrics, readiness, log });
 
   let app: FastifyInstance | null = null;
   const events = config.role === 'worker' ? null : createEventBus(runtime.databaseUrl, log);
@@ -104,6 +125,9 @@ async function main(): Promise<void> {
       consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),
       // WebAuthn's origin without WHITEFLAG_PUBLIC_ORIGIN: the local console, never the Host header.
       publicOrigin: config.http.publicOrigin ?? `http://localhost:${config.http.port}`,
+      publicOrigins: config.http.publicOrigins,
+      readiness,
+      metrics,
       webhooks: [
         ...(telegram && config.telegram?.mode === 'webhook' ? [telegram] : []),
         ...(whatsapp ? [whatsapp] : []),
@@ -150,6 +174,7 @@ async function main(): Promise<void> {
     // Every step runs even if an earlier one fails: the embedded database must always be stopped.
     const steps: Array<[string, () => Promise<unknown> | undefined]> = [
       ['http', () => app?.close()],
+      ['metrics', () => metricsServer?.close()],
       ['events', () => events?.close()],
       ['jobs', () => jobs?.stop()],
       ['routing', () => routingKeeper.stop()],

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Config } from './config.ts';
 import { type Keyring, loadKeyring } from './crypto/keyring.ts';
 import { connectDatabase, type DbHandle } from './db/database.ts';
@@ -32,6 +33,16 @@ export async function openRuntime(config: Config, log: Log): Promise<Runtime> {
     if (applied.length) log.info({ applied }, 'migrations applied');
     // With a database server the keys must be provided: several instances generating their own would
     // each encrypt under a different key. Only the zero-setup embedded mode creates them.
+    // …and only into an empty database: after a restore without its key file, new keys would open
+    // nothing and silently start a second, incompatible set of data.
+    const hasData = embedded
+      ? (await handle.pool.query('SELECT 1 FROM signing_keys LIMIT 1')).rowCount !== 0
+      : true;
+    if (embedded && hasData && !existsSync(config.keys.file) && !config.keys.masterKey) {
+      throw new Error(
+        `The database in ${config.dataDir} holds data but its key file ${config.keys.file} is missing. Put back the key file kept with your backups (it is never inside a backup); new keys would open nothing.`,
+      );
+    }
     const { keyring, created } = await loadKeyring(config.keys, embedded !== null);
     return {
       handle,

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { killRegisteredGroups } from './process-registry.ts';
 
 /**
  * One PostgreSQL for the whole run: the machine's server when DATABASE_URL is set (CI runs both), else
@@ -28,6 +30,10 @@ export function databaseUrl(base: string, db: string): string {
 }
 
 export default async function setup(project: TestProject) {
+  // Workers write down the process groups they start (servers, their PostgreSQL, Chromium); the
+  // teardown kills what is left, even if a worker was killed or timed out before cleaning up.
+  const procsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'whiteflag-procs-'));
+  process.env.WHITEFLAG_TEST_PROCS_DIR = procsDir;
   // The console e2e tests need the built console, as `npm start` would build it. (Set
   // WHITEFLAG_TEST_SKIP_CONSOLE_BUILD=1 to keep the current build while console sources are mid-edit.)
   if (!process.env.WHITEFLAG_TEST_SKIP_CONSOLE_BUILD) {
@@ -47,6 +53,15 @@ export default async function setup(project: TestProject) {
     const emb = await startEmbeddedPostgres(tmp);
     adminUrl = emb.url;
     stopEmbedded = emb.stop;
+    // If this process ends without its teardown (Ctrl-C twice, a crash), the database stops too.
+    const pidFile = path.join(tmp, 'pg', 'postmaster.pid');
+    process.once('exit', () => {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
+      } catch {
+        // already stopped
+      }
+    });
   }
   const template = `wf_tpl_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -61,6 +76,7 @@ export default async function setup(project: TestProject) {
   project.provide('pgMode', process.env.DATABASE_URL ? 'server' : 'embedded');
 
   return async () => {
+    killRegisteredGroups(procsDir);
     // Drop every database this run created (test files drop their own; this catches crashes).
     const { rows } = await admin.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE datname LIKE 'wf_t_%' OR datname = $1`,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findFreePort } from '../src/db/embedded.ts';
+import { hookExit, releaseGroup, trackGroup } from './process-registry.ts';
 
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -16,6 +17,8 @@ const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 export interface ServerProcess {
   url: string;
   dataDir: string;
+  /** The server's pid, which is also its process group's id. */
+  pid: number;
   output: () => string;
   cli(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
@@ -26,7 +29,13 @@ export interface ServerProcess {
 
 export async function startServerProcess(
   extraEnv: Record<string, string> = {},
-  opts: { dataDir?: string } = {},
+  opts: {
+    dataDir?: string;
+    /** A PostgreSQL server instead of the embedded database (the scale-out topology). */
+    databaseUrl?: string;
+    /** What the process prints once it is up (a worker serves no HTTP). */
+    readyLine?: string;
+  } = {},
 ): Promise<ServerProcess> {
   // A second instance on the same data folder shares the first one's embedded PostgreSQL (scale-out).
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'whiteflag-e2e-')));
@@ -40,15 +49,22 @@ export async function startServerProcess(
     WHITEFLAG_LOG_LEVEL: 'debug',
     ...extraEnv,
   };
-  // This is the zero-setup mode: it must not pick up the suite's DATABASE_URL.
-  delete env.DATABASE_URL;
+  // The zero-setup mode must not pick up the suite's DATABASE_URL.
+  if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
+  else delete env.DATABASE_URL;
   let out = '';
   // One process (node with tsx's loader), so that a SIGKILL really kills the server and nothing else.
+  // It leads its own process group (detached), which its embedded PostgreSQL joins: whatever happens
+  // to the test, the whole group is killed at the end (test/process-registry.ts).
+  hookExit();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const pgid = child.pid as number;
+  trackGroup(pgid);
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString('utf8');
   });
@@ -57,19 +73,25 @@ export async function startServerProcess(
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
-  while (!out.includes('Whiteflag is listening')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+  while (!out.includes(opts.readyLine ?? 'Whiteflag is listening')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      releaseGroup(pgid);
+      throw new Error(`server did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const stop = async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
+      clearTimeout(timer);
     }
   };
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,
+    pid: pgid,
     output: () => out,
     async cli(args, stdin) {
       const p = execFileP(TSX, ['src/cli.ts', ...args], {
@@ -101,6 +123,8 @@ export async function startServerProcess(
     },
     async cleanup() {
       await stop();
+      // A PostgreSQL orphaned by an earlier kill() (and not adopted by a later instance) goes too.
+      releaseGroup(pgid);
       if (ownsDataDir) await fs.rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -40,6 +40,7 @@ import type {
   NewPowRecord,
   NotificationBatch,
   OperatorNotification,
+  OrganisationSettings,
   PowDashboard,
   PowEventInput,
   PowIdentity,
@@ -634,6 +635,21 @@ export function uploadVoicePrompt(language: string, step: string, audioBase64: s
 
 export function deleteVoicePrompt(language: string, step: string): Promise<void> {
   return request('DELETE', `/voice/prompts/${language}/${step}`);
+}
+
+export function getOrganisation(signal?: AbortSignal): Promise<OrganisationSettings> {
+  return request('GET', '/settings/organisation', { signal });
+}
+
+export function setOrganisation(body: Omit<OrganisationSettings, 'logo'>): Promise<OrganisationSettings> {
+  return request('PUT', '/settings/organisation', { body });
+}
+
+/** The image as base64; the server re-encodes it (metadata dropped). null removes the logo. */
+export function setOrganisationLogo(image: string | null): Promise<OrganisationSettings> {
+  return image === null
+    ? request('DELETE', '/settings/organisation/logo')
+    : request('PUT', '/settings/organisation/logo', { body: { image } });
 }
 
 // ---- POW registry

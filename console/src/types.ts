@@ -544,6 +544,17 @@ export interface StatsRange {
   to: string;
 }
 
+/** GET/PUT /api/settings/organisation: what the public pages and the bots show. */
+export const PUBLIC_CHANNEL_KINDS = ['phone', 'telegram', 'whatsapp', 'onion', 'mirror'] as const;
+export type PublicChannelKind = (typeof PUBLIC_CHANNEL_KINDS)[number];
+export interface OrganisationSettings {
+  name: string;
+  description: string;
+  channels: Array<{ kind: PublicChannelKind; value: string }>;
+  /** Hash of the current logo (null: none). */
+  logo: string | null;
+}
+
 /** GET/PUT /api/settings/intake */
 export interface IntakeSettings {
   strictMode: boolean;

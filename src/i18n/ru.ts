@@ -148,4 +148,11 @@ export const ru: Catalogue = {
   'voice.offer': 'На линии ожидает звонок. Нажмите 1, чтобы ответить.',
   'voice.taken': 'На этот звонок уже ответили. Спасибо.',
   'voice.connecting': 'Соединяем вас с абонентом.',
+  'org.channels': 'Другие способы связаться с нами',
+  'org.here': 'вы здесь',
+  'org.channel.phone': 'Телефон',
+  'org.channel.telegram': 'Telegram',
+  'org.channel.whatsapp': 'WhatsApp',
+  'org.channel.onion': 'Tor (onion)',
+  'org.channel.mirror': 'Зеркало',
 };

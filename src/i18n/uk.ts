@@ -150,4 +150,11 @@ export const uk: Catalogue = {
   'voice.offer': 'На лінії чекає дзвінок. Натисніть 1, щоб відповісти.',
   'voice.taken': 'На цей дзвінок уже відповіли. Дякуємо.',
   'voice.connecting': 'Зʼєднуємо вас з абонентом.',
+  'org.channels': "Інші способи зв'язатися з нами",
+  'org.here': 'ви тут',
+  'org.channel.phone': 'Телефон',
+  'org.channel.telegram': 'Telegram',
+  'org.channel.whatsapp': 'WhatsApp',
+  'org.channel.onion': 'Tor (onion)',
+  'org.channel.mirror': 'Дзеркало',
 };

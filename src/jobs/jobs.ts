@@ -1,6 +1,8 @@
 import PgBoss from 'pg-boss';
 import type { TimersService } from '../cases/timers.service.ts';
+import type { Clock } from '../clock.ts';
 import type { Log } from '../log.ts';
+import type { JobsHealth } from '../ops/health.ts';
 import type { RegistryService } from '../pow/registry.service.ts';
 import type { RetentionService } from '../retention/retention.service.ts';
 import type { StatsService } from '../stats/stats.service.ts';
@@ -17,7 +19,7 @@ export const QUEUES = {
   registry: 'registry-alarms',
 } as const;
 
-export interface JobRunner {
+export interface JobRunner extends JobsHealth {
   boss: PgBoss;
   stop(): Promise<void>;
 }
@@ -29,7 +31,13 @@ export async function startJobs(deps: {
   retention: RetentionService;
   stats?: StatsService | undefined;
   registry?: RegistryService | undefined;
+  /** For the readiness check: when the every-minute timers job last ran here. */
+  clock?: Clock | undefined;
 }): Promise<JobRunner> {
+  const now = () => deps.clock?.now() ?? new Date();
+  const startedAt = now();
+  let lastTickAt: Date | null = null;
+  let stopped = false;
   const boss = new PgBoss({
     connectionString: deps.databaseUrl,
     schema: 'pgboss',
@@ -52,6 +60,7 @@ export async function startJobs(deps: {
     await deps.stats?.refreshRecent();
   });
   await boss.work(QUEUES.timers, async () => {
+    lastTickAt = now();
     const reminders = await deps.timers.runReminders();
     const unreachable = await deps.timers.runSilence();
     const waiting = await deps.timers.runWaiting();
@@ -62,5 +71,12 @@ export async function startJobs(deps: {
     const { purged } = await deps.retention.run();
     deps.log.info({ purged }, 'retention run');
   });
-  return { boss, stop: () => boss.stop({ graceful: true, timeout: 10_000 }) };
+  return {
+    boss,
+    running: () => (stopped ? null : { startedAt, lastTickAt }),
+    stop: () => {
+      stopped = true;
+      return boss.stop({ graceful: true, timeout: 10_000 });
+    },
+  };
 }

@@ -712,6 +712,36 @@ export const en = {
       accounts: 'Users and audit',
       protocol: 'Protocol',
       intake: 'Public form',
+      organisation: 'Organisation',
+    },
+    organisation: {
+      title: 'The organisation',
+      intro:
+        "The name, description, logo and public channels shown on every public page (the main site, each mirror and the onion address) and in the Telegram bot's welcome. When a domain is blocked, people who saw this list already know the other ways in.",
+      name: 'Name',
+      description: 'Short description',
+      channels: 'Public channels',
+      channelsHint:
+        'Phone numbers in international format (+380…), the bot as @name_bot, WhatsApp as a number, the onion address, mirror domains as https://… Mirrors must also be served by the proxy and listed in WHITEFLAG_PUBLIC_ORIGINS.',
+      kindLabel: 'Kind',
+      valueLabel: 'Number, username or address',
+      kind: {
+        phone: 'Phone',
+        telegram: 'Telegram bot',
+        whatsapp: 'WhatsApp',
+        onion: 'Onion address',
+        mirror: 'Mirror domain',
+      },
+      add: 'Add a channel',
+      remove: 'Remove',
+      save: 'Save',
+      saved: 'Organisation settings saved.',
+      logo: 'Logo',
+      upload: 'Upload a logo (PNG, JPEG or WebP, up to 2 MB)',
+      logoSaved: 'Logo updated.',
+      removeLogo: 'Remove the logo',
+      audited:
+        'Every change is recorded in the audit log. The logo is re-encoded on the server (metadata removed).',
     },
     intake: {
       title: 'Public form: strict mode',

@@ -39,6 +39,7 @@ export const queryKeys = {
   statsAll: ['stats'] as const,
   stats: (r: StatsRange) => ['stats', r.from, r.to] as const,
   intakeSettings: ['settings', 'intake'] as const,
+  organisation: ['settings', 'organisation'] as const,
   // POW registry: everything under 'pow' is refetched after a change to a record.
   powAll: ['pow'] as const,
   powDashboard: ['pow', 'dashboard'] as const,

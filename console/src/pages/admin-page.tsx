@@ -3,13 +3,14 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { AuditLog } from '../components/audit-log.tsx';
 import { IntakeSettingsPanel } from '../components/intake-settings.tsx';
+import { OrganisationSettingsPanel } from '../components/organisation-settings.tsx';
 import { PhoneLineSettings } from '../components/phone-line-settings.tsx';
 import { ProtocolEditor } from '../components/protocol-editor.tsx';
 import { UsersAdmin } from '../components/users-admin.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
 
-type AdminTab = 'accounts' | 'protocol' | 'intake' | 'phone';
+type AdminTab = 'accounts' | 'protocol' | 'intake' | 'phone' | 'organisation';
 
 export function AdminPage() {
   const { t } = useTranslation();
@@ -44,6 +45,11 @@ export function AdminPage() {
           {showIntake && (
             <Tabs.Tab value="phone" data-testid="admin-tab-phone">
               {t('phone.settings.tab')}
+            </Tabs.Tab>
+          )}
+          {showIntake && (
+            <Tabs.Tab value="organisation" data-testid="admin-tab-organisation">
+              {t('admin.tabs.organisation')}
             </Tabs.Tab>
           )}
         </Tabs.List>
@@ -84,6 +90,15 @@ export function AdminPage() {
             {tab === 'phone' && (
               <Paper withBorder p="sm">
                 <PhoneLineSettings />
+              </Paper>
+            )}
+          </Tabs.Panel>
+        )}
+        {showIntake && (
+          <Tabs.Panel value="organisation" pt="md">
+            {tab === 'organisation' && (
+              <Paper withBorder p="sm">
+                <OrganisationSettingsPanel />
               </Paper>
             )}
           </Tabs.Panel>

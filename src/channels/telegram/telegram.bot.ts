@@ -16,6 +16,7 @@ import { validateAnswer } from '../../protocol/answers.ts';
 import type { ProtocolService, StepView } from '../../protocol/protocol.service.ts';
 import { BOT_FIND, FIND_STEPS, type FindStep, OPTIONAL_STEPS, STEP_MAX } from '../../relatives/bot-texts.ts';
 import type { RelativesService } from '../../relatives/relatives.service.ts';
+import { type Organisation, organisationText } from '../../settings/organisation.ts';
 import type { Attachment } from '../channel.ts';
 import { checkAudio, stripImage } from '../media.ts';
 
@@ -49,6 +50,8 @@ export interface TelegramBotDeps {
   knowledge: KnowledgeService;
   /** The relatives desk: /find takes an inquiry "is this person held?" (answered here later). */
   relatives?: RelativesService;
+  /** The organisation's name and public channels, for the welcome (settings/organisation.ts). */
+  organisation?: { get(): Promise<Organisation> };
   apiRoot: string;
   token: string;
 }
@@ -214,6 +217,8 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
   bot.command('start', (ctx) =>
     withState(ctx, async (_chatId, state) => {
       delete state.find;
+      const welcome = deps.organisation ? organisationText(await deps.organisation.get(), lang(state)) : '';
+      if (welcome) await say(ctx, state, welcome);
       await say(ctx, state, t(lang(state), 'bot.choose_language'), languageKeyboard());
     }),
   );

@@ -5,6 +5,8 @@ import { LIMITS } from '../../intake/message-content.ts';
 import { html, type SafeHtml } from '../../lib/html.ts';
 import { type AnswerError, utcToKyivLocal } from '../../protocol/answers.ts';
 import type { StepView } from '../../protocol/protocol.service.ts';
+import { organisationFooter, originLinks } from './organisation.pages.ts';
+import { pageContext } from './page-context.ts';
 
 /**
  * Server-rendered public pages: plain HTML forms, no JavaScript, no third-party resources, so they
@@ -19,18 +21,20 @@ export interface FormValues {
 export type FieldErrors = Partial<Record<'category' | 'message' | 'name' | 'contact' | 'code', MessageKey>>;
 
 export function layout(lang: Language, path: string, body: SafeHtml): string {
+  const org = pageContext()?.org;
   return `<!doctype html>${html`<html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${t(lang, 'site.title')}</title>
+<title>${org?.name || t(lang, 'site.title')}</title>
 <link rel="stylesheet" href="/static/site.css">
+${originLinks(path, lang)}
 </head>
 <body>
 <a class="skip" href="#main">${t(lang, 'site.skip')}</a>
 <header>
-  <a class="brand" href="/?lang=${lang}">Whiteflag</a>
+  <a class="brand" href="/?lang=${lang}">${org?.logo ? html`<img class="logo" src="/org/logo.png?v=${org.logo}" alt="" width="40" height="40">` : ''}${org?.name || 'Whiteflag'}</a>
   <nav aria-label="${t(lang, 'site.languages')}">
     ${LANGUAGES.map((l) =>
       l === lang
@@ -39,7 +43,9 @@ export function layout(lang: Language, path: string, body: SafeHtml): string {
     )}
   </nav>
 </header>
+${org?.description ? html`<p class="org-description">${org.description}</p>` : ''}
 <main id="main">${body}</main>
+${organisationFooter(lang)}
 </body>
 </html>`}`;
 }
@@ -331,7 +337,13 @@ export const SITE_CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1b1b1b;background:#fafaf7}
 header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;background:#fff;border-bottom:1px solid #ddd}
-.brand{font-weight:700;color:#1b1b1b;text-decoration:none}
+.brand{font-weight:700;color:#1b1b1b;text-decoration:none;display:inline-flex;align-items:center;gap:.5rem}
+.brand .logo{width:40px;height:40px;object-fit:contain}
+.org-description{max-width:44rem;margin:.75rem auto 0;padding:0 1rem;color:#444}
+.org-channels{max-width:44rem;margin:2rem auto;padding:1rem;border-top:1px solid #ddd;font-size:.95rem}
+.org-channels h2{font-size:1rem;margin:0 0 .5rem}
+.org-channels ul{margin:0;padding-left:1.2rem}
+.org-channels a{word-break:break-all}
 nav .lang{margin-left:.75rem}
 .lang.current{font-weight:700}
 main{max-width:44rem;margin:0 auto;padding:1rem}
