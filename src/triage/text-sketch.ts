@@ -27,11 +27,13 @@ export function shingles(text: string, size = 3): string[] {
   return [...out];
 }
 
+export interface TextSketch {
+  fingerprint: Buffer | null;
+  bands: Buffer[];
+}
+
 /** `keyedHash` is the vault's blind index: 32 bytes per shingle, read as 8 independent 32-bit hashes. */
-export function textSketch(
-  text: string,
-  keyedHash: (s: string) => Buffer,
-): { fingerprint: Buffer | null; bands: Buffer[] } {
+export function textSketch(text: string, keyedHash: (s: string) => Buffer): TextSketch {
   const norm = normalizeText(text);
   if (norm.length < 20) return { fingerprint: norm ? keyedHash(`fp:${norm}`) : null, bands: [] };
   const mins = new Array<number>(SKETCH.hashes).fill(0xffffffff);
