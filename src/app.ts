@@ -21,13 +21,16 @@ import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { registerUsersRoutes } from './auth/users.routes.ts';
 import { registerCannedRoutes } from './canned/canned.routes.ts';
 import { registerCasesRoutes } from './cases/cases.routes.ts';
+import { createFormPow } from './channels/web/form-pow.ts';
 import { errorPage } from './channels/web/web.pages.ts';
 import { registerWebRoutes } from './channels/web/web.routes.ts';
 import { registerConsole } from './console.routes.ts';
 import type { Core } from './core.ts';
 import { AppError, type AppErrorCode } from './errors.ts';
+import { PUBLIC_CSP } from './http/csp.ts';
 import { hasKey, negotiateLanguage } from './i18n/i18n.ts';
 import { registerKnowledgeRoutes } from './knowledge/knowledge.routes.ts';
+import { type AdmissionOptions, createAdmission } from './lib/admission.ts';
 import { registerNotificationsRoutes } from './notifications/notifications.routes.ts';
 import { registerPowRoutes } from './pow/pow.routes.ts';
 import { registerProtocolRoutes } from './protocol/protocol.routes.ts';
@@ -40,7 +43,12 @@ import { registerStatsRoutes } from './stats/stats.routes.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
 
 export interface AppOptions {
-  intakePerMinute: number;
+  /** The relatives desk's global inquiry budget (the surrender form admits by capacity instead). */
+  intakePerMinute?: number | undefined;
+  /** Admission of new requests by capacity (issue #13); defaults suit one machine. */
+  admission?: AdmissionOptions | undefined;
+  /** The proof-of-work lane's difficulty (numbers to try, about half on average); 0 turns it off. */
+  powMax?: number | undefined;
   /** Secure cookies (browsers accept them on http://localhost and 127.0.0.1 too). */
   secureCookies: boolean;
   /** The live-update bus (LISTEN/NOTIFY); without it /api/events is not served. */
@@ -52,8 +60,6 @@ export interface AppOptions {
   webhooks?: Array<{ registerWebhook(app: FastifyInstance): void }> | undefined;
 }
 
-const PUBLIC_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 const DOCS_CSP =
@@ -208,13 +214,15 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
       .send(errorPage(lang, hasKey(key) ? key : e.status >= 500 ? 'error.internal' : 'error.bad_request'));
   }
 
+  const admission = createAdmission(opts.admission);
   registerWebRoutes(app, {
     intake: core.intake,
     settings: core.runtimeSettings,
     protocol: core.protocol,
     formTokens: core.formTokens,
     clock: core.clock,
-    intakePerMinute: opts.intakePerMinute,
+    admission,
+    formPow: opts.powMax === 0 ? undefined : createFormPow(core.vault, opts.powMax),
   });
   registerAuthRoutes(app, {
     sessions: core.sessions,
@@ -231,6 +239,8 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     cases: core.cases,
     vault: core.vault,
     idleMs: core.settings.session.idleMs,
+    flood: core.flood,
+    admission,
   });
   registerAuditRoutes(app, { sessions: core.sessions, audit: core.audit });
   registerProtocolRoutes(app, { sessions: core.sessions, protocol: core.protocol });
@@ -250,7 +260,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     formTokens: core.formTokens,
     clock: core.clock,
     db: core.db,
-    perMinute: opts.intakePerMinute,
+    perMinute: opts.intakePerMinute ?? 6000,
   });
   for (const w of opts.webhooks ?? []) w.registerWebhook(app);
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });

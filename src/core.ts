@@ -15,6 +15,7 @@ import { createSealer } from './crypto/sealed.ts';
 import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
 import { createChannelIntake } from './intake/channel-intake.service.ts';
+import { createFloodService } from './intake/flood.service.ts';
 import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
@@ -35,6 +36,8 @@ export interface CoreSettings {
   session: { idleMs: number; maxMs: number };
   cases?: { retentionDays: number; silentDays: number };
   outbox?: { leaseMs: number };
+  /** Untouched sunk requests are purged after this many hours (issue #13; default 6). */
+  sinkPurgeHours?: number;
 }
 
 /**
@@ -112,6 +115,7 @@ export async function createCore(deps: {
     protocolVersion: () => protocol.currentVersion(),
   });
   const formTokens = createFormTokens(vault, clock);
+  const flood = createFloodService({ db, audit, clock, purgeAfterHours: deps.settings.sinkPurgeHours ?? 6 });
   const channelIntake = createChannelIntake({ db, vault, audit, clock, intake });
   const canned = createCannedService({ db, audit, clock });
   const runtimeSettings = createSettingsService({ db, audit, clock });
@@ -170,6 +174,7 @@ export async function createCore(deps: {
     channelIntake,
     canned,
     formTokens,
+    flood,
     notifier,
     settings: deps.settings,
   };

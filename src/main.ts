@@ -36,7 +36,12 @@ async function main(): Promise<void> {
     keyring: runtime.keyring,
     clock: systemClock,
     log,
-    settings: { session: config.session, cases: config.cases, outbox: config.outbox },
+    settings: {
+      session: config.session,
+      cases: config.cases,
+      outbox: config.outbox,
+      sinkPurgeHours: config.intake.sinkPurgeHours,
+    },
   });
 
   const hasUsers = await core.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
@@ -96,7 +101,8 @@ async function main(): Promise<void> {
   const events = config.role === 'worker' ? null : createEventBus(runtime.databaseUrl, log);
   if (events) {
     app = await buildApp(core, {
-      intakePerMinute: config.intake.perMinute,
+      admission: { queueTimeoutMs: config.intake.queueTimeoutMs },
+      powMax: config.intake.powMax,
       secureCookies: true,
       events,
       consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),

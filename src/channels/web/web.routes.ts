@@ -4,13 +4,16 @@ import { CALLER_CATEGORIES } from '../../cases/categories.ts';
 import type { Clock } from '../../clock.ts';
 import { normalizeReceiptCode } from '../../crypto/receipt.ts';
 import { AppError } from '../../errors.ts';
+import { PUBLIC_FORM_CSP } from '../../http/csp.ts';
 import type { Language, MessageKey } from '../../i18n/i18n.ts';
 import type { IntakeService } from '../../intake/intake.service.ts';
 import { LIMITS } from '../../intake/message-content.ts';
+import type { Admission } from '../../lib/admission.ts';
 import { createRateLimiter } from '../../lib/rate-limit.ts';
 import type { AnswerError } from '../../protocol/answers.ts';
 import type { ProtocolService } from '../../protocol/protocol.service.ts';
 import type { SettingsService } from '../../settings/settings.service.ts';
+import { type FormPow, POW_CLIENT_JS } from './form-pow.ts';
 import type { FormTokens } from './form-token.ts';
 import { langOf, parseForm, sendHtml } from './http.ts';
 import {
@@ -30,7 +33,10 @@ export interface WebRoutesDeps {
   protocol: ProtocolService;
   formTokens: FormTokens;
   clock: Clock;
-  intakePerMinute: number;
+  /** Admission by capacity: how many new requests are stored at once, and who waits first. */
+  admission: Admission;
+  /** The optional proof-of-work lane; without it every post is in the plain lane. */
+  formPow?: FormPow | undefined;
 }
 
 const optionalText = (max: number) =>
@@ -57,13 +63,6 @@ const ZFollowUpForm = z.object({
 
 export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): void {
   const { intake, formTokens, clock } = deps;
-  // A global budget for new requests: the form keeps answering under a flood, and never per IP
-  // (every Tor user shares a few exit addresses).
-  const intakeBudget = createRateLimiter({
-    capacity: Math.max(10, Math.ceil(deps.intakePerMinute / 6)),
-    refillPerSecond: deps.intakePerMinute / 60,
-    clock,
-  });
   // Per-receipt budget: a code can be used a few dozen times an hour, not hammered.
   const receiptBudget = createRateLimiter({ capacity: 30, refillPerSecond: 30 / 3600, clock });
   const failedLookups = createRateLimiter({ capacity: 300, refillPerSecond: 5, clock });
@@ -79,10 +78,31 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
   async function freshForm(lang: Language, values?: FormValues, errors?: FieldErrors, notice?: MessageKey) {
     const token = formTokens.issue();
     const strict = (await deps.settings.intake()).strictMode;
-    return homePage(lang, token, values, errors, notice, strict ? formTokens.challenge(token) : undefined);
+    return homePage(
+      lang,
+      token,
+      values,
+      errors,
+      notice,
+      strict ? formTokens.challenge(token) : undefined,
+      deps.formPow?.challenge(token),
+    );
   }
 
-  app.get('/', async (req, reply) => sendHtml(reply, 200, await freshForm(langOf(req))));
+  /** The form page may load its one script (the optional proof of work); no other public page does. */
+  function sendForm(reply: FastifyReply, status: number, page: string) {
+    if (deps.formPow) reply.header('content-security-policy', PUBLIC_FORM_CSP);
+    return sendHtml(reply, status, page);
+  }
+
+  app.get('/static/pow.js', async (_req, reply) => {
+    return reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(POW_CLIENT_JS);
+  });
+
+  app.get('/', async (req, reply) => sendForm(reply, 200, await freshForm(langOf(req))));
 
   app.post('/requests', async (req, reply) => {
     const form = parseForm(ZIntakeForm, req.body);
@@ -101,19 +121,23 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     if (form.name.length > LIMITS.name) errors.name = 'error.field.too_long';
     if (form.contact.length > LIMITS.contact) errors.contact = 'error.field.too_long';
     const rerender = async (status: number, notice?: MessageKey) =>
-      sendHtml(reply, status, await freshForm(lang, values, errors, notice));
+      sendForm(reply, status, await freshForm(lang, values, errors, notice));
     if (Object.keys(errors).length > 0 || !category) return rerender(400);
     const nonce = formTokens.verify(form.token);
     if (!nonce) return rerender(400, 'error.invalid_form_token');
+    const body = (req.body ?? {}) as Record<string, unknown>;
     if ((await deps.settings.intake()).strictMode) {
       // Under attack: a person reads the form for a few seconds and answers the check question.
       if (clock.now().getTime() - nonce.issuedAt.getTime() < 5000) return rerender(400, 'error.too_fast');
-      const body = (req.body ?? {}) as Record<string, unknown>;
       if (!formTokens.checkChallenge(form.token as string, body.proof, body.answer))
         return rerender(400, 'error.challenge');
     }
-    if (!intakeBudget.take('global')) {
-      reply.header('retry-after', String(intakeBudget.retryAfter('global')));
+    // Under overload, work done first: a post with a valid proof waits in the faster lane.
+    const lane = deps.formPow?.verify(form.token as string, body.pow) ? 'proof' : 'plain';
+    const slot = await deps.admission.admit(lane);
+    if (!slot) {
+      // Refused after a short wait: the form comes back with the text, to be sent again.
+      reply.header('retry-after', String(deps.admission.retryAfterSeconds()));
       return rerender(429, 'error.rate_limited');
     }
     let created: Awaited<ReturnType<IntakeService['createRequest']>>;
@@ -135,6 +159,8 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
       if (e instanceof AppError && e.code === 'invalid_form_token')
         return rerender(400, 'error.invalid_form_token');
       throw e;
+    } finally {
+      slot.release();
     }
     return sendHtml(reply, 200, receiptPage(lang, created.receiptCode as string));
   });
