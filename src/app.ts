@@ -141,8 +141,27 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     return payload;
   });
 
-  // One line per request: method, route pattern (never the raw URL), status, time. No address, no UA.
+  // Operator API: one line per request (method, route pattern — never the raw URL — status, time; no
+  // address, no UA). Public pages: one line a minute with counts per route and status — a flood must
+  // not cost a log write per request nor fill the disk with lines (issue #13, decision 0010).
+  const publicCounts = new Map<string, number>();
+  const flushPublicCounts = () => {
+    if (publicCounts.size === 0) return;
+    core.log.info({ counts: Object.fromEntries(publicCounts) }, 'public requests');
+    publicCounts.clear();
+  };
+  const publicTimer = setInterval(flushPublicCounts, 60_000);
+  publicTimer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(publicTimer);
+    flushPublicCounts();
+  });
   app.addHook('onResponse', async (req, reply) => {
+    if (!isApi(req) && reply.statusCode < 500) {
+      const key = `${req.method} ${req.routeOptions.url ?? 'unmatched'} ${reply.statusCode}`;
+      publicCounts.set(key, (publicCounts.get(key) ?? 0) + 1);
+      return;
+    }
     req.log.info(
       {
         method: req.method,
