@@ -58,7 +58,14 @@ export async function startServerProcess(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
   while (!out.includes('Whiteflag is listening')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Never leave a half-started server (and its embedded PostgreSQL) running behind a failed start.
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      throw new Error(`server did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const stop = async () => {
