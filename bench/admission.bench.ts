@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -25,7 +25,9 @@ const USAGE = `  --rate N        flood posts per second (default 300)
   --duration S    length of the flood, seconds (default 40)
   --genuine N     genuine people arriving during the flood (default 20)
   --sockets N     the flood's keep-alive connections (default 64)
-  --read S        seconds a genuine person spends on the form before sending (default 3–6, random)`;
+  --read S        seconds a genuine person spends on the form before sending (default 3–6, random)
+  --genuine-js F  share of genuine people whose browser runs the form's proof of work (default 0: the
+                  worst case, nobody has JavaScript)`;
 
 const WORDS =
   'дом поле река утро вечер письмо дорога город брат мать отец друг ночь зима весна лето осень хлеб вода свет окно дверь стол книга работа война мир помощь связь телефон деньги поезд автобус школа больница врач солдат часть приказ позиция отпуск семья сестра сын дочь жена муж'.split(
@@ -143,7 +145,10 @@ const admission: Benchmark = {
         args: ctx.argv,
         strict: true,
         options: Object.fromEntries(
-          ['rate', 'duration', 'genuine', 'sockets', 'read'].map((k) => [k, { type: 'string' as const }]),
+          ['rate', 'duration', 'genuine', 'sockets', 'read', 'genuine-js'].map((k) => [
+            k,
+            { type: 'string' as const },
+          ]),
         ),
       }).values as Record<string, string | undefined>;
     } catch (e) {
@@ -161,6 +166,7 @@ const admission: Benchmark = {
     const genuineN = num('genuine', 20);
     const sockets = num('sockets', 64);
     const readS = values.read === undefined ? undefined : num('read', 4);
+    const jsShare = values['genuine-js'] === undefined ? 0 : Math.min(1, num('genuine-js', 0));
 
     note('starting the server (node --import tsx src/main.ts, default configuration, embedded PostgreSQL)');
     const server = await startServerProcess({ WHITEFLAG_LOG_LEVEL: 'info' });
@@ -249,16 +255,26 @@ const admission: Benchmark = {
     }
     await pace(rate / 10, 5000, false);
 
-    const genuine: Array<{ status: number; ms: number }> = [];
+    const genuine: Array<{ status: number; ms: number; js: boolean }> = [];
+    /** What /static/pow.js does in the browser: find n with SHA-256(token ‖ n) = challenge. */
+    function solve(page: string, token: string): string | undefined {
+      const target = /data-pow="([0-9a-f]{64})"/.exec(page)?.[1];
+      const max = Number(/data-pow-max="(\d+)"/.exec(page)?.[1] ?? 0);
+      for (let n = 0; n < max; n++)
+        if (createHash('sha256').update(`${token}${n}`).digest('hex') === target) return String(n);
+      return undefined;
+    }
     async function person(i: number, startAt: number): Promise<void> {
       await new Promise((r) => setTimeout(r, startAt));
       // A person's own browser: a fresh connection, no keep-alive shared with anyone.
       const agent = new http.Agent({ keepAlive: false });
       const page = await request(agent, form, 'GET');
       const token = tokenOf(page.body);
+      const js = i < Math.round(genuineN * jsShare);
+      const pow = js && token ? solve(page.body, token) : undefined;
       await new Promise((r) => setTimeout(r, (readS ?? 3 + Math.random() * 3) * 1000));
       if (!token) {
-        genuine.push({ status: page.status || 0, ms: page.ms });
+        genuine.push({ status: page.status || 0, ms: page.ms, js });
         return;
       }
       const body = new URLSearchParams({
@@ -266,9 +282,10 @@ const admission: Benchmark = {
         lang: 'ru',
         category: 'mobilized_home',
         message: `${GENUINE[i % GENUINE.length]} (${i})`,
+        ...(pow ? { pow } : {}),
       });
       const r = await request(agent, post, 'POST', body.toString());
-      genuine.push({ status: r.status, ms: r.ms });
+      genuine.push({ status: r.status, ms: r.ms, js });
       agent.destroy();
     }
 
@@ -304,6 +321,10 @@ const admission: Benchmark = {
       [
         'genuine people with a receipt at the first try',
         `${genuineOk} / ${genuine.length} (${fmt((100 * genuineOk) / Math.max(1, genuine.length))} %; target ≥ 95 %)`,
+      ],
+      [
+        'genuine with JavaScript (proof of work) / without: receipts',
+        `${genuine.filter((g) => g.js && g.status === 200).length}/${genuine.filter((g) => g.js).length} / ${genuine.filter((g) => !g.js && g.status === 200).length}/${genuine.filter((g) => !g.js).length}`,
       ],
       [
         'genuine statuses',
