@@ -95,6 +95,20 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     return sendHtml(reply, status, page);
   }
 
+  // A proof is worth one place in the fast lane: a replayed form (whose insert will fail on its used
+  // nonce) waits with the others. Bounded, oldest forgotten first; per process.
+  const provenNonces = new Set<string>();
+  function firstProofOf(nonce: Buffer): boolean {
+    const key = nonce.toString('base64');
+    if (provenNonces.has(key)) return false;
+    if (provenNonces.size >= 100_000) {
+      const oldest = provenNonces.values().next();
+      if (!oldest.done) provenNonces.delete(oldest.value);
+    }
+    provenNonces.add(key);
+    return true;
+  }
+
   app.get('/static/pow.js', async (_req, reply) => {
     return reply
       .type('text/javascript; charset=utf-8')
@@ -133,7 +147,8 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
         return rerender(400, 'error.challenge');
     }
     // Under overload, work done first: a post with a valid proof waits in the faster lane.
-    const lane = deps.formPow?.verify(form.token as string, body.pow) ? 'proof' : 'plain';
+    const lane =
+      deps.formPow?.verify(form.token as string, body.pow) && firstProofOf(nonce.nonce) ? 'proof' : 'plain';
     const slot = await deps.admission.admit(lane);
     if (!slot) {
       // Refused after a short wait: the form comes back with the text, to be sent again.

@@ -364,7 +364,8 @@ describe('admission by capacity', () => {
       const first = track('first', post(small, await openForm(small, false)));
       await new Promise((r) => setTimeout(r, 100));
       const plain = track('plain', post(small, await openForm(small, false)));
-      const proven = track('proven', post(small, await openForm(small, true)));
+      const provenFields = await openForm(small, true);
+      const proven = track('proven', post(small, provenFields));
       await new Promise((r) => setTimeout(r, 300));
       await blocker.query('ROLLBACK');
       const [a, b, c] = await Promise.all([first, plain, proven]);
@@ -389,6 +390,16 @@ describe('admission by capacity', () => {
       expect((await stuck).statusCode).toBe(200);
       // Capacity back: the next person gets a receipt at once.
       expect((await post(small, await openForm(small, false))).statusCode).toBe(200);
+      // A proof buys one place in the fast lane: the same form sent again is refused and went in the plain lane.
+      expect((await post(small, provenFields)).statusCode).toBe(400);
+      const admin = await createOperator(small, 'supervisor');
+      const s = await login(small, admin);
+      const flood = await small.app.inject({
+        method: 'GET',
+        url: '/api/supervisor/flood',
+        headers: s.headers,
+      });
+      expect(flood.json().admission.admitted.proof).toBe(1);
     } finally {
       await blocker.end().catch(() => undefined);
       await small.close();
