@@ -1517,9 +1517,10 @@ function report(db: BenchDatabase, args: FloodArgs, phases: PhaseResult[], env: 
 // ---------------------------------------------------------------------------------------------
 
 const flood: Benchmark = {
-  usage: usage(loadConfig({}).intake.perMinute),
+  usage: usage(6000),
   async run(ctx) {
-    const appBudget = loadConfig({}).intake.perMinute;
+    // The surrender form admits by capacity now (decision 0010); the budget flag only sizes the relatives desk.
+    const appBudget = 6000;
     const appPool = loadConfig({ WHITEFLAG_DB_POOL: process.env.WHITEFLAG_DB_POOL }).database.poolSize;
     const args = parseFloodArgs(ctx.argv, appBudget, appPool);
     const clients = new ClientProcess(ctx.teardown);

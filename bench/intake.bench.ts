@@ -253,6 +253,11 @@ function perOp(n: number, load: LoadResult): number {
   return load.successes > 0 ? n / load.successes : Number.NaN;
 }
 
+/** CPU milliseconds per successful op, from a % of one core over the window (read from /proc). */
+function cpuPerOp(pct: number, c: WindowCounters, load: LoadResult): number {
+  return perOp((pct / 100) * c.windowMs, load);
+}
+
 function report(db: BenchDatabase, args: LoadArgs, raw: PhaseResult, web: WebPhaseResult): void {
   const ratio = web.load.rate / raw.load.rate;
   const ratioOk = ratio >= RATIO_TARGET;
@@ -266,6 +271,8 @@ function report(db: BenchDatabase, args: LoadArgs, raw: PhaseResult, web: WebPha
     `${args.concurrency} concurrent clients · pool ${args.pool} · warm-up ${args.warmupS} s · measured ${args.durationS} s per phase`,
     '(a) durable single-row autocommit INSERT, request_threads-shaped row + 600-byte bytea, pg.Pool',
     '(b) POST /requests over keep-alive HTTP to the real app; tokens issued in-process (POST measured, not GET)',
+    'CPU per op is read from the processes (this one via process.cpuUsage, PostgreSQL via /proc), not wall time;',
+    'on a shared machine it is inflated by contention. `npm run bench -- admission` gives GET + POST against npm start.',
     '',
   );
   const row = (label: string, load: LoadResult): string[] => [
@@ -311,6 +318,9 @@ function report(db: BenchDatabase, args: LoadArgs, raw: PhaseResult, web: WebPha
       both('WAL bytes per op (server-wide)', (c, l) => perOp(c.walBytes, l), 0),
       both('WAL fsyncs per second (server-wide)', (c) => (c.walSyncs * 1000) / c.windowMs, 0),
       both('commits per WAL fsync (group commit)', (c) => c.commits / c.walSyncs, 1),
+      both('CPU per op, ms: this process ((b): the server)', (c, l) => cpuPerOp(c.processCpuPct, c, l), 3),
+      both('CPU per op, ms: PostgreSQL (backends + bg)', (c, l) => cpuPerOp(c.postgresCpuPct, c, l), 3),
+      both('CPU per op, ms: total', (c, l) => cpuPerOp(c.processCpuPct + c.postgresCpuPct, c, l), 3),
       both('bench process CPU, % of one core', (c) => c.processCpuPct, 0),
       both('  main thread event-loop utilisation, %', (c) => c.mainThreadElu * 100, 0),
       ['HTTP client process CPU, % of one core', '-', fmt((web.load.clientCpuMs / b.windowMs) * 100, 0)],

@@ -13,6 +13,11 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<Benchmar
     summary: 'raw PostgreSQL INSERT ceiling vs. POST /requests over HTTP (throughput ratio, p99)',
     load: async () => (await import('./intake.bench.ts')).default,
   },
+  admission: {
+    summary:
+      'a 300/s varied flood vs. 20 genuine people over HTTP against a real server (≥ 95% genuine admitted)',
+    load: async () => (await import('./admission.bench.ts')).default,
+  },
   queue: {
     summary: 'first queue page for common filters with 1,000,000 requests (p95 ≤ 20 ms server time)',
     load: async () => (await import('./queue.bench.ts')).default,

@@ -21,14 +21,17 @@ import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { registerUsersRoutes } from './auth/users.routes.ts';
 import { registerCannedRoutes } from './canned/canned.routes.ts';
 import { registerCasesRoutes } from './cases/cases.routes.ts';
+import { createFormPow } from './channels/web/form-pow.ts';
 import { registerPageContext } from './channels/web/page-context.ts';
 import { errorPage } from './channels/web/web.pages.ts';
 import { registerWebRoutes } from './channels/web/web.routes.ts';
 import { registerConsole } from './console.routes.ts';
 import type { Core } from './core.ts';
 import { AppError, type AppErrorCode } from './errors.ts';
+import { PUBLIC_CSP } from './http/csp.ts';
 import { hasKey, negotiateLanguage } from './i18n/i18n.ts';
 import { registerKnowledgeRoutes } from './knowledge/knowledge.routes.ts';
+import { type AdmissionOptions, createAdmission } from './lib/admission.ts';
 import { registerNotificationsRoutes } from './notifications/notifications.routes.ts';
 import { createReadinessCheck, type ReadinessCheck } from './ops/health.ts';
 import type { Metrics } from './ops/metrics.ts';
@@ -46,7 +49,12 @@ import { registerSystemRoutes } from './system/system.routes.ts';
 import { registerVoiceRoutes } from './voice/voice.routes.ts';
 
 export interface AppOptions {
-  intakePerMinute: number;
+  /** The relatives desk's global inquiry budget (the surrender form admits by capacity instead). */
+  intakePerMinute?: number | undefined;
+  /** Admission of new requests by capacity (issue #13); defaults suit one machine. */
+  admission?: AdmissionOptions | undefined;
+  /** The proof-of-work lane's difficulty (numbers to try, about half on average); 0 turns it off. */
+  powMax?: number | undefined;
   /** Secure cookies (browsers accept them on http://localhost and 127.0.0.1 too). */
   secureCookies: boolean;
   /** The live-update bus (LISTEN/NOTIFY); without it /api/events is not served. */
@@ -64,8 +72,6 @@ export interface AppOptions {
   webhooks?: Array<{ registerWebhook(app: FastifyInstance): void }> | undefined;
 }
 
-const PUBLIC_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 const DOCS_CSP =
@@ -148,8 +154,27 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     return payload;
   });
 
-  // One line per request: method, route pattern (never the raw URL), status, time. No address, no UA.
+  // Operator API: one line per request (method, route pattern — never the raw URL — status, time; no
+  // address, no UA). Public pages: one line a minute with counts per route and status — a flood must
+  // not cost a log write per request nor fill the disk with lines (issue #13, decision 0010).
+  const publicCounts = new Map<string, number>();
+  const flushPublicCounts = () => {
+    if (publicCounts.size === 0) return;
+    core.log.info({ counts: Object.fromEntries(publicCounts) }, 'public requests');
+    publicCounts.clear();
+  };
+  const publicTimer = setInterval(flushPublicCounts, 60_000);
+  publicTimer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(publicTimer);
+    flushPublicCounts();
+  });
   app.addHook('onResponse', async (req, reply) => {
+    if (!isApi(req) && reply.statusCode < 500) {
+      const key = `${req.method} ${req.routeOptions.url ?? 'unmatched'} ${reply.statusCode}`;
+      publicCounts.set(key, (publicCounts.get(key) ?? 0) + 1);
+      return;
+    }
     req.log.info(
       {
         method: req.method,
@@ -227,13 +252,15 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
       .send(errorPage(lang, hasKey(key) ? key : e.status >= 500 ? 'error.internal' : 'error.bad_request'));
   }
 
+  const admission = createAdmission(opts.admission);
   registerWebRoutes(app, {
     intake: core.intake,
     settings: core.runtimeSettings,
     protocol: core.protocol,
     formTokens: core.formTokens,
     clock: core.clock,
-    intakePerMinute: opts.intakePerMinute,
+    admission,
+    formPow: opts.powMax === 0 ? undefined : createFormPow(core.vault, opts.powMax),
   });
   registerAuthRoutes(app, {
     sessions: core.sessions,
@@ -250,6 +277,8 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     cases: core.cases,
     vault: core.vault,
     idleMs: core.settings.session.idleMs,
+    flood: core.flood,
+    admission,
   });
   registerAuditRoutes(app, { sessions: core.sessions, audit: core.audit });
   registerProtocolRoutes(app, { sessions: core.sessions, protocol: core.protocol });
@@ -272,7 +301,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
     formTokens: core.formTokens,
     clock: core.clock,
     db: core.db,
-    perMinute: opts.intakePerMinute,
+    perMinute: opts.intakePerMinute ?? 6000,
   });
   for (const w of opts.webhooks ?? []) w.registerWebhook(app);
   if (opts.events) registerEventsRoutes(app, { sessions: core.sessions, bus: opts.events });

@@ -30,7 +30,14 @@ const ZEnv = z.object({
     .max(24 * 60)
     .default(15),
   WHITEFLAG_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(10),
-  WHITEFLAG_INTAKE_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  WHITEFLAG_ADMISSION_QUEUE_MS: z.coerce.number().int().min(100).max(60_000).default(4000),
+  WHITEFLAG_SINK_PURGE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(6),
+  WHITEFLAG_POW_MAX: z.coerce.number().int().min(0).max(100_000_000).default(100_000),
   WHITEFLAG_DB_POOL: z.coerce.number().int().min(1).max(200).default(20),
   WHITEFLAG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   WHITEFLAG_SILENT_DAYS: z.coerce.number().int().min(1).max(365).default(14),
@@ -96,7 +103,11 @@ export interface Config {
   audit: { checkpointFile: string };
   log: { level: string };
   session: { idleMs: number; maxMs: number };
-  intake: { perMinute: number };
+  /**
+   * Public form admission (issue #13): how long a post may wait for a database slot, when untouched
+   * sunk requests are purged, and the proof-of-work difficulty (0: no proof-of-work lane).
+   */
+  intake: { queueTimeoutMs: number; sinkPurgeHours: number; powMax: number };
   cases: { retentionDays: number; silentDays: number };
   outbox: { leaseMs: number };
   /** The operations listener (metrics, probes); port undefined = off. */
@@ -152,7 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleMs: e.WHITEFLAG_SESSION_IDLE_MINUTES * 60_000,
       maxMs: e.WHITEFLAG_SESSION_MAX_HOURS * 3_600_000,
     },
-    intake: { perMinute: e.WHITEFLAG_INTAKE_PER_MINUTE },
+    intake: {
+      queueTimeoutMs: e.WHITEFLAG_ADMISSION_QUEUE_MS,
+      sinkPurgeHours: e.WHITEFLAG_SINK_PURGE_HOURS,
+      powMax: e.WHITEFLAG_POW_MAX,
+    },
     cases: { retentionDays: e.WHITEFLAG_RETENTION_DAYS, silentDays: e.WHITEFLAG_SILENT_DAYS },
     outbox: { leaseMs: e.WHITEFLAG_OUTBOX_LEASE_SECONDS * 1000 },
     metrics: { host: e.WHITEFLAG_METRICS_HOST, port: e.WHITEFLAG_METRICS_PORT },

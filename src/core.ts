@@ -25,6 +25,7 @@ import {
   identityIndex,
   providerUpdateKey,
 } from './intake/channel-intake.service.ts';
+import { createFloodService } from './intake/flood.service.ts';
 import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
@@ -48,6 +49,8 @@ export interface CoreSettings {
   outbox?: { leaseMs: number };
   /** Signed audit checkpoints are appended here (outside the database); unset: none are written. */
   audit?: { checkpointFile: string | undefined };
+  /** Untouched sunk requests are purged after this many hours (issue #13; default 6). */
+  sinkPurgeHours?: number;
 }
 
 /**
@@ -161,6 +164,7 @@ export async function createCore(deps: {
     protocolVersion: () => protocol.currentVersion(),
   });
   const formTokens = createFormTokens(vault, clock);
+  const flood = createFloodService({ db, audit, clock, purgeAfterHours: deps.settings.sinkPurgeHours ?? 6 });
   const channelIntake = createChannelIntake({
     db,
     vault,
@@ -260,6 +264,7 @@ export async function createCore(deps: {
     canned,
     voice,
     formTokens,
+    flood,
     notifier,
     settings: deps.settings,
   };

@@ -39,7 +39,13 @@ async function main(): Promise<void> {
     keyring: runtime.keyring,
     clock: systemClock,
     log,
-    settings: { session: config.session, cases: config.cases, outbox: config.outbox, audit: config.audit },
+    settings: {
+      session: config.session,
+      cases: config.cases,
+      outbox: config.outbox,
+      audit: config.audit,
+      sinkPurgeHours: config.intake.sinkPurgeHours,
+    },
   });
 
   const hasUsers = await core.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
@@ -119,7 +125,8 @@ async function main(): Promise<void> {
   const events = config.role === 'worker' ? null : createEventBus(runtime.databaseUrl, log);
   if (events) {
     app = await buildApp(core, {
-      intakePerMinute: config.intake.perMinute,
+      admission: { queueTimeoutMs: config.intake.queueTimeoutMs },
+      powMax: config.intake.powMax,
       secureCookies: true,
       events,
       consoleDir: path.resolve(import.meta.dirname, '..', 'dist', 'console'),

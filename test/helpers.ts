@@ -9,6 +9,7 @@ import { createManualClock } from '../src/clock.ts';
 import { type Core, createCore } from '../src/core.ts';
 import { type Keyring, memoryKeyring } from '../src/crypto/keyring.ts';
 import { connectDatabase, type DbHandle } from '../src/db/database.ts';
+import type { AdmissionOptions } from '../src/lib/admission.ts';
 import { createLogger } from '../src/log.ts';
 import { createEventBus } from '../src/realtime/events.ts';
 import { databaseUrl } from './global-setup.ts';
@@ -49,6 +50,8 @@ export interface TestContext {
 export async function createTestContext(
   opts: {
     intakePerMinute?: number;
+    /** Admission of new web requests (issue #13): e.g. a small limit to saturate it in a test. */
+    admission?: AdmissionOptions;
     start?: Date;
     /** Messaging channels to wire in: their webhooks are served by the test app. */
     channels?: (core: Core) => Array<{ registerWebhook(app: FastifyInstance): void }>;
@@ -75,6 +78,7 @@ export async function createTestContext(
   const events = createEventBus(database.url, log);
   const app = await buildApp(core, {
     intakePerMinute: opts.intakePerMinute ?? 6000,
+    admission: opts.admission,
     secureCookies: true,
     events,
     webhooks: opts.channels?.(core) ?? [],

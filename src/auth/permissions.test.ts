@@ -50,6 +50,7 @@ const MATRIX: Record<string, Rule> = {
   'PUT /api/canned-replies/{id}': LEADS,
   'DELETE /api/canned-replies/{id}': LEADS,
   'GET /api/supervisor/overview': LEADS,
+  'GET /api/supervisor/flood': LEADS,
   'GET /api/users': LEADS,
   'POST /api/users': ['admin'],
   'GET /api/users/directory': WORKERS,

@@ -12,8 +12,8 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
 import type { Notifier } from '../realtime/events.ts';
-import { scoreRequest } from '../triage/scoring.ts';
-import { textSketch } from '../triage/text-sketch.ts';
+import { RESCORE_WHILE_BELOW, SIGNAL_CAPS, scoreRequest } from '../triage/scoring.ts';
+import { SKETCH, type TextSketch, textSketch } from '../triage/text-sketch.ts';
 import { triageRequest } from '../triage/triage.ts';
 import { decodeContent, encodeContent, type MessageContent } from './message-content.ts';
 
@@ -78,26 +78,69 @@ export function generateRef(): string {
   return `WF-${s}`;
 }
 
+/** The copies a rescoring may raise at most: the template's latest, never its whole history. */
+export const RESCORE_LIMIT = 4 * RESCORE_WHILE_BELOW;
+
+/**
+ * The spam signals of a text and an identity. Each count is a LIMITed index range scan: copies past
+ * the cap change no score, and reading them would make a flood's cost grow with its square.
+ */
+export function spamSignalsQuery(sketch: TextSketch, identity: Buffer | null, now: Date) {
+  const day = new Date(now.getTime() - 86_400_000);
+  const hour = new Date(now.getTime() - 3_600_000);
+  // A thread has one row per band, so SKETCH.bands × cap rows always hold at least cap threads.
+  return sql<{ same: string; near: string; ident: string; iflag: boolean; tflag: boolean }>`
+    SELECT
+      (SELECT count(*) FROM (SELECT 1 FROM request_threads WHERE text_fingerprint = ${sketch.fingerprint}
+        AND created_at > ${day} LIMIT ${SIGNAL_CAPS.text}) s) AS same,
+      (SELECT least(count(DISTINCT thread_id), ${SIGNAL_CAPS.text}) FROM (SELECT thread_id FROM text_bands
+        WHERE band = ANY(${sketch.bands}::bytea[]) AND created_at > ${day} LIMIT ${SKETCH.bands * SIGNAL_CAPS.text}) b) AS near,
+      (SELECT count(*) FROM (SELECT 1 FROM request_threads WHERE identity_index = ${identity}
+        AND created_at > ${hour} LIMIT ${SIGNAL_CAPS.identityRecent1h}) i) AS ident,
+      EXISTS (SELECT 1 FROM flagged_identities WHERE identity_index = ${identity} AND expires_at > ${now}) AS iflag,
+      EXISTS (SELECT 1 FROM flagged_fingerprints WHERE fingerprint = ${sketch.fingerprint} AND expires_at > ${now}) AS tflag`;
+}
+
+/** Whether this request's score should be carried back to the copies before it. */
+export function needsRescoring(
+  signals: { sameTemplate24h: number; nearDuplicates24h: number },
+  reasons: string[],
+): boolean {
+  if (reasons.includes('template-text')) return signals.sameTemplate24h < RESCORE_WHILE_BELOW;
+  if (reasons.includes('near-duplicate-text')) return signals.nearDuplicates24h < RESCORE_WHILE_BELOW;
+  return false;
+}
+
+/**
+ * Once a text shows up as a template, the copies that came before it are suspect too: raise the
+ * latest RESCORE_LIMIT of them (index-bounded; an operator's verdict is never overridden).
+ */
+export function rescoreCopiesQuery(sketch: TextSketch, score: number, reasons: string[], now: Date) {
+  const day = new Date(now.getTime() - 86_400_000);
+  const textReasons = reasons.filter((r) => r === 'template-text' || r === 'near-duplicate-text');
+  return sql`
+    UPDATE request_threads SET spam_score = ${score},
+      spam_reasons = ARRAY(SELECT DISTINCT unnest(spam_reasons || ${textReasons}::text[]))
+    WHERE id IN (
+        (SELECT id FROM request_threads WHERE text_fingerprint = ${sketch.fingerprint} AND created_at > ${day}
+          ORDER BY created_at DESC LIMIT ${RESCORE_LIMIT})
+        UNION
+        -- Per band, so that each is a backward range scan of text_bands (band, created_at).
+        SELECT c.thread_id FROM unnest(${sketch.bands}::bytea[]) AS q(band),
+          LATERAL (SELECT thread_id FROM text_bands WHERE band = q.band AND created_at > ${day}
+            ORDER BY created_at DESC LIMIT ${RESCORE_LIMIT}) c)
+      AND triage_verdict IS NULL AND spam_score < ${score}`;
+}
+
 export function createIntakeService(deps: IntakeDeps) {
   const { db, vault, sealer, audit, clock } = deps;
 
-  /** One round trip: what the spam rules need to know about this text and this identity. */
-  async function spamSignals(
-    sketch: { fingerprint: Buffer | null; bands: Buffer[] },
-    identity: Buffer | null,
-  ) {
-    const now = clock.now();
-    const day = new Date(now.getTime() - 86_400_000);
-    const hour = new Date(now.getTime() - 3_600_000);
-    const r = await sql<{ same: string; near: string; ident: string; iflag: boolean; tflag: boolean }>`
-      SELECT
-        (SELECT count(*) FROM request_threads WHERE text_fingerprint = ${sketch.fingerprint} AND created_at > ${day}) AS same,
-        (SELECT count(DISTINCT thread_id) FROM text_bands WHERE band = ANY(${sketch.bands}::bytea[]) AND created_at > ${day}) AS near,
-        (SELECT count(*) FROM request_threads WHERE identity_index = ${identity} AND created_at > ${hour}) AS ident,
-        EXISTS (SELECT 1 FROM flagged_identities WHERE identity_index = ${identity} AND expires_at > ${now}) AS iflag,
-        EXISTS (SELECT 1 FROM flagged_fingerprints WHERE fingerprint = ${sketch.fingerprint} AND expires_at > ${now}) AS tflag`.execute(
-      db,
-    );
+  /**
+   * One round trip: what the spam rules need to know about this text and this identity. Every count
+   * stops at its cap (SIGNAL_CAPS), so the cost does not grow with the size of a flood.
+   */
+  async function spamSignals(sketch: TextSketch, identity: Buffer | null) {
+    const r = await spamSignalsQuery(sketch, identity, clock.now()).execute(db);
     const row = r.rows[0];
     return {
       sameTemplate24h: Number(row?.same ?? 0),
@@ -106,24 +149,6 @@ export function createIntakeService(deps: IntakeDeps) {
       identityFlagged: row?.iflag ?? false,
       templateFlagged: row?.tflag ?? false,
     };
-  }
-
-  async function rescoreCopies(
-    sketch: { fingerprint: Buffer | null; bands: Buffer[] },
-    score: number,
-    reasons: string[],
-    now: Date,
-  ) {
-    const day = new Date(now.getTime() - 86_400_000);
-    const textReasons = reasons.filter((r) => r === 'template-text' || r === 'near-duplicate-text');
-    await sql`
-      UPDATE request_threads SET spam_score = ${score},
-        spam_reasons = ARRAY(SELECT DISTINCT unnest(spam_reasons || ${textReasons}::text[]))
-      WHERE created_at > ${day} AND triage_verdict IS NULL AND spam_score < ${score}
-        AND (text_fingerprint = ${sketch.fingerprint}
-          OR id IN (SELECT thread_id FROM text_bands WHERE band = ANY(${sketch.bands}::bytea[]) AND created_at > ${day}))`.execute(
-      db,
-    );
   }
 
   function receiptLookup(code: string): Buffer {
@@ -150,10 +175,8 @@ export function createIntakeService(deps: IntakeDeps) {
     const sealed = sealer.seal(keys.publicKey, encodeContent(input.content));
     const triage = triageRequest({ category: input.category, body: input.content.body });
     const sketch = textSketch(input.content.body, (s) => vault.blindIndex('text-sketch', s));
-    const spam = scoreRequest({
-      text: input.content.body,
-      ...(await spamSignals(sketch, opts.identity?.index ?? null)),
-    });
+    const signals = await spamSignals(sketch, opts.identity?.index ?? null);
+    const spam = scoreRequest({ text: input.content.body, ...signals });
     const id = randomUUID();
     const ref = generateRef();
     const now = clock.now();
@@ -197,8 +220,11 @@ export function createIntakeService(deps: IntakeDeps) {
     if (result.rows.length === 0) throw new AppError('invalid_form_token', 'This form was already submitted');
     audit.chainSoon();
     // Once a text shows up as a template, the copies that came before it are suspect too: raise them.
-    if (spam.reasons.includes('template-text') || spam.reasons.includes('near-duplicate-text')) {
-      void rescoreCopies(sketch, spam.score, spam.reasons, now).catch(() => undefined);
+    // Only while the template is young (see RESCORE_WHILE_BELOW), and then only its latest copies.
+    if (needsRescoring(signals, spam.reasons)) {
+      void rescoreCopiesQuery(sketch, spam.score, spam.reasons, now)
+        .execute(db)
+        .catch(() => undefined);
     }
     deps.notifier.later('created', id);
     return { id, ref, receiptCode: code ?? undefined, receiptWords: receipt?.words };

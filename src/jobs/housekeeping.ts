@@ -5,7 +5,7 @@ import type { Core } from '../core.ts';
 /**
  * Every minute: forget what is no longer needed. Expired form nonces, sessions and pending logins;
  * reply texts a day after delivery; text sketches after the one day the spam rules look back; and the
- * audit chain catches up.
+ * audit chain catches up. Untouched sunk requests go after WHITEFLAG_SINK_PURGE_HOURS.
  */
 export async function housekeeping(core: Core): Promise<void> {
   const now = core.clock.now();
@@ -18,5 +18,7 @@ export async function housekeeping(core: Core): Promise<void> {
   await core.db.deleteFrom('text_bands').where('created_at', '<', dayAgo).execute();
   await sql`UPDATE request_threads SET text_fingerprint = NULL
     WHERE text_fingerprint IS NOT NULL AND created_at < ${dayAgo}`.execute(core.db);
+  // A flood's sunk requests that nobody touched go after a few hours (decision 0010).
+  await core.flood.purgeSunk();
   await core.audit.chain();
 }

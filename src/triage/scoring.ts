@@ -45,6 +45,25 @@ export const RULES = {
   templateFlagged: { weight: 60, reason: 'flagged-template' },
 } as const;
 
+/**
+ * Earlier copies of a template are raised to a new copy's score only while the template is young
+ * (fewer copies than this in the day): past the heavy threshold every new copy is scored heavy on
+ * arrival, and the copies before it were raised on the way up. The slack above the heavy threshold
+ * covers copies that were scored concurrently and saw the same count.
+ */
+export const RESCORE_WHILE_BELOW =
+  2 * Math.max(RULES.templateRepeated.heavyThreshold, RULES.nearDuplicates.heavyThreshold);
+
+/**
+ * Counts beyond these change no score (nor whether earlier copies are rescored), so the look-ups stop
+ * counting there: a flood's thousandth copy costs what its twentieth did (index range scans with a
+ * LIMIT, issue #13).
+ */
+export const SIGNAL_CAPS = {
+  text: RESCORE_WHILE_BELOW,
+  identityRecent1h: RULES.identityFlood.heavyThreshold,
+} as const;
+
 /** At or above this score a request sinks below the others in the queue (still visible, never dropped). */
 export const SINK_THRESHOLD = 60;
 

@@ -5,6 +5,7 @@ import { LIMITS } from '../../intake/message-content.ts';
 import { html, type SafeHtml } from '../../lib/html.ts';
 import { type AnswerError, utcToKyivLocal } from '../../protocol/answers.ts';
 import type { StepView } from '../../protocol/protocol.service.ts';
+import type { PowChallenge } from './form-pow.ts';
 import { organisationFooter, originLinks } from './organisation.pages.ts';
 import { pageContext } from './page-context.ts';
 
@@ -89,6 +90,7 @@ export function homePage(
   errors: FieldErrors = {},
   notice?: MessageKey,
   challenge?: Challenge,
+  pow?: PowChallenge,
 ): string {
   const hasErrors = Object.keys(errors).length > 0 || notice !== undefined;
   return layout(
@@ -104,8 +106,15 @@ export function homePage(
 <section aria-labelledby="form-heading">
 <h2 id="form-heading">${t(lang, 'form.heading')}</h2>
 ${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.validation_failed')}</div>` : ''}
-<form method="post" action="/requests" accept-charset="utf-8">
-  <input type="hidden" name="token" value="${formToken}">
+<form method="post" action="/requests" accept-charset="utf-8"${
+      pow ? html` data-pow="${pow.challenge}" data-pow-max="${String(pow.max)}"` : ''
+    }>
+  <input type="hidden" name="token" value="${formToken}">${
+    pow
+      ? html`
+  <input type="hidden" name="pow" value="">`
+      : ''
+  }
   <input type="hidden" name="lang" value="${lang}">
   <fieldset${errors.category ? html` aria-describedby="category-error"` : ''}>
     <legend>${t(lang, 'form.category')}</legend>
@@ -131,6 +140,7 @@ ${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.va
     ${challengeField(lang, challenge)}
   <button type="submit">${t(lang, 'form.submit')}</button>
 </form>
+${pow ? html`<script src="/static/pow.js" defer></script>` : ''}
 </section>`,
   );
 }

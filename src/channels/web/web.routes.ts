@@ -4,13 +4,16 @@ import { CALLER_CATEGORIES } from '../../cases/categories.ts';
 import type { Clock } from '../../clock.ts';
 import { receiptCandidates } from '../../crypto/receipt.ts';
 import { AppError } from '../../errors.ts';
+import { PUBLIC_FORM_CSP } from '../../http/csp.ts';
 import type { Language, MessageKey } from '../../i18n/i18n.ts';
 import type { IntakeService } from '../../intake/intake.service.ts';
 import { LIMITS } from '../../intake/message-content.ts';
+import type { Admission } from '../../lib/admission.ts';
 import { createRateLimiter } from '../../lib/rate-limit.ts';
 import type { AnswerError } from '../../protocol/answers.ts';
 import type { ProtocolService } from '../../protocol/protocol.service.ts';
 import type { SettingsService } from '../../settings/settings.service.ts';
+import { type FormPow, POW_CLIENT_JS } from './form-pow.ts';
 import type { FormTokens } from './form-token.ts';
 import { langOf, parseForm, requireFormBody, sendHtml } from './http.ts';
 import {
@@ -31,7 +34,10 @@ export interface WebRoutesDeps {
   protocol: ProtocolService;
   formTokens: FormTokens;
   clock: Clock;
-  intakePerMinute: number;
+  /** Admission by capacity: how many new requests are stored at once, and who waits first. */
+  admission: Admission;
+  /** The optional proof-of-work lane; without it every post is in the plain lane. */
+  formPow?: FormPow | undefined;
 }
 
 const FORM_NONCE_MEMORY_MS = 7 * 86_400_000;
@@ -61,13 +67,6 @@ const ZFollowUpForm = z.object({
 
 export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): void {
   const { intake, formTokens, clock } = deps;
-  // A global budget for new requests: the form keeps answering under a flood, and never per IP
-  // (every Tor user shares a few exit addresses).
-  const intakeBudget = createRateLimiter({
-    capacity: Math.max(10, Math.ceil(deps.intakePerMinute / 6)),
-    refillPerSecond: deps.intakePerMinute / 60,
-    clock,
-  });
   // Per-receipt budget: a code can be used a few dozen times an hour, not hammered.
   const receiptBudget = createRateLimiter({ capacity: 30, refillPerSecond: 30 / 3600, clock });
   const failedLookups = createRateLimiter({ capacity: 300, refillPerSecond: 5, clock });
@@ -83,10 +82,45 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
   async function freshForm(lang: Language, values?: FormValues, errors?: FieldErrors, notice?: MessageKey) {
     const token = formTokens.issue();
     const strict = (await deps.settings.intake()).strictMode;
-    return homePage(lang, token, values, errors, notice, strict ? formTokens.challenge(token) : undefined);
+    return homePage(
+      lang,
+      token,
+      values,
+      errors,
+      notice,
+      strict ? formTokens.challenge(token) : undefined,
+      deps.formPow?.challenge(token),
+    );
   }
 
-  app.get('/', async (req, reply) => sendHtml(reply, 200, await freshForm(langOf(req))));
+  /** The form page may load its one script (the optional proof of work); no other public page does. */
+  function sendForm(reply: FastifyReply, status: number, page: string) {
+    if (deps.formPow) reply.header('content-security-policy', PUBLIC_FORM_CSP);
+    return sendHtml(reply, status, page);
+  }
+
+  // A proof is worth one place in the fast lane: a replayed form (whose insert will fail on its used
+  // nonce) waits with the others. Bounded, oldest forgotten first; per process.
+  const provenNonces = new Set<string>();
+  function firstProofOf(nonce: Buffer): boolean {
+    const key = nonce.toString('base64');
+    if (provenNonces.has(key)) return false;
+    if (provenNonces.size >= 100_000) {
+      const oldest = provenNonces.values().next();
+      if (!oldest.done) provenNonces.delete(oldest.value);
+    }
+    provenNonces.add(key);
+    return true;
+  }
+
+  app.get('/static/pow.js', async (_req, reply) => {
+    return reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(POW_CLIENT_JS);
+  });
+
+  app.get('/', async (req, reply) => sendForm(reply, 200, await freshForm(langOf(req))));
 
   app.post('/requests', { onRequest: requireFormBody }, async (req, reply) => {
     const form = parseForm(ZIntakeForm, req.body);
@@ -105,22 +139,27 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     if (form.name.length > LIMITS.name) errors.name = 'error.field.too_long';
     if (form.contact.length > LIMITS.contact) errors.contact = 'error.field.too_long';
     const rerender = async (status: number, notice?: MessageKey) =>
-      sendHtml(reply, status, await freshForm(lang, values, errors, notice));
+      sendForm(reply, status, await freshForm(lang, values, errors, notice));
     if (Object.keys(errors).length > 0 || !category) return rerender(400);
     // A reload or re-post of the receipt page must not invite a second request.
     const issued = formTokens.issuedNonce(form.token);
     if (issued && (await intake.formNonceUsed(issued))) return sendHtml(reply, 200, receiptOncePage(lang));
     const nonce = formTokens.verify(form.token);
     if (!nonce) return rerender(400, 'error.invalid_form_token');
+    const body = (req.body ?? {}) as Record<string, unknown>;
     if ((await deps.settings.intake()).strictMode) {
       // Under attack: a person reads the form for a few seconds and answers the check question.
       if (clock.now().getTime() - nonce.issuedAt.getTime() < 5000) return rerender(400, 'error.too_fast');
-      const body = (req.body ?? {}) as Record<string, unknown>;
       if (!formTokens.checkChallenge(form.token as string, body.proof, body.answer))
         return rerender(400, 'error.challenge');
     }
-    if (!intakeBudget.take('global')) {
-      reply.header('retry-after', String(intakeBudget.retryAfter('global')));
+    // Under overload, work done first: a post with a valid proof waits in the faster lane.
+    const lane =
+      deps.formPow?.verify(form.token as string, body.pow) && firstProofOf(nonce.nonce) ? 'proof' : 'plain';
+    const slot = await deps.admission.admit(lane);
+    if (!slot) {
+      // Refused after a short wait: the form comes back with the text, to be sent again.
+      reply.header('retry-after', String(deps.admission.retryAfterSeconds()));
       return rerender(429, 'error.rate_limited');
     }
     let created: Awaited<ReturnType<IntakeService['createRequest']>>;
@@ -149,6 +188,8 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
       if (e instanceof AppError && e.code === 'invalid_form_token')
         return sendHtml(reply, 200, receiptOncePage(lang));
       throw e;
+    } finally {
+      slot.release();
     }
     return sendHtml(reply, 200, receiptPage(lang, created.receiptCode as string, created.receiptWords));
   });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createOperator,
@@ -18,14 +20,14 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 describe('public pages', () => {
-  it('serves the home page in Russian by default, with a working form and no scripts', async () => {
+  it('serves the home page in Russian by default, with a working form and no script but the optional proof of work', async () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/html');
     expect(res.body).toContain('<html lang="ru">');
     expect(res.body).toContain('Напишите нам');
     expect(res.body).toContain('action="/requests"');
-    expect(res.body).not.toMatch(/<script/i);
+    expect(res.body).not.toMatch(/<script(?! src="\/static\/pow\.js" defer><\/script>)/i);
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -361,34 +363,105 @@ describe('follow-up with the receipt code', () => {
   });
 });
 
-describe('flood budget', () => {
-  it('answers 429 with Retry-After when the global intake budget is spent, and the site keeps answering', async () => {
-    const small = await createTestContext({ intakePerMinute: 6 });
+describe('admission by capacity', () => {
+  /** GET the form (as a browser would) and the fields a post needs; `solve` fills the proof of work. */
+  async function openForm(c: TestContext, solve: boolean) {
+    const page = await c.app.inject({ method: 'GET', url: '/?lang=ru' });
+    const token = hiddenField(page.body, 'token');
+    const fields: Record<string, string> = { token, lang: 'ru', category: 'other', message: 'Хочу сдаться' };
+    if (solve) {
+      const target = /data-pow="([0-9a-f]{64})"/.exec(page.body)?.[1];
+      const max = Number(/data-pow-max="(\d+)"/.exec(page.body)?.[1]);
+      for (let n = 0; n < max; n++)
+        if (createHash('sha256').update(`${token}${n}`).digest('hex') === target) {
+          fields.pow = String(n);
+          break;
+        }
+      expect(fields.pow).toBeDefined();
+    }
+    return fields;
+  }
+
+  function post(c: TestContext, fields: Record<string, string>) {
+    return c.app.inject({ method: 'POST', url: '/requests', ...form(fields) });
+  }
+
+  it('serves the proof-of-work script to the form page only, and the form works without it', async () => {
+    const page = await ctx.app.inject({ method: 'GET', url: '/?lang=ru' });
+    expect(page.body).toContain('<script src="/static/pow.js" defer></script>');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    const script = await ctx.app.inject({ method: 'GET', url: '/static/pow.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toContain('javascript');
+    const other = await ctx.app.inject({ method: 'GET', url: '/follow-up?lang=ru' });
+    expect(other.headers['content-security-policy']).not.toContain('script-src');
+    // No JavaScript, no proof: stored all the same while there is capacity.
+    const res = await post(ctx, await openForm(ctx, false));
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('receipt-code');
+  });
+
+  it('under overload admits proven posts first, refuses the excess quickly with its text kept, and recovers', async () => {
+    const small = await createTestContext({
+      admission: { initialLimit: 1, minLimit: 1, maxLimit: 1, queueTimeoutMs: 1500 },
+    });
+    const blocker = new pg.Client({ connectionString: small.dbUrl });
     try {
       await createOperator(small, 'admin');
-      const codes: number[] = [];
-      for (let i = 0; i < 12; i++) {
-        const page = await small.app.inject({ method: 'GET', url: '/' });
-        const res = await small.app.inject({
-          method: 'POST',
-          url: '/requests',
-          ...form({
-            token: hiddenField(page.body, 'token'),
-            lang: 'ru',
-            category: 'other',
-            message: `m${i}`,
-          }),
+      // The database stalls (as under a flood): inserts wait on a lock held elsewhere.
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE request_threads IN EXCLUSIVE MODE');
+      const done: string[] = [];
+      const track = (name: string, p: Promise<{ statusCode: number; body: string }>) =>
+        p.then((r) => {
+          done.push(name);
+          return r;
         });
-        codes.push(res.statusCode);
-        if (res.statusCode === 429) expect(res.headers['retry-after']).toBeDefined();
-      }
-      expect(codes.filter((c) => c === 200)).toHaveLength(10);
-      expect(codes.filter((c) => c === 429)).toHaveLength(2);
-      expect((await small.app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
+      const first = track('first', post(small, await openForm(small, false)));
+      await new Promise((r) => setTimeout(r, 100));
+      const plain = track('plain', post(small, await openForm(small, false)));
+      const provenFields = await openForm(small, true);
+      const proven = track('proven', post(small, provenFields));
+      await new Promise((r) => setTimeout(r, 300));
+      await blocker.query('ROLLBACK');
+      const [a, b, c] = await Promise.all([first, plain, proven]);
+      expect(a.statusCode).toBe(200);
+      expect(c.statusCode).toBe(200);
+      // The proven post came later but was stored before the plain one.
+      expect(done.indexOf('proven')).toBeLessThan(done.indexOf('plain'));
+      expect([200, 429]).toContain(b.statusCode);
+
+      // A long stall: the queue refuses after its deadline with Retry-After, and the form keeps the text.
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE request_threads IN EXCLUSIVE MODE');
+      const stuck = post(small, await openForm(small, false));
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      const refused = await post(small, { ...(await openForm(small, false)), message: 'мой текст цел' });
+      expect(refused.statusCode).toBe(429);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(refused.headers['retry-after']).toBeDefined();
+      expect(refused.body).toContain('мой текст цел');
+      await blocker.query('ROLLBACK');
+      expect((await stuck).statusCode).toBe(200);
+      // Capacity back: the next person gets a receipt at once.
+      expect((await post(small, await openForm(small, false))).statusCode).toBe(200);
+      // A proof buys one place in the fast lane: the same form sent again is refused and went in the plain lane.
+      expect((await post(small, provenFields)).statusCode).toBe(400);
+      const admin = await createOperator(small, 'supervisor');
+      const s = await login(small, admin);
+      const flood = await small.app.inject({
+        method: 'GET',
+        url: '/api/supervisor/flood',
+        headers: s.headers,
+      });
+      expect(flood.json().admission.admitted.proof).toBe(1);
     } finally {
+      await blocker.end().catch(() => undefined);
       await small.close();
     }
-  });
+  }, 30_000);
 
   it('refuses intake with a clear error before the first admin exists', async () => {
     const empty = await createTestContext();

@@ -1,0 +1,90 @@
+import { CompiledQuery, type RawBuilder } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOperator, createTestContext, type TestContext, until } from '../../test/helpers.ts';
+import { SINK_THRESHOLD } from '../triage/scoring.ts';
+import { textSketch } from '../triage/text-sketch.ts';
+import { rescoreCopiesQuery, spamSignalsQuery } from './intake.service.ts';
+
+/**
+ * Issue #13: a templated flood must cost the same per request at its thousandth copy as at its
+ * hundredth (it used to read every earlier copy twice per request, so its total cost grew with its
+ * square), and every copy must still sink — the first ones included.
+ */
+let ctx: TestContext;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  await createOperator(ctx, 'admin'); // the organisation key exists from the first admin on
+});
+afterAll(async () => ctx.close());
+
+const TEMPLATE = 'Здравствуйте я военнослужащий хочу сдаться в плен помогите срочно мне нужна ваша помощь';
+
+async function postCopies(n: number, from: number): Promise<void> {
+  for (let i = from; i < from + n; i++) {
+    // A counter and a changing last word, as the measured flood did: near-duplicates of one template.
+    await ctx.core.intake.createRequest(
+      {
+        channel: 'web',
+        category: 'serviceman_war_zone',
+        language: 'ru',
+        content: { body: `${TEMPLATE} ${i % 2 ? 'пожалуйста' : 'очень'} ${i}` },
+      },
+      { withReceipt: false },
+    );
+    ctx.clock.advance(50);
+  }
+}
+
+/** Rows the statement's scans read (EXPLAIN ANALYZE: actual rows × loops over every scan node). */
+async function rowsRead(q: RawBuilder<unknown>): Promise<number> {
+  const c = q.compile(ctx.core.db);
+  const r = await ctx.core.db.executeQuery<{ 'QUERY PLAN': unknown }>(
+    CompiledQuery.raw(`EXPLAIN (ANALYZE, FORMAT JSON) ${c.sql}`, [...c.parameters]),
+  );
+  let rows = 0;
+  const walk = (node: Record<string, unknown>) => {
+    if (String(node['Node Type']).includes('Scan') && node['Relation Name'])
+      rows += Number(node['Actual Rows']) * Number(node['Actual Loops']);
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  const plan = r.rows[0]?.['QUERY PLAN'] as Array<{ Plan: Record<string, unknown> }>;
+  walk(plan[0]?.Plan as Record<string, unknown>);
+  return rows;
+}
+
+async function costOfNextCopy(i: number): Promise<{ signals: number; rescore: number }> {
+  const sketch = textSketch(`${TEMPLATE} очень ${i}`, (s) => ctx.core.vault.blindIndex('text-sketch', s));
+  const now = ctx.clock.now();
+  return {
+    signals: await rowsRead(spamSignalsQuery(sketch, null, now)),
+    // Score 0 raises nothing: the scans run, the table stays as it is.
+    rescore: await rowsRead(rescoreCopiesQuery(sketch, 0, ['near-duplicate-text'], now)),
+  };
+}
+
+describe('flood cost', () => {
+  it('reads no more rows per request at 400 copies than at 100, and still sinks every copy', async () => {
+    await postCopies(100, 0);
+    const at100 = await costOfNextCopy(100);
+    await postCopies(300, 100);
+    const at400 = await costOfNextCopy(400);
+    expect(at100.signals).toBeGreaterThan(20); // the scans are really counted
+    expect(at400.signals).toBeLessThanOrEqual(at100.signals);
+    expect(at400.rescore).toBeLessThanOrEqual(at100.rescore);
+    // Bounded, not merely flat: a few hundred rows, where reading every copy would be thousands.
+    expect(at400.signals).toBeLessThan(150);
+    expect(at400.rescore).toBeLessThan(1000);
+
+    // Quality unchanged: the first copies were raised as the template emerged (in the background).
+    const floated = await until(async () => {
+      const r = await ctx.core.db
+        .selectFrom('request_threads')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('spam_score', '<', SINK_THRESHOLD)
+        .executeTakeFirstOrThrow();
+      return Number(r.n) === 0 ? 'all sunk' : undefined;
+    });
+    expect(floated).toBe('all sunk');
+  }, 120_000);
+});
