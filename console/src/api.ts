@@ -437,8 +437,15 @@ export function saveProtocolAnswers(
   return request('PUT', `/requests/${enc(id)}/protocol/steps/${enc(stepId)}/answers`, { body: { answers } });
 }
 
-export function completeProtocolStep(id: string, stepId: string): Promise<{ request: QueueItem }> {
-  return request('POST', `/requests/${enc(id)}/protocol/steps/${enc(stepId)}/complete`);
+/** Completes a step in one action: the answers typed so far are saved with it (all or nothing). */
+export function completeProtocolStep(
+  id: string,
+  stepId: string,
+  answers: Record<string, unknown> = {},
+): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/protocol/steps/${enc(stepId)}/complete`, {
+    body: { answers },
+  });
 }
 
 export function sendStepInstructions(id: string, stepId: string): Promise<{ messageId: string }> {

@@ -381,7 +381,6 @@ export const en = {
     saveCount: 'Save answers ({{count}})',
     discard: 'Discard changes',
     saved: 'Answers saved.',
-    saveFirst: 'You have unsaved answers in this step: save them before completing it.',
     instructions: 'Instructions for the requester (sent in {{language}})',
     send: 'Send instructions',
     sendAgain: 'Send again',
@@ -391,6 +390,7 @@ export const en = {
     completeMove: 'Complete step → {{status}}',
     completed: 'Step completed.',
     completedMoved: 'Step completed. The case is now “{{status}}”.',
+    completeSaves: 'Completing the step also saves the {{count}} answer(s) you typed.',
     missingTitle: 'Answer the required questions first:',
     next: {
       label: 'Next:',

@@ -385,7 +385,6 @@ export const uk: Catalogue = {
     saveCount: 'Зберегти відповіді ({{count}})',
     discard: 'Скасувати зміни',
     saved: 'Відповіді збережено.',
-    saveFirst: 'У цьому кроці є незбережені відповіді: збережіть їх, перш ніж завершувати.',
     instructions: 'Інструкції для заявника (надсилаються мовою: {{language}})',
     send: 'Надіслати інструкції',
     sendAgain: 'Надіслати ще раз',
@@ -395,6 +394,7 @@ export const uk: Catalogue = {
     completeMove: 'Завершити крок → {{status}}',
     completed: 'Крок завершено.',
     completedMoved: 'Крок завершено. Стан справи: «{{status}}».',
+    completeSaves: 'Завершення кроку також збереже введені відповіді ({{count}}).',
     missingTitle: 'Спершу дайте відповідь на обов’язкові питання:',
     next: {
       label: 'Далі:',
