@@ -118,7 +118,7 @@ export function onSessionLost(listener: SessionLostListener | null): void {
 }
 
 /** 401s that mean "wrong input" rather than "your session is gone". */
-const CREDENTIAL_ERRORS = new Set(['invalid_credentials', 'totp_required']);
+const CREDENTIAL_ERRORS = new Set(['invalid_credentials', 'totp_required', 'totp_reused']);
 
 function isSessionLost(e: ApiError): boolean {
   if (e.status === 401) return !CREDENTIAL_ERRORS.has(e.code);

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, type RefObject, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { listCannedReplies, postNote, postReply } from '../api.ts';
+import { readDraft, writeDraft } from '../lib/drafts.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
@@ -65,7 +66,11 @@ function ReplyForm({
   textareaRef: RefObject<HTMLTextAreaElement | null>;
 }) {
   const { t } = useTranslation();
-  const [body, setBody] = useState('');
+  const [body, setBodyState] = useState(() => readDraft(request.id, 'reply'));
+  const setBody = (text: string) => {
+    setBodyState(text);
+    writeDraft(request.id, 'reply', text);
+  };
   const [cannedValue, setCannedValue] = useState<string | null>(null);
   const invalidate = useInvalidateRequest(request.id);
   const language = languageName(t, request.language);
@@ -165,7 +170,11 @@ function ReplyForm({
 
 function NoteForm({ request }: { request: QueueItem }) {
   const { t } = useTranslation();
-  const [body, setBody] = useState('');
+  const [body, setBodyState] = useState(() => readDraft(request.id, 'note'));
+  const setBody = (text: string) => {
+    setBodyState(text);
+    writeDraft(request.id, 'note', text);
+  };
   const ref = useRef<HTMLTextAreaElement>(null);
   const invalidate = useInvalidateRequest(request.id);
 

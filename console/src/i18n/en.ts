@@ -67,6 +67,8 @@ export const en = {
     errors: {
       invalid_credentials: 'Wrong e-mail, password or code.',
       totp_required: 'Enter the code from your authenticator app.',
+      totp_reused:
+        'This code was already used. Wait for the next code in your authenticator app (at most 30 s).',
       too_many_attempts: 'Too many attempts. Try again in {{seconds}} s.',
       too_many_attempts_later: 'Too many attempts. Wait a while and try again.',
       missing: 'Fill in e-mail and password.',
