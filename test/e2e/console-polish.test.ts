@@ -109,3 +109,45 @@ describe('idle lock and TOTP reuse', () => {
     expect(await page.getByTestId('reply-input').inputValue()).toBe('');
   }, 180_000);
 });
+
+describe('the public form on a phone, without JavaScript', () => {
+  it('after a failed submit, shows and focuses the errors at the top, each linked to its field', async () => {
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      locale: 'ru-RU',
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/?lang=ru`);
+    await page.getByLabel('Военнослужащий в зоне боевых действий').check();
+    // Only spaces: the browser's own check passes, the hotline's does not.
+    await page.getByLabel('Ваше сообщение').fill('   ');
+    await page.getByLabel('Как к вам обращаться?').fill('Серый');
+    await Promise.all([
+      page.waitForURL('**/requests'),
+      page.getByRole('button', { name: 'Отправить' }).click(),
+    ]);
+
+    // The errors are the first thing on the screen, and the browser put the focus there.
+    const summary = page.locator('#form-errors');
+    await summary.waitFor();
+    expect(await page.locator('#form-errors:focus').count()).toBe(1);
+    const box = await summary.boundingBox();
+    expect(box).not.toBeNull();
+    expect((box?.y ?? 9999) + (box?.height ?? 0)).toBeLessThanOrEqual(844);
+    expect(await summary.getAttribute('role')).toBe('alert');
+    const link = summary.getByRole('link');
+    expect(await link.count()).toBe(1);
+    expect(await link.textContent()).toContain('напишите сообщение');
+    // What was typed is still there, and the link leads to the field.
+    expect(await page.getByLabel('Как к вам обращаться?').inputValue()).toBe('Серый');
+    await link.click();
+    await page.waitForURL('**/requests#message');
+    const field = await page.locator('#message').boundingBox();
+    expect(field).not.toBeNull();
+    expect(field?.y ?? -1).toBeGreaterThanOrEqual(0);
+    expect(field?.y ?? 9999).toBeLessThan(844);
+  }, 60_000);
+});
