@@ -157,6 +157,7 @@ export async function createCore(deps: {
       );
   });
   const canned = createCannedService({ db, audit, clock });
+  await canned.seedDefaults();
   const runtimeSettings = createSettingsService({ db, audit, clock });
   const stats = createStatsService({ db, audit, clock, vault });
   const knowledge = createKnowledgeService({ db, audit, clock });
