@@ -157,8 +157,8 @@ export const en = {
     ok: 'On time',
     warning: 'Due soon',
     breach: 'Overdue',
-    compact: '{{first}} · {{last}}',
-    full: '{{state}}. First contact {{first}} ago; last requester message {{last}} ago.',
+    compact: 'first {{first}} · last {{last}}',
+    full: '{{state}}. First contact {{first}}; last requester message {{last}}.',
     due: 'Due {{due}}',
     kinds: {
       first_response: 'first response',
@@ -166,6 +166,8 @@ export const en = {
     },
   },
   duration: {
+    justNow: 'just now',
+    ago: '{{time}} ago',
     now: 'now',
     m: '{{n}}m',
     h: '{{n}}h',

@@ -159,8 +159,8 @@ export const uk: Catalogue = {
     ok: 'Вчасно',
     warning: 'Термін спливає',
     breach: 'Прострочено',
-    compact: '{{first}} · {{last}}',
-    full: '{{state}}. Перший контакт {{first}} тому; останнє повідомлення заявника {{last}} тому.',
+    compact: 'перше {{first}} · останнє {{last}}',
+    full: '{{state}}. Перший контакт {{first}}; останнє повідомлення заявника {{last}}.',
     due: 'Термін: {{due}}',
     kinds: {
       first_response: 'перша відповідь',
@@ -168,6 +168,8 @@ export const uk: Catalogue = {
     },
   },
   duration: {
+    justNow: 'щойно',
+    ago: '{{time}} тому',
     now: 'щойно',
     m: '{{n}} хв',
     h: '{{n}} год',
