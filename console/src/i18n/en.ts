@@ -1067,7 +1067,7 @@ export const en = {
         markSent: 'Mark sent',
         sentDate: 'Sent on',
         marked: 'Capture card marked as sent.',
-        general: 'Capture card without a duty (PDF)',
+        general: 'Print a capture card (PDF; none is due now)',
       },
       welfare: {
         title: 'Welfare log',
