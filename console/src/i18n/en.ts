@@ -1144,7 +1144,8 @@ export const en = {
       },
       build: 'Build batch',
       confirmBuildTitle: 'Build and sign a batch?',
-      confirmBuild: 'The batch will hold {{count}} change(s): {{kinds}}. It is signed at once and can then only be delivered or voided.',
+      confirmBuild:
+        'The batch will hold {{count}} change(s): {{kinds}}. It is signed at once and can then only be delivered or voided.',
       built: 'Batch no. {{number}} built and signed.',
       nothingPending: 'Nothing is pending: every change is in a batch.',
       filter: 'Status',
