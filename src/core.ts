@@ -189,6 +189,7 @@ export async function createCore(deps: {
       );
   });
   const canned = createCannedService({ db, audit, clock });
+  await canned.seedDefaults();
   const runtimeSettings = createSettingsService({
     db,
     audit,

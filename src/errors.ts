@@ -11,6 +11,8 @@ export const AppErrorCode = {
   unauthenticated: 401,
   invalid_credentials: 401,
   totp_required: 401,
+  /** Right password, but this TOTP code already logged in: wait for the next one (decision 0013). */
+  totp_reused: 401,
   session_expired: 401,
   csrf_failed: 403,
   invalid_signature: 403,

@@ -127,7 +127,7 @@ export function onSessionLost(listener: SessionLostListener | null): void {
 }
 
 /** 401s that mean "wrong input" rather than "your session is gone". */
-const CREDENTIAL_ERRORS = new Set(['invalid_credentials', 'totp_required']);
+const CREDENTIAL_ERRORS = new Set(['invalid_credentials', 'totp_required', 'totp_reused']);
 
 function isSessionLost(e: ApiError): boolean {
   if (e.status === 401) return !CREDENTIAL_ERRORS.has(e.code);
@@ -489,8 +489,15 @@ export function saveProtocolAnswers(
   return request('PUT', `/requests/${enc(id)}/protocol/steps/${enc(stepId)}/answers`, { body: { answers } });
 }
 
-export function completeProtocolStep(id: string, stepId: string): Promise<{ request: QueueItem }> {
-  return request('POST', `/requests/${enc(id)}/protocol/steps/${enc(stepId)}/complete`);
+/** Completes a step in one action: the answers typed so far are saved with it (all or nothing). */
+export function completeProtocolStep(
+  id: string,
+  stepId: string,
+  answers: Record<string, unknown> = {},
+): Promise<{ request: QueueItem }> {
+  return request('POST', `/requests/${enc(id)}/protocol/steps/${enc(stepId)}/complete`, {
+    body: { answers },
+  });
 }
 
 export function sendStepInstructions(id: string, stepId: string): Promise<{ messageId: string }> {

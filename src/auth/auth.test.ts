@@ -58,7 +58,25 @@ describe('login', () => {
     expect((await loginWith(op.email, op.password, code)).statusCode).toBe(200);
     const replay = await loginWith(op.email, op.password, code);
     expect(replay.statusCode).toBe(401);
-    expect(replay.json().error.code).toBe('invalid_credentials');
+    // The right password with a code that already logged in: told to wait for the next code.
+    expect(replay.json().error.code).toBe('totp_reused');
+    expect(replay.headers['set-cookie']).toBeUndefined();
+    // The same used code with a wrong password (or for an unknown e-mail) is the identical failure as
+    // ever: the hint cannot be used to test passwords without a code that is valid right now.
+    for (const [email, password] of [
+      [op.email, 'wrong password!!'],
+      ['nobody@example.org', op.password],
+    ] as const) {
+      const r = await loginWith(email, password, code);
+      expect(r.json()).toEqual({
+        error: { code: 'invalid_credentials', message: 'E-mail, password or code is wrong' },
+      });
+    }
+    // The next code logs in.
+    ctx.clock.advance(30_000);
+    expect(
+      (await loginWith(op.email, op.password, totpCode(op.totpSecret, ctx.clock.now()))).statusCode,
+    ).toBe(200);
   });
 
   it('throttles repeated failures per account, known or unknown', async () => {

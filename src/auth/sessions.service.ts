@@ -94,7 +94,10 @@ export function createSessionsService(deps: SessionsDeps) {
     email: string,
     password: string,
     device?: string,
-  ): Promise<{ user: UserRow; fail: (reason: string) => Promise<never> }> {
+  ): Promise<{
+    user: UserRow;
+    fail: (reason: string, code?: 'invalid_credentials' | 'totp_reused') => Promise<never>;
+  }> {
     const accountKey = users.emailIndex(email).toString('base64');
     const known = deviceKey(accountKey, device);
     const [throttle, throttleKey] = known ? [deviceThrottle, known] : [loginThrottle, accountKey];
@@ -105,7 +108,12 @@ export function createSessionsService(deps: SessionsDeps) {
     }
     const u = await users.findByEmail(email);
     const passwordOk = await verifyPassword(u?.password_hash ?? null, password);
-    const fail = async (reason: string): Promise<never> => {
+    // `totp_reused` is the only distinct failure, and only reachable with the right password and a
+    // code valid for this account right now (decision 0013): every other failure reads the same.
+    const fail = async (
+      reason: string,
+      code: 'invalid_credentials' | 'totp_reused' = 'invalid_credentials',
+    ): Promise<never> => {
       await audit.append({
         actorType: 'operator',
         actorId: u?.id ?? null,
@@ -113,6 +121,8 @@ export function createSessionsService(deps: SessionsDeps) {
         details: { reason },
       });
       audit.chainSoon();
+      if (code === 'totp_reused')
+        throw new AppError('totp_reused', 'This code was already used; wait for the next one');
       throw new AppError('invalid_credentials', 'E-mail, password or code is wrong');
     };
     if (!u || !passwordOk) return fail(u ? 'password' : 'unknown');
@@ -192,7 +202,7 @@ export function createSessionsService(deps: SessionsDeps) {
       .where('id', '=', u.id)
       .where('totp_last_step', '<', String(step))
       .executeTakeFirst();
-    if (claimed.numUpdatedRows === 0n) return fail('totp_replay');
+    if (claimed.numUpdatedRows === 0n) return fail('totp_replay', 'totp_reused');
     const orgKey = u.org_key_sealed ? await users.unlockOrgKey(u.id, password) : null;
     return createSession(u, orgKey, 'totp');
   }

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { sql } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import { LANGUAGES } from '../i18n/i18n.ts';
+
+export const DEFAULT_CANNED_FILE = new URL('./default-canned-replies.json', import.meta.url);
 
 /** Canned replies: supervisor-managed, per language. Generic text, not about any person: stored in clear. */
 export interface CannedReply {
@@ -30,6 +35,36 @@ export function createCannedService(deps: { db: Db; audit: AuditLog; clock: Cloc
   });
 
   return {
+    /**
+     * A fresh install starts with a useful set per language (the shipped file). Only into an empty
+     * table, under a lock, so several instances starting together seed once and what supervisors
+     * later edit or delete stays as they left it.
+     */
+    async seedDefaults(file: URL = DEFAULT_CANNED_FILE): Promise<number> {
+      const data = JSON.parse(await readFile(file, 'utf8')) as Record<
+        string,
+        Array<{ title: string; body: string }>
+      >;
+      return db.transaction().execute(async (trx) => {
+        await sql`SELECT pg_advisory_xact_lock(727012)`.execute(trx);
+        const any = await trx.selectFrom('canned_replies').select('id').limit(1).executeTakeFirst();
+        if (any) return 0;
+        const now = clock.now();
+        const rows = LANGUAGES.flatMap((language) =>
+          (data[language] ?? []).map((c) => ({
+            id: randomUUID(),
+            language,
+            title: c.title,
+            body: c.body,
+            created_by: null,
+            created_at: now,
+            updated_at: now,
+          })),
+        );
+        if (rows.length) await trx.insertInto('canned_replies').values(rows).execute();
+        return rows.length;
+      });
+    },
     async list(language?: string): Promise<CannedReply[]> {
       let q = db.selectFrom('canned_replies').selectAll().orderBy('language').orderBy('title');
       if (language) q = q.where('language', '=', language);

@@ -9,6 +9,7 @@ import type { ProtocolService } from './protocol.service.ts';
 const ZId = z.object({ id: z.string().uuid() });
 const ZStepParams = z.object({ id: z.string().uuid(), stepId: z.string().max(48) });
 const ZAny = z.record(z.string(), z.unknown());
+const ZAnswersBody = z.object({ answers: z.record(z.string().max(48), z.unknown()).optional() });
 
 export function registerProtocolRoutes(
   app: FastifyInstance,
@@ -120,7 +121,7 @@ export function registerProtocolRoutes(
         tags: ['protocol'],
         summary: 'Save answers to a step (sensitive ones sealed)',
         params: ZStepParams,
-        body: z.object({ answers: z.record(z.string().max(48), z.unknown()) }),
+        body: ZAnswersBody.required(),
         response: { 200: z.object({ saved: z.array(z.string()) }), 400: ZError, 404: ZError },
       },
     },
@@ -139,9 +140,11 @@ export function registerProtocolRoutes(
       preValidation: requireSession(sessions, 'request.status'),
       schema: {
         tags: ['protocol'],
-        summary: 'Complete a step; the case moves to the step state',
+        summary:
+          'Complete a step in one action: the answers typed so far are saved in the same transaction; the case moves to the step state',
         params: ZStepParams,
-        response: { 200: z.object({ request: ZAny }), 404: ZError, 409: ZError },
+        body: ZAnswersBody.nullish(),
+        response: { 200: z.object({ request: ZAny }), 400: ZError, 403: ZError, 404: ZError, 409: ZError },
       },
     },
     async (req) => ({
@@ -149,6 +152,7 @@ export function registerProtocolRoutes(
         req.session!,
         req.params.id,
         req.params.stepId,
+        req.body?.answers ?? {},
       )) as unknown as Record<string, unknown>,
     }),
   );

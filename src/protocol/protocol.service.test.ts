@@ -151,8 +151,26 @@ describe('a case walking the protocol', () => {
       api(opS, 'POST', `/api/requests/${id}/protocol/steps/${step}/complete`);
     // A step with unanswered required questions cannot be completed.
     const early = await complete('questionnaire');
-    expect(early.statusCode).toBe(409);
+    expect(early.statusCode, early.body).toBe(409);
     expect(early.json().error.details.missing).toEqual(['call_name', 'situation', 'language', 'contact']);
+    // Answers may come with the completion (one action); a refusal saves none of them.
+    const bad = await api(opS, 'POST', `/api/requests/${id}/protocol/steps/questionnaire/complete`, {
+      answers: { call_name: 'Сокол', birth_year: 1890 },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(bad.json().error.details.errors)).toEqual(['birth_year']);
+    const partial = await api(opS, 'POST', `/api/requests/${id}/protocol/steps/questionnaire/complete`, {
+      answers: { call_name: 'Сокол', situation: 'at_front' },
+    });
+    expect(partial.statusCode).toBe(409);
+    expect(partial.json().error.details.missing).toEqual(['language', 'contact']);
+    const stillEmpty = await api(opS, 'GET', `/api/requests/${id}/protocol`);
+    const questionnaire = stillEmpty.json().steps.find((s: { id: string }) => s.id === 'questionnaire') as {
+      completed: boolean;
+      questions: Array<{ id: string; answer: unknown }>;
+    };
+    expect(questionnaire.completed).toBe(false);
+    expect(questionnaire.questions.find((q) => q.id === 'call_name')?.answer).toBeNull();
 
     const def = await ctx.core.protocol.current();
     const start = new Date(ctx.clock.now().getTime() + 3 * 3_600_000);

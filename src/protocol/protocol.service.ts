@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { sql, type Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
-import { canAccessRequest } from '../auth/policies.ts';
+import { can, canAccessRequest } from '../auth/policies.ts';
 import type { Session } from '../auth/sessions.service.ts';
 import { allowedTransitions, canTransition, isCaseState, isClosed } from '../cases/case-state.ts';
 import type { CasesService } from '../cases/cases.service.ts';
@@ -411,6 +411,17 @@ export function createProtocolService(deps: ProtocolDeps) {
     if (!step) throw new AppError('not_found', `No step ${stepId} for this request`);
     if (actor.type === 'requester' && step.audience === 'operator')
       throw new AppError('forbidden', 'This step is for operators');
+    const values = validateStepAnswers(step, raw);
+    await db.transaction().execute(async (trx) => {
+      await writeAnswers(trx, actor, t, step, values);
+      await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', threadId)})`.execute(trx);
+    });
+    audit.chainSoon();
+    return { saved: [...values.keys()] };
+  }
+
+  /** Answers typed for one step, validated per question (an empty one means "not answered"). */
+  function validateStepAnswers(step: ProtocolStep, raw: Record<string, unknown>): Map<string, AnswerValue> {
     const errors: Record<string, AnswerError> = {};
     const values = new Map<string, AnswerValue>();
     for (const q of step.questions) {
@@ -424,84 +435,93 @@ export function createProtocolService(deps: ProtocolDeps) {
       throw new AppError('validation_failed', `Unknown questions: ${unknown.join(', ')}`, { unknown });
     if (Object.keys(errors).length)
       throw new AppError('validation_failed', 'Some answers are invalid', { errors });
+    return values;
+  }
+
+  /** Stores validated answers (and a meeting window's reminder) inside the caller's transaction, audited. */
+  async function writeAnswers(
+    trx: Transaction<Database>,
+    actor: AnswerActor,
+    t: { id: string; public_key: Uint8Array },
+    step: ProtocolStep,
+    values: Map<string, AnswerValue>,
+  ): Promise<void> {
+    if (values.size === 0) return;
+    const threadId = t.id;
+    const stepId = step.id;
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
-      for (const q of step.questions) {
-        const v = values.get(q.id);
-        if (v === undefined) continue;
-        const text = JSON.stringify(v);
-        const row = {
-          thread_id: threadId,
-          step_id: stepId,
-          question_id: q.id,
-          value_enc: q.sensitive ? null : routing.encrypt(text, 'case_answers.value'),
-          value_sealed: q.sensitive ? sealer.seal(t.public_key, padJson(text)) : null,
-          answered_by: actor.type,
-          author_id: actor.type === 'operator' ? actor.session.user.id : null,
-          answered_at: now,
-        };
-        await trx
-          .insertInto('case_answers')
-          .values(row)
-          .onConflict((oc) => oc.columns(['thread_id', 'step_id', 'question_id']).doUpdateSet(row))
-          .execute();
-        if (q.id === EXPECTED_FRONT_QUESTION && q.type === 'date' && typeof v === 'string') {
-          // Sealed in the answer for people, and as a timer field for the waiting reminders.
-          await trx
-            .updateTable('request_threads')
-            .set({ expected_front_enc: sealTimerField(routing, 'expected_front', v), wait_reminders_sent: 0 })
-            .where('id', '=', threadId)
-            .execute();
-        }
-        if (
-          q.type === 'datetime_window' &&
-          q.remindBeforeMinutes &&
-          typeof v === 'object' &&
-          !Array.isArray(v)
-        ) {
-          const due = new Date(new Date(v.start).getTime() - q.remindBeforeMinutes * 60_000);
-          await trx
-            .insertInto('case_reminders')
-            // The time of a surrender meeting is the most dangerous fact we hold: encrypted, never in clear.
-            .values({
-              thread_id: threadId,
-              kind: `window:${stepId}.${q.id}`,
-              due_at: null,
-              due_enc: routing.encrypt(due.toISOString(), 'case_reminders.due'),
-              sent_at: null,
-            })
-            .onConflict((oc) =>
-              oc.columns(['thread_id', 'kind']).doUpdateSet({
-                due_at: null,
-                due_enc: routing.encrypt(due.toISOString(), 'case_reminders.due'),
-                sent_at: null,
-              }),
-            )
-            .execute();
-        }
-      }
-      await audit.append(
-        {
-          actorType: actor.type,
-          actorId: actor.type === 'operator' ? actor.session.user.id : null,
-          action: 'request.answers',
-          subjectType: 'request',
-          subjectId: threadId,
-          details: { step: stepId, questions: [...values.keys()] },
-        },
-        trx,
-      );
-      if (actor.type === 'requester') {
+    for (const q of step.questions) {
+      const v = values.get(q.id);
+      if (v === undefined) continue;
+      const text = JSON.stringify(v);
+      const row = {
+        thread_id: threadId,
+        step_id: stepId,
+        question_id: q.id,
+        value_enc: q.sensitive ? null : routing.encrypt(text, 'case_answers.value'),
+        value_sealed: q.sensitive ? sealer.seal(t.public_key, padJson(text)) : null,
+        answered_by: actor.type,
+        author_id: actor.type === 'operator' ? actor.session.user.id : null,
+        answered_at: now,
+      };
+      await trx
+        .insertInto('case_answers')
+        .values(row)
+        .onConflict((oc) => oc.columns(['thread_id', 'step_id', 'question_id']).doUpdateSet(row))
+        .execute();
+      if (q.id === EXPECTED_FRONT_QUESTION && q.type === 'date' && typeof v === 'string') {
+        // Sealed in the answer for people, and as a timer field for the waiting reminders.
         await trx
           .updateTable('request_threads')
-          .set({ awaiting_reply: true, last_requester_at: now, updated_at: now })
+          .set({ expected_front_enc: sealTimerField(routing, 'expected_front', v), wait_reminders_sent: 0 })
           .where('id', '=', threadId)
           .execute();
       }
-      await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', threadId)})`.execute(trx);
-    });
-    audit.chainSoon();
-    return { saved: [...values.keys()] };
+      if (
+        q.type === 'datetime_window' &&
+        q.remindBeforeMinutes &&
+        typeof v === 'object' &&
+        !Array.isArray(v)
+      ) {
+        const due = new Date(new Date(v.start).getTime() - q.remindBeforeMinutes * 60_000);
+        await trx
+          .insertInto('case_reminders')
+          // The time of a surrender meeting is the most dangerous fact we hold: encrypted, never in clear.
+          .values({
+            thread_id: threadId,
+            kind: `window:${stepId}.${q.id}`,
+            due_at: null,
+            due_enc: routing.encrypt(due.toISOString(), 'case_reminders.due'),
+            sent_at: null,
+          })
+          .onConflict((oc) =>
+            oc.columns(['thread_id', 'kind']).doUpdateSet({
+              due_at: null,
+              due_enc: routing.encrypt(due.toISOString(), 'case_reminders.due'),
+              sent_at: null,
+            }),
+          )
+          .execute();
+      }
+    }
+    await audit.append(
+      {
+        actorType: actor.type,
+        actorId: actor.type === 'operator' ? actor.session.user.id : null,
+        action: 'request.answers',
+        subjectType: 'request',
+        subjectId: threadId,
+        details: { step: stepId, questions: [...values.keys()] },
+      },
+      trx,
+    );
+    if (actor.type === 'requester') {
+      await trx
+        .updateTable('request_threads')
+        .set({ awaiting_reply: true, last_requester_at: now, updated_at: now })
+        .where('id', '=', threadId)
+        .execute();
+    }
   }
 
   async function transitionIn(
@@ -544,28 +564,28 @@ export function createProtocolService(deps: ProtocolDeps) {
     );
   }
 
-  /** Completes a step: required answers must be there; the case moves to the step's state (audited). */
-  async function completeStep(session: Session, threadId: string, stepId: string) {
+  /**
+   * Completes a step in one action: the answers typed so far (if any) are validated and saved in the
+   * same transaction, then the required ones are checked and the case moves to the step's state
+   * (audited). A refusal (invalid or missing answers) rolls everything back, so nothing is half-done.
+   */
+  async function completeStep(
+    session: Session,
+    threadId: string,
+    stepId: string,
+    raw: Record<string, unknown> = {},
+  ) {
     const t = await threadFor(threadId);
     assertAccess(session, t);
     const p = await protocolOf(t);
     const step = stepsFor(p, t.category).find((s) => s.id === stepId);
     if (!step) throw new AppError('not_found', `No step ${stepId} for this request`);
-    const answered = new Set(
-      (
-        await db
-          .selectFrom('case_answers')
-          .select('question_id')
-          .where('thread_id', '=', threadId)
-          .where('step_id', '=', stepId)
-          .execute()
-      ).map((r) => r.question_id),
-    );
-    const missing = step.questions.filter((q) => q.required && !answered.has(q.id)).map((q) => q.id);
-    if (missing.length)
-      throw new AppError('answers_missing', `Answer the required questions first: ${missing.join(', ')}`, {
-        missing,
-      });
+    const values = validateStepAnswers(step, raw);
+    if (values.size > 0) {
+      if (!can(session.user.role, 'request.reply'))
+        throw new AppError('forbidden', 'Your role cannot answer protocol questions');
+      if (t.purged_at) throw new AppError('conflict', 'This case was purged');
+    }
     await db.transaction().execute(async (trx) => {
       const locked = await trx
         .selectFrom('request_threads')
@@ -573,6 +593,22 @@ export function createProtocolService(deps: ProtocolDeps) {
         .where('id', '=', threadId)
         .forUpdate()
         .executeTakeFirstOrThrow();
+      await writeAnswers(trx, { type: 'operator', session }, t, step, values);
+      const answered = new Set(
+        (
+          await trx
+            .selectFrom('case_answers')
+            .select('question_id')
+            .where('thread_id', '=', threadId)
+            .where('step_id', '=', stepId)
+            .execute()
+        ).map((r) => r.question_id),
+      );
+      const missing = step.questions.filter((q) => q.required && !answered.has(q.id)).map((q) => q.id);
+      if (missing.length)
+        throw new AppError('answers_missing', `Answer the required questions first: ${missing.join(', ')}`, {
+          missing,
+        });
       await trx
         .insertInto('case_steps')
         .values({

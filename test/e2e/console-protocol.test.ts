@@ -116,11 +116,42 @@ describe('protocol checklist in the console', () => {
     await page.locator('[data-testid="protocol-step-questionnaire"][data-state="done"]').waitFor();
     await page.locator('[data-testid="protocol-step-screening"][data-state="current"]').waitFor();
 
-    // Completing a step with required answers missing is refused, with the questions named.
+    // Completing a step with required answers missing is refused, with the questions named and marked
+    // beside them.
+    const screening = (qid: string) => page.getByTestId(`protocol-answer-screening-${qid}`);
     await page.getByTestId('protocol-complete-screening').click();
     const missing = page.getByTestId('protocol-missing-screening');
     await missing.waitFor();
     expect(await missing.locator('li').count()).toBe(2);
+    expect(await screening('consistency').textContent()).toContain(uk.protocol.answerErrors.required);
+    expect(await screening('probe_suspected').textContent()).toContain(uk.protocol.answerErrors.required);
+
+    // One action: what is typed is saved with the completion. Half-answered, the refusal names only
+    // the question still missing, keeps what was typed, and saved nothing (all or nothing).
+    await screening('consistency').getByRole('radio').first().check();
+    await screening('operator_note').getByRole('textbox').fill('Говорит уверенно');
+    await page.getByTestId('protocol-complete-saves-screening').waitFor();
+    await page.getByTestId('protocol-complete-screening').click();
+    await eventually(
+      () => missing.locator('li').count(),
+      (n) => n === 1,
+    );
+    expect(await screening('probe_suspected').textContent()).toContain(uk.protocol.answerErrors.required);
+    expect(await screening('consistency').textContent()).not.toContain(uk.protocol.answerErrors.required);
+    expect(await screening('consistency').getByRole('radio').first().isChecked()).toBe(true);
+    expect(await screening('operator_note').getByRole('textbox').inputValue()).toBe('Говорит уверенно');
+    expect(await screening('consistency').getAttribute('data-answered')).toBe('false');
+    // The last answer, then a single click completes the step: no "Save answers" first.
+    await screening('probe_suspected').getByRole('radio', { name: uk.app.no }).check();
+    await page.getByTestId('protocol-complete-screening').click();
+    await page.locator('[data-testid="protocol-step-screening"][data-state="done"]').waitFor();
+    await page.locator('[data-testid="protocol-step-verification"][data-state="current"]').waitFor();
+    await page.getByTestId('protocol-toggle-screening').click();
+    await page
+      .locator('[data-testid="protocol-answer-screening-consistency"][data-answered="true"]')
+      .waitFor();
+    expect(await screening('operator_note').getByRole('textbox').inputValue()).toBe('Говорит уверенно');
+    expect(await screening('probe_suspected').getAttribute('data-answered')).toBe('true');
 
     // Screening, verification and contact from the front: over the API the console uses (faster).
     const api = await apiLogin(server.url, olena.email, olena.password, await nextTotp(olena));
@@ -136,10 +167,11 @@ describe('protocol checklist in the console', () => {
       const r = await api.post(`/api/requests/${id}/protocol/steps/${step}/complete`, {});
       expect(r.status, await r.clone().text()).toBe(200);
     };
-    await put('screening', { consistency: 'consistent', probe_suspected: false });
-    await complete('screening');
-    await put('verification', { verification_method: 'callback', verified: true });
-    await complete('verification');
+    // Over the API too, the answers may come with the completion.
+    const r = await api.post(`/api/requests/${id}/protocol/steps/verification/complete`, {
+      answers: { verification_method: 'callback', verified: true },
+    });
+    expect(r.status, await r.clone().text()).toBe(200);
     await complete('front_contact');
     const start = new Date(Date.now() + 5 * 3_600_000);
     await put('meeting', {
@@ -198,7 +230,7 @@ describe('protocol checklist in the console', () => {
     ]);
     const replies = (await requester.locator('.msg.theirs .body').allTextContents()).map(squash);
     expect(replies).toContain(text);
-  });
+  }, 120_000);
 
   it('an admin previews a protocol change and sees the diff; a broken definition lists its problems', async () => {
     const page = await consolePage();

@@ -205,6 +205,11 @@ describe('POW registry in the console', () => {
     await pending.waitFor();
     expect(Number(await pending.getAttribute('data-count'))).toBeGreaterThanOrEqual(3); // new, capture, arrival
     await liaisonPage.getByTestId('batch-build').click();
+    // What goes in is shown before signing, in words.
+    const confirm = liaisonPage.getByRole('dialog');
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain(uk.pow.eventType.arrival);
+    await confirm.getByTestId('confirm').click();
     const row = liaisonPage.getByTestId('batch-row-1');
     await row.waitFor();
     expect(await row.getAttribute('data-status')).toBe('built');

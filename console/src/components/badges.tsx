@@ -1,6 +1,6 @@
 import { Badge, Stack, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { formatDateTime, formatElapsed } from '../lib/format.ts';
+import { formatAgo, formatDateTime, formatElapsed } from '../lib/format.ts';
 import { type CaseState, LIKELY_FAKE_SCORE, type QueueItem, type SlaState, SPAM_REASONS } from '../types.ts';
 
 const STATUS_COLORS: Record<CaseState, string> = {
@@ -60,7 +60,11 @@ export function SlaBadge({ item, now }: { item: QueueItem; now: number }) {
   const first = formatElapsed(t, item.createdAt, now);
   const last = formatElapsed(t, item.lastRequesterAt, now);
   const state = t(`sla.${item.sla.state}`);
-  let full = t('sla.full', { state, first, last });
+  let full = t('sla.full', {
+    state,
+    first: formatAgo(t, item.createdAt, now),
+    last: formatAgo(t, item.lastRequesterAt, now),
+  });
   if (item.sla.dueAt) {
     const kind = item.sla.kind ? ` (${t(`sla.kinds.${item.sla.kind}`)})` : '';
     full += ` ${t('sla.due', { due: formatDateTime(item.sla.dueAt, i18n.language) })}${kind}`;

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, type RefObject, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { listCannedReplies, postNote, postReply } from '../api.ts';
+import { readDraft, writeDraft } from '../lib/drafts.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
@@ -69,7 +70,11 @@ function ReplyForm({
   routes: ReplyRoute[];
 }) {
   const { t } = useTranslation();
-  const [body, setBody] = useState('');
+  const [body, setBodyState] = useState(() => readDraft(request.id, 'reply'));
+  const setBody = (text: string) => {
+    setBodyState(text);
+    writeDraft(request.id, 'reply', text);
+  };
   // Empty: where he last wrote (the server decides, so a message that just came in counts).
   const [via, setVia] = useState<string | null>(null);
   const [cannedValue, setCannedValue] = useState<string | null>(null);
@@ -189,7 +194,11 @@ function ReplyForm({
 
 function NoteForm({ request }: { request: QueueItem }) {
   const { t } = useTranslation();
-  const [body, setBody] = useState('');
+  const [body, setBodyState] = useState(() => readDraft(request.id, 'note'));
+  const setBody = (text: string) => {
+    setBodyState(text);
+    writeDraft(request.id, 'note', text);
+  };
   const ref = useRef<HTMLTextAreaElement>(null);
   const invalidate = useInvalidateRequest(request.id);
 

@@ -1,6 +1,6 @@
 import { Badge, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { formatElapsed } from '../lib/format.ts';
+import { formatAgo } from '../lib/format.ts';
 import type { OperatorOnShift } from '../types.ts';
 
 export function OperatorsTable({ operators, now }: { operators: OperatorOnShift[]; now: number }) {
@@ -41,11 +41,7 @@ export function OperatorsTable({ operators, now }: { operators: OperatorOnShift[
                   {op.online ? t('supervisor.operators.isOnline') : t('supervisor.operators.isOffline')}
                 </Badge>
               </Table.Td>
-              <Table.Td>
-                {op.lastSeenAt
-                  ? t('supervisor.operators.ago', { time: formatElapsed(t, op.lastSeenAt, now) })
-                  : t('app.none')}
-              </Table.Td>
+              <Table.Td>{op.lastSeenAt ? formatAgo(t, op.lastSeenAt, now) : t('app.none')}</Table.Td>
               <Table.Td ta="right">{op.holding}</Table.Td>
               <Table.Td ta="right">
                 {op.awaitingReply > 0 ? (

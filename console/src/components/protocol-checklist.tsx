@@ -328,14 +328,16 @@ function StepBody({
   const dirtyIds = Object.keys(drafts);
   const labelOf = (qid: string) => pickText(step.questions.find((q) => q.id === qid)?.label, lang) || qid;
 
+  const typedAnswers = () => {
+    const answers: Record<string, unknown> = {};
+    for (const q of step.questions) {
+      if (q.id in drafts) answers[q.id] = valueFromDraft(q, drafts[q.id] ?? null);
+    }
+    return answers;
+  };
+
   const save = useMutation({
-    mutationFn: () => {
-      const answers: Record<string, unknown> = {};
-      for (const q of step.questions) {
-        if (q.id in drafts) answers[q.id] = valueFromDraft(q, drafts[q.id] ?? null);
-      }
-      return saveProtocolAnswers(request.id, step.id, answers);
-    },
+    mutationFn: () => saveProtocolAnswers(request.id, step.id, typedAnswers()),
     onSuccess: () => {
       setDrafts(() => NO_DRAFTS);
       setFieldErrors({});
@@ -348,9 +350,20 @@ function StepBody({
     },
   });
 
+  // One action: what is typed is saved with the completion. A refusal changes nothing on the server
+  // and keeps the typed values here, with the invalid or missing questions marked beside them.
   const complete = useMutation({
-    mutationFn: () => completeProtocolStep(request.id, step.id),
+    mutationFn: () => completeProtocolStep(request.id, step.id, typedAnswers()),
+    onMutate: () => save.reset(),
+    onError: (e) => {
+      const errs = answerErrorsOf(e);
+      if (errs) setFieldErrors(errs);
+      const missingIds = missingOf(e);
+      if (missingIds) setFieldErrors(Object.fromEntries(missingIds.map((id) => [id, 'required' as const])));
+    },
     onSuccess: (r) => {
+      setDrafts(() => NO_DRAFTS);
+      setFieldErrors({});
       notifySuccess(
         step.moveTo && r.request.status === step.moveTo
           ? t('protocol.completedMoved', { status: t(`status.${step.moveTo}`) })
@@ -420,7 +433,7 @@ function StepBody({
                 value={q.id in drafts ? (drafts[q.id] ?? null) : (originals[q.id] ?? null)}
                 dirty={q.id in drafts}
                 error={fieldErrors[q.id] ?? null}
-                disabled={!canReply || save.isPending}
+                disabled={!canReply || save.isPending || complete.isPending}
                 onChange={(v) => {
                   setDrafts((prev) => {
                     const next = { ...prev };
@@ -468,7 +481,7 @@ function StepBody({
                 <Button
                   type="submit"
                   size="xs"
-                  variant={dirtyIds.length > 0 ? 'filled' : 'default'}
+                  variant="default"
                   disabled={dirtyIds.length === 0}
                   loading={save.isPending}
                   data-testid={`protocol-save-${step.id}`}
@@ -541,14 +554,14 @@ function StepBody({
               </ul>
             </Alert>
           )}
-          {complete.isError && !missing && (
+          {complete.isError && !missing && !answerErrorsOf(complete.error) && (
             <Alert color="red" p="xs" role="alert">
               <Text size="sm">{describeError(t, complete.error)}</Text>
             </Alert>
           )}
           {dirtyIds.length > 0 && (
-            <Text size="xs" c="orange.8">
-              {t('protocol.saveFirst')}
+            <Text size="xs" c="dimmed" data-testid={`protocol-complete-saves-${step.id}`}>
+              {t('protocol.completeSaves', { count: dirtyIds.length })}
             </Text>
           )}
           <Group justify="flex-end">

@@ -1,4 +1,4 @@
-import { Badge, Group, Table, Text, Tooltip } from '@mantine/core';
+import { Badge, Group, Table, Text } from '@mantine/core';
 import type { MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { languageName } from '../lib/labels.ts';
@@ -79,11 +79,10 @@ export function QueueTable({ items, selectedId, currentUserId, users, now, onSel
                     {item.ref}
                   </Link>
                   {item.awaitingReply && (
-                    <Tooltip label={t('queue.awaiting')}>
-                      <Badge size="xs" circle color="orange" aria-label={t('queue.awaiting')}>
-                        <span aria-hidden="true">!</span>
-                      </Badge>
-                    </Tooltip>
+                    // Said in words: an unexplained orange "!" dot meant nothing to a new operator.
+                    <Badge size="xs" variant="light" color="orange" tt="none" data-testid="awaiting-badge">
+                      {t('queue.awaiting')}
+                    </Badge>
                   )}
                 </Group>
               </Table.Td>

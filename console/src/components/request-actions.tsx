@@ -211,7 +211,7 @@ export function RequestActionsPanel({ detail, actions, onProbe, onMerge }: Props
       <Group gap="xs">
         <Button
           size="xs"
-          variant="light"
+          variant="subtle"
           color="red"
           onClick={onProbe}
           disabled={request.status === 'rejected_probe'}

@@ -71,8 +71,9 @@ export function TriagePanel({ request, actions }: { request: QueueItem; actions:
         <Group gap="xs">
           <Button
             size="xs"
-            color="dark"
-            variant={verdict === 'spam' ? 'default' : 'filled'}
+            color="red"
+            // Not a prominent filled button: it sinks a requester's messages; it opens a confirmation.
+            variant="subtle"
             disabled={verdict === 'spam'}
             onClick={() => setConfirmOpen(true)}
             data-testid="triage-spam"

@@ -67,6 +67,8 @@ export const en = {
     errors: {
       invalid_credentials: 'Wrong e-mail, password or code.',
       totp_required: 'Enter the code from your authenticator app.',
+      totp_reused:
+        'This code was already used. Wait for the next code in your authenticator app (at most 30 s).',
       too_many_attempts: 'Too many attempts. Try again in {{seconds}} s.',
       too_many_attempts_later: 'Too many attempts. Wait a while and try again.',
       missing: 'Fill in e-mail and password.',
@@ -155,8 +157,8 @@ export const en = {
     ok: 'On time',
     warning: 'Due soon',
     breach: 'Overdue',
-    compact: '{{first}} · {{last}}',
-    full: '{{state}}. First contact {{first}} ago; last requester message {{last}} ago.',
+    compact: 'first {{first}} · last {{last}}',
+    full: '{{state}}. First contact {{first}}; last requester message {{last}}.',
     due: 'Due {{due}}',
     kinds: {
       first_response: 'first response',
@@ -164,6 +166,8 @@ export const en = {
     },
   },
   duration: {
+    justNow: 'just now',
+    ago: '{{time}} ago',
     now: 'now',
     m: '{{n}}m',
     h: '{{n}}h',
@@ -397,7 +401,6 @@ export const en = {
     saveCount: 'Save answers ({{count}})',
     discard: 'Discard changes',
     saved: 'Answers saved.',
-    saveFirst: 'You have unsaved answers in this step: save them before completing it.',
     instructions: 'Instructions for the requester (sent in {{language}})',
     send: 'Send instructions',
     sendAgain: 'Send again',
@@ -407,6 +410,7 @@ export const en = {
     completeMove: 'Complete step → {{status}}',
     completed: 'Step completed.',
     completedMoved: 'Step completed. The case is now “{{status}}”.',
+    completeSaves: 'Completing the step also saves the {{count}} answer(s) you typed.',
     missingTitle: 'Answer the required questions first:',
     next: {
       label: 'Next:',
@@ -1127,7 +1131,7 @@ export const en = {
         markSent: 'Mark sent',
         sentDate: 'Sent on',
         marked: 'Capture card marked as sent.',
-        general: 'Capture card without a duty (PDF)',
+        general: 'Print a capture card (PDF; none is due now)',
       },
       welfare: {
         title: 'Welfare log',
@@ -1203,6 +1207,9 @@ export const en = {
         none: 'Nothing is pending.',
       },
       build: 'Build batch',
+      confirmBuildTitle: 'Build and sign a batch?',
+      confirmBuild:
+        'The batch will hold {{count}} change(s): {{kinds}}. It is signed at once and can then only be delivered or voided.',
       built: 'Batch no. {{number}} built and signed.',
       nothingPending: 'Nothing is pending: every change is in a batch.',
       filter: 'Status',

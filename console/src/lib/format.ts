@@ -22,6 +22,14 @@ export function formatElapsed(t: TFunction, fromIso: string | null | undefined, 
   return h === 0 || d >= 10 ? t('duration.d', { n: d }) : t('duration.dh', { d, h });
 }
 
+/** "5m ago", "2h 10m ago" — and "just now", never "now ago". */
+export function formatAgo(t: TFunction, fromIso: string | null | undefined, now: number): string {
+  const from = fromIso ? Date.parse(fromIso) : Number.NaN;
+  if (Number.isNaN(from)) return t('app.none');
+  if (now - from < MINUTE) return t('duration.justNow');
+  return t('duration.ago', { time: formatElapsed(t, fromIso, now) });
+}
+
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** Absolute local date and time, in the interface language. */

@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import * as api from '../api.ts';
 import type { LoginResult, Permission, User } from '../types.ts';
+import { claimDrafts, clearDrafts } from './drafts.ts';
 import { navigate, paths } from './router.tsx';
 
 /** Why the login page is showing, said once at the top of it. */
@@ -40,7 +41,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   useEffect(() => {
-    api.onSessionLost(() => forget('session_ended'));
+    // A request still in flight when this page ended the session itself (idle lock, logout) comes
+    // back 401: that must not replace the notice saying why the session ended.
+    api.onSessionLost(() => {
+      if (api.getCsrfToken()) forget('session_ended');
+    });
     return () => api.onSessionLost(null);
   }, [forget]);
 
@@ -67,6 +72,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const completeLogin = useCallback(
     (result: LoginResult) => {
       queryClient.clear();
+      claimDrafts(result.user.id);
       api.setCsrfToken(result.csrfToken);
       setState(
         result.user.mustChangePassword
@@ -83,6 +89,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await api.logout().catch(() => undefined);
       }
       forget(notice);
+      // The idle lock and an expired session keep half-typed text (in memory) for the same operator.
+      if (notice === 'logged_out') clearDrafts();
       // A deliberate logout starts the next person at the queue; an expired or locked session keeps
       // the address so the same operator resumes where they were.
       if (notice === 'logged_out') navigate(paths.queue, { replace: true });

@@ -29,6 +29,7 @@ import {
   markBatchDelivered,
   voidBatch,
 } from '../api.ts';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { Pager, RegistryFrame } from '../components/registry-ui.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
 import { describeError } from '../lib/errors.ts';
@@ -77,6 +78,8 @@ export function BatchesPage() {
   const [offset, setOffset] = useState(0);
   const [delivering, setDelivering] = useState<NotificationBatch | null>(null);
   const [voiding, setVoiding] = useState<NotificationBatch | null>(null);
+  // Signing is final (a batch can only be voided after): what goes in is shown first.
+  const [confirmBuild, setConfirmBuild] = useState(false);
 
   const pending = useQuery({
     queryKey: queryKeys.batchPending,
@@ -160,7 +163,7 @@ export function BatchesPage() {
           </Stack>
           {canManage && (
             <Button
-              onClick={() => build.mutate()}
+              onClick={() => setConfirmBuild(true)}
               loading={build.isPending}
               disabled={p !== undefined && p.notBatchedTotal === 0}
               data-testid="batch-build"
@@ -168,6 +171,23 @@ export function BatchesPage() {
               {t('registry.batches.build')}
             </Button>
           )}
+          <ConfirmDialog
+            opened={confirmBuild}
+            title={t('registry.batches.confirmBuildTitle')}
+            message={t('registry.batches.confirmBuild', {
+              count: p?.notBatchedTotal ?? 0,
+              kinds: Object.entries(p?.notBatched ?? {})
+                .map(([label, n]) => `${countLabel(t, label)}: ${n}`)
+                .join('; '),
+            })}
+            confirmLabel={t('registry.batches.build')}
+            loading={build.isPending}
+            onCancel={() => setConfirmBuild(false)}
+            onConfirm={() => {
+              setConfirmBuild(false);
+              build.mutate();
+            }}
+          />
         </Group>
       </Paper>
 

@@ -34,7 +34,7 @@ export function LoginPage({ notice }: { notice: LoginNotice | null }) {
         setError({ kind: 'throttled', until: s !== null ? Date.now() + s * 1000 : null });
         return;
       }
-      if (e.code === 'invalid_credentials' || e.code === 'totp_required') {
+      if (e.code === 'invalid_credentials' || e.code === 'totp_required' || e.code === 'totp_reused') {
         setError({ kind: 'message', text: t(`login.errors.${e.code}`) });
         return;
       }

@@ -83,6 +83,26 @@ function challengeField(lang: Language, c: Challenge | undefined): SafeHtml {
   <input id="answer" name="answer" type="text" inputmode="numeric" maxlength="2" autocomplete="off" required>`;
 }
 
+const FIELD_LABELS = {
+  category: 'form.category',
+  message: 'form.message',
+  name: 'form.name',
+  contact: 'form.contact',
+} as const;
+
+/**
+ * After a failed submit, the errors come first: at the top of the page, focused by the browser itself
+ * (`autofocus` on a `tabindex="-1"` box; no JavaScript), each linked to its field. On a phone the
+ * fields are far below the fold, and a page that looks unchanged reads as "nothing happened".
+ */
+function errorSummary(lang: Language, errors: FieldErrors, notice: MessageKey | undefined): SafeHtml {
+  const fields = (Object.keys(FIELD_LABELS) as Array<keyof typeof FIELD_LABELS>).filter((f) => errors[f]);
+  return html`<div class="alert" id="form-errors" role="alert" tabindex="-1" autofocus>
+<p>${t(lang, notice ?? 'error.validation_failed')}</p>
+${fields.length ? html`<ul>${fields.map((f) => html`<li><a href="#${f}">${t(lang, FIELD_LABELS[f])}: ${t(lang, errors[f] as MessageKey)}</a></li>`)}</ul>` : ''}
+</div>`;
+}
+
 export function homePage(
   lang: Language,
   formToken: string,
@@ -97,6 +117,7 @@ export function homePage(
     lang,
     '/',
     html`
+${hasErrors ? errorSummary(lang, errors, notice) : ''}
 <h1>${t(lang, 'home.heading')}</h1>
 <p>${t(lang, 'home.intro')}</p>
 <p class="safety">${t(lang, 'home.safety')}</p>
@@ -105,7 +126,6 @@ export function homePage(
 <p><a href="/find?lang=${lang}">${t(lang, 'find.link')}</a></p>
 <section aria-labelledby="form-heading">
 <h2 id="form-heading">${t(lang, 'form.heading')}</h2>
-${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.validation_failed')}</div>` : ''}
 <form method="post" action="/requests" accept-charset="utf-8"${
       pow ? html` data-pow="${pow.challenge}" data-pow-max="${String(pow.max)}"` : ''
     }>
@@ -116,7 +136,7 @@ ${hasErrors ? html`<div class="alert" role="alert">${t(lang, notice ?? 'error.va
       : ''
   }
   <input type="hidden" name="lang" value="${lang}">
-  <fieldset${errors.category ? html` aria-describedby="category-error"` : ''}>
+  <fieldset id="category"${errors.category ? html` aria-describedby="category-error"` : ''}>
     <legend>${t(lang, 'form.category')}</legend>
     ${fieldError(lang, 'category', errors.category)}
     ${CALLER_CATEGORIES.map(
@@ -373,6 +393,8 @@ button:focus,input:focus,textarea:focus,a:focus{outline:3px solid #d9a400;outlin
 .hint{color:#555;margin:0;font-size:.95rem}
 .error{color:#a40000;margin:0;font-weight:600}
 .alert{background:#fde8e8;border:1px solid #a40000;padding:.6rem .8rem}
+#form-errors:focus{outline:3px solid #a40000;outline-offset:2px}
+#form-errors ul{margin:.3rem 0 0;padding-left:1.2rem}
 .notice{background:#e6f4ea;border:1px solid #1e7b34;padding:.6rem .8rem}
 .receipt{font:700 1.6rem/1.4 ui-monospace,Menlo,Consolas,monospace;letter-spacing:.05em;background:#fff;border:2px dashed #0b4fa1;padding:.8rem;word-spacing:.3em}
 .thread{list-style:none;padding:0}

@@ -35,6 +35,28 @@ const en = (english: string, ukrainian: string, size = 8): Content => ({
   ],
 });
 
+/** What a change is, in words (English / Ukrainian) rather than the format's code (`event.arrival`). */
+const KIND_WORDS: Record<string, string> = {
+  'record.new': 'New record / Новий запис',
+  'record.changed': 'Record changed / Запис змінено',
+  'event.capture': 'Capture / Полонення',
+  'event.arrival': 'Arrival at a camp / Прибуття до табору',
+  'event.transfer': 'Transfer / Переведення',
+  'event.hospital_admission': 'Admitted to hospital / Госпіталізація',
+  'event.hospital_discharge': 'Discharged from hospital / Виписка з лікарні',
+  'event.escape': 'Escape / Втеча',
+  'event.death': 'Death / Смерть',
+  'event.release': 'Release / Звільнення',
+  'event.repatriation': 'Repatriation / Репатріація',
+  'event.exchange': 'Exchange / Обмін',
+  'event.health_report': 'Health report / Звіт про здоров’я',
+};
+
+/** Known kinds in words; anything else printed literally (never interpreted). */
+export function kindWords(kind: string): string {
+  return Object.hasOwn(KIND_WORDS, kind) ? (KIND_WORDS[kind] as string) : plain(kind);
+}
+
 /** "a1b2c3d4…" grouped by 4 for reading aloud/comparing. */
 function groupHex(hex: string): string {
   const clean = plain(hex).replace(/\s+/g, '');
@@ -93,7 +115,7 @@ function batchSummaryDefinition(input: BatchSummaryInput): TDocumentDefinitions 
     nameCell(item.surname),
     nameCell(item.firstNames),
     { text: plain(item.dateOfBirth) },
-    { text: plain(item.kind) },
+    { text: kindWords(item.kind) },
     { text: plain(item.eventDate) },
     { text: plain(item.facility) },
   ]);
@@ -160,7 +182,7 @@ function batchSummaryDefinition(input: BatchSummaryInput): TDocumentDefinitions 
           body: [
             [en('Kind', 'Вид'), { ...(en('Count', 'Кількість') as object), alignment: 'right' } as TableCell],
             ...counts.map(([kind, n]): TableCell[] => [
-              { text: plain(kind) },
+              { text: kindWords(kind) },
               { text: String(n), alignment: 'right' },
             ]),
             [

@@ -329,7 +329,10 @@ describe('notification batch summary', () => {
     for (const item of items) expect(pdf.all).toContain(item.ref);
     expect(pdf.all).toContain('Гнатюк');
     expect(pdf.all).toContain('Kovalyov');
-    expect(pdf.all).toContain('event.transfer');
+    // Kinds in words, not the format's codes.
+    expect(pdf.all).toContain('Transfer / Переведення');
+    expect(pdf.all).toContain('New record');
+    expect(pdf.all).not.toContain('event.transfer');
   });
 
   it('prints hostile values literally and wraps long ones', async () => {
