@@ -76,4 +76,20 @@ export const BOT_FIND: Record<Language, Record<FindText, string>> = {
     cancelled: 'Search cancelled.',
     tooMany: 'You already have several search requests open. Please wait for their answers.',
   },
+  ko: {
+    intro: '포로로 잡힌 사람 찾기. 몇 가지 질문에 답하십시오 (/cancel — 취소). 확인 후 여기로 답이 옵니다.',
+    surname: '찾는 사람의 성은 무엇입니까?',
+    firstNames: '그의 이름은 무엇입니까?',
+    fatherName: '부칭(아버지 이름)은? (/skip — 건너뛰기)',
+    dateOfBirth: '생년월일 (1990-03-15 또는 연도만)? (/skip — 건너뛰기)',
+    yourName: '당신의 이름은 무엇입니까?',
+    relationship: '그와 어떤 관계입니까 (어머니, 아내 등)?',
+    done: '요청을 받았습니다. 전쟁포로 명단을 확인하고 여기에서 답하겠습니다.',
+    invalid: '답을 이해하지 못했습니다. 다시 시도하십시오.',
+    skip: '/skip — 건너뛰기',
+    notAName:
+      '이름이 아니라 메시지처럼 보입니다. 찾기를 멈추고 메시지를 상담원에게 전달했습니다. 상담원이 여기에서 답할 것입니다.',
+    cancelled: '찾기를 취소했습니다.',
+    tooMany: '이미 여러 건의 찾기 요청이 있습니다. 그 답을 기다려 주십시오.',
+  },
 };

@@ -4,7 +4,7 @@ import type { CallerCategory } from '../../cases/categories.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
-import type { Language } from '../../i18n/i18n.ts';
+import { isLanguage, LANGUAGES, type Language } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
 import { LIMITS } from '../../intake/message-content.ts';
 import type { Log } from '../../log.ts';
@@ -42,11 +42,11 @@ const VOICE_TEXT: Record<
     record: string;
     thanks: string;
     callback: string;
-    voice: 'ru-RU' | 'uk-UA' | 'en-US';
+    voice: 'ru-RU' | 'uk-UA' | 'en-US' | 'ko-KR';
   }
 > = {
   ru: {
-    menu: 'Для русского языка нажмите 1. Для української мови натисніть 2. For English press 3.',
+    menu: 'Для русского языка нажмите 1.',
     intro: 'Это конфиденциальная линия помощи. Вы можете остаться в живых.',
     choices: 'Чтобы оставить сообщение, нажмите 1. Чтобы мы вам перезвонили, нажмите 2.',
     record: 'Говорите после сигнала. Не называйте лишнего. Чтобы закончить, нажмите решётку.',
@@ -55,7 +55,7 @@ const VOICE_TEXT: Record<
     voice: 'ru-RU',
   },
   uk: {
-    menu: 'Для русского языка нажмите 1. Для української мови натисніть 2. For English press 3.',
+    menu: 'Для української мови натисніть 2.',
     intro: 'Це конфіденційна лінія допомоги. Ви можете залишитися живим.',
     choices: 'Щоб залишити повідомлення, натисніть 1. Щоб ми вам передзвонили, натисніть 2.',
     record: 'Говоріть після сигналу. Не називайте зайвого. Щоб закінчити, натисніть решітку.',
@@ -64,7 +64,7 @@ const VOICE_TEXT: Record<
     voice: 'uk-UA',
   },
   en: {
-    menu: 'Для русского языка нажмите 1. Для української мови натисніть 2. For English press 3.',
+    menu: 'For English press 3.',
     intro: 'This is a confidential help line. You can stay alive.',
     choices: 'To leave a message, press 1. To be called back, press 2.',
     record: 'Speak after the tone. Say only what is needed. Press the pound key when done.',
@@ -72,13 +72,25 @@ const VOICE_TEXT: Record<
     callback: 'Thank you. We will call you back on this number.',
     voice: 'en-US',
   },
+  ko: {
+    menu: '한국어는 4번을 누르십시오.',
+    intro: '이곳은 비밀 상담 전화입니다. 당신은 살 수 있습니다.',
+    choices: '메시지를 남기려면 1번을 누르십시오. 전화를 다시 받으려면 2번을 누르십시오.',
+    record: '신호음이 울린 후 말씀하십시오. 필요한 것만 말하십시오. 끝나면 우물 정자를 누르십시오.',
+    thanks: '감사합니다. 메시지를 받았습니다. 상담원이 답할 것입니다.',
+    callback: '감사합니다. 이 번호로 다시 전화하겠습니다.',
+    voice: 'ko-KR',
+  },
 };
 
 /** Where Twilio serves recordings and media (its API, then possibly its CDN); nothing else is fetched. */
 export const TWILIO_MEDIA_HOSTS = ['*.twilio.com', '*.twiliocdn.com'] as const;
 const TWILIO_API_ORIGIN = 'https://api.twilio.com';
 
-const LANG_BY_DIGIT: Record<string, Language> = { '1': 'ru', '2': 'uk', '3': 'en' };
+/** The menu's digits follow LANGUAGES: 1 Russian, 2 Ukrainian, 3 English, 4 Korean … (each line says its own). */
+const LANG_BY_DIGIT: Record<string, Language> = Object.fromEntries(
+  LANGUAGES.map((l, i) => [String(i + 1), l]),
+);
 
 export function createTwilioChannels(
   settings: TwilioSettings,
@@ -167,13 +179,7 @@ export function createTwilioChannels(
       if (!p.MessageSid || !p.From) throw new AppError('bad_request', 'Not an SMS webhook');
       const body = p.Body ?? '';
       const detected = detectLanguage(body);
-      await intake(
-        'sms',
-        p.MessageSid,
-        p.From,
-        body,
-        detected === 'uk' || detected === 'en' ? detected : 'ru',
-      );
+      await intake('sms', p.MessageSid, p.From, body, isLanguage(detected) ? detected : 'ru');
       return reply.type('text/xml').send(twiml(new twilio.twiml.MessagingResponse()));
     });
 
@@ -181,7 +187,7 @@ export function createTwilioChannels(
       verify(req);
       const r = new twilio.twiml.VoiceResponse();
       const g = r.gather({ numDigits: 1, action: '/channels/voice/language', method: 'POST', timeout: 8 });
-      g.say({ language: 'ru-RU' }, VOICE_TEXT.ru.menu);
+      for (const l of LANGUAGES) g.say({ language: VOICE_TEXT[l].voice }, VOICE_TEXT[l].menu);
       r.redirect({ method: 'POST' }, '/channels/voice/incoming');
       return reply.type('text/xml').send(twiml(r));
     });

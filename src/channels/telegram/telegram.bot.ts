@@ -12,6 +12,7 @@ import type { KnowledgeService } from '../../knowledge/knowledge.service.ts';
 import type { Log } from '../../log.ts';
 import { partialDate } from '../../pow/record.ts';
 import { validateAnswer } from '../../protocol/answers.ts';
+import { textIn } from '../../protocol/protocol.schema.ts';
 import type { ProtocolService, StepView } from '../../protocol/protocol.service.ts';
 import { BOT_FIND, FIND_STEPS, type FindStep, OPTIONAL_STEPS, STEP_MAX } from '../../relatives/bot-texts.ts';
 import type { RelativesService } from '../../relatives/relatives.service.ts';
@@ -124,12 +125,13 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
         if (before || q.answer !== null || state.answered?.includes(`${step.id}.${q.id}`)) continue;
         state.q = { step: step.id, index: i };
         const kb = new InlineKeyboard();
-        if (q.type === 'choice') for (const o of q.options ?? []) kb.text(o.label[l], `qa:${o.value}`).row();
+        if (q.type === 'choice')
+          for (const o of q.options ?? []) kb.text(textIn(o.label, l), `qa:${o.value}`).row();
         if (q.type === 'boolean') kb.text(t(l, 'bot.yes'), 'qa:yes').text(t(l, 'bot.no'), 'qa:no');
         const prompt =
           q.type === 'choice' || q.type === 'boolean'
-            ? q.label[l]
-            : `${q.label[l]}\n\n${t(l, 'bot.q.type_answer')}`;
+            ? textIn(q.label, l)
+            : `${textIn(q.label, l)}\n\n${t(l, 'bot.q.type_answer')}`;
         await say(ctx, state, prompt, q.type === 'choice' || q.type === 'boolean' ? kb : undefined);
         return;
       }
