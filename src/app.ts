@@ -35,6 +35,7 @@ import { registerEventsRoutes } from './realtime/events.routes.ts';
 import type { EventBus } from './realtime/events.ts';
 import { registerRelativesRoutes } from './relatives/relatives.routes.ts';
 import { registerRelativesWeb } from './relatives/relatives.web.ts';
+import { registerRoutingRoutes } from './routing/routing.routes.ts';
 import { registerSettingsRoutes } from './settings/settings.routes.ts';
 import { registerStatsRoutes } from './stats/stats.routes.ts';
 import { registerSupervisorRoutes } from './supervisor/supervisor.routes.ts';
@@ -238,6 +239,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerNotificationsRoutes(app, { sessions: core.sessions, db: core.db, clock: core.clock });
   registerStatsRoutes(app, { sessions: core.sessions, stats: core.stats, clock: core.clock });
   registerSettingsRoutes(app, { sessions: core.sessions, settings: core.runtimeSettings });
+  registerRoutingRoutes(app, { sessions: core.sessions, routing: core.routing });
   registerPowRoutes(app, {
     sessions: core.sessions,
     registry: core.registry,

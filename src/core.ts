@@ -28,6 +28,7 @@ import { createNotifier, EVENTS_CHANNEL } from './realtime/events.ts';
 import { recordMatchKeys, searchMatchKeys } from './relatives/matching.ts';
 import { createRelativesService } from './relatives/relatives.service.ts';
 import { createRetentionService } from './retention/retention.service.ts';
+import { createRoutingService, withLanguageRouting } from './routing/routing.service.ts';
 import { createSettingsService } from './settings/settings.service.ts';
 import { createStatsService } from './stats/stats.service.ts';
 
@@ -101,7 +102,8 @@ export async function createCore(deps: {
   // The shipped protocol becomes a published version on first start (and when a newer one ships).
   await protocol.seed(await loadDefaultProtocol());
   await protocol.current();
-  const intake = createIntakeService({
+  const routing = createRoutingService({ db, audit, clock, idleMs: deps.settings.session.idleMs });
+  const intakeService = createIntakeService({
     db,
     vault,
     sealer,
@@ -111,6 +113,7 @@ export async function createCore(deps: {
     notifier,
     protocolVersion: () => protocol.currentVersion(),
   });
+  const intake = withLanguageRouting(intakeService, routing, log);
   const formTokens = createFormTokens(vault, clock);
   const channelIntake = createChannelIntake({ db, vault, audit, clock, intake });
   const canned = createCannedService({ db, audit, clock });
@@ -162,6 +165,7 @@ export async function createCore(deps: {
     protocol,
     knowledge,
     runtimeSettings,
+    routing,
     stats,
     timers,
     retention,

@@ -7,6 +7,7 @@ import * as m0006 from './0006-hardening.ts';
 import * as m0007 from './0007-open-queue-indexes.ts';
 import * as m0008 from './0008-pow-registry.ts';
 import * as m0009 from './0009-stats-indexes.ts';
+import * as m0013 from './0013-languages.ts';
 
 /** Ordered list of migrations. Append only: a shipped migration is never edited. */
 export const migrations: ReadonlyArray<{ name: string; up: string }> = [
@@ -19,4 +20,5 @@ export const migrations: ReadonlyArray<{ name: string; up: string }> = [
   { name: '0007-open-queue-indexes', up: m0007.up },
   { name: '0008-pow-registry', up: m0008.up },
   { name: '0009-stats-indexes', up: m0009.up },
+  { name: '0013-languages', up: m0013.up },
 ];
