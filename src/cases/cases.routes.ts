@@ -5,7 +5,6 @@ import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { AppError } from '../errors.ts';
 import { ZError } from '../http/schemas.ts';
-import { LANGUAGES } from '../i18n/i18n.ts';
 import { LIMITS } from '../intake/message-content.ts';
 import { CASE_STATES } from './case-state.ts';
 import type { CasesService } from './cases.service.ts';
