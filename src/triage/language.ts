@@ -62,11 +62,28 @@ const ISO1: Readonly<Record<string, string>> = {
 /** The languages the letter model (letter-model.ts) was trained on. */
 export const LETTER_MODEL_LANGUAGES = ['ru', 'uk', 'en'] as const;
 
+/**
+ * Letters a Cyrillic orthography does not have: a short Russian message without «ы» can look Bulgarian
+ * to trigrams («Что делать?» — but Bulgarian has no «ь» except before «о», and no infinitive in «-ть»),
+ * so a candidate whose alphabet lacks a letter of the text is dropped.
+ */
+const NOT_IN_ALPHABET: Readonly<Record<string, RegExp>> = {
+  rus: /[іїєґў]/i,
+  ukr: /[ыэёъ]/i,
+  bel: /[ищъїєґ]/i,
+  bul: /[ыэёїєґў]|ь(?!о)/i,
+  mkd: /[ыэёьъщйяюїєґў]/i,
+  srp: /[ыэёьъщйяюїєґў]/i,
+  bos: /[ыэёьъщйяюїєґў]/i,
+};
+
 /** Scores of every candidate, best first, normalised so that the best is 1 (franc's convention). */
 export function rankLanguages(text: string): Array<[DetectedLanguage, number]> {
-  return francAll(text, { minLength: 10 })
-    .filter(([code]) => code !== 'und')
-    .map(([code, score]): [string, number] => [ISO1[code] ?? code, score]);
+  const ranked = francAll(text, { minLength: 10 }).filter(
+    ([code]) => code !== 'und' && !NOT_IN_ALPHABET[code]?.test(text),
+  );
+  const best = ranked[0]?.[1] ?? 1;
+  return ranked.map(([code, score]): [string, number] => [ISO1[code] ?? code, score / best]);
 }
 
 export function detectLanguage(text: string): DetectedLanguage {

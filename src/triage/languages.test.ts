@@ -72,6 +72,9 @@ describe('no language is spam', () => {
     expect(detectLanguage('да')).toBe('ru');
     expect(detectLanguage('так, їду')).toBe('uk');
     expect(detectLanguage('…')).toBe('other');
+    // Short Russian that trigrams alone call Bulgarian: Bulgarian has no «ь» but before «о».
+    expect(detectLanguage('Мне пришла повестка, я пока дома в Белгороде. Что делать?')).toBe('ru');
+    expect(detectLanguage('Ранен, сижу в блиндаже под Торецком. Как выйти сегодня?')).toBe('ru');
   });
 
   it('keeps every language afloat through the real public form, language stored on the request', async () => {
