@@ -212,6 +212,7 @@ export const en = {
     ko: 'Korean',
     uiLocale: 'en',
   },
+
   routing: {
     title: 'Routing by language',
     intro:
@@ -1001,7 +1002,7 @@ export const en = {
         ru: 'ICAO 9303',
       },
       dateOfBirth: 'Date of birth',
-      dateOfBirthHint: 'YYYY-MM-DD, or YYYY-MM or YYYY if that is all that is known',
+      dateOfBirthHint: '15.03.1990 or 1990-03-15 (day first); 03.1990 or 1990 if that is all that is known',
       placeOfBirth: 'Place of birth',
       languages: 'Languages',
       languagesHint:
@@ -1029,7 +1030,7 @@ export const en = {
       fixErrors: 'Check the marked fields.',
       required: 'Required',
       badDate: 'A date as YYYY-MM-DD',
-      badPartialDate: 'YYYY-MM-DD, YYYY-MM or YYYY',
+      badPartialDate: 'Not a date we can read: 15.03.1990, 15/03/1990, 1990-03-15, 03.1990 or 1990',
       badLanguages: 'Two-letter codes, at least one',
     },
     record: {

@@ -214,6 +214,7 @@ export const uk: Catalogue = {
     ko: 'корейська',
     uiLocale: 'uk',
   },
+
   routing: {
     title: 'Розподіл за мовою',
     intro:
@@ -1007,7 +1008,7 @@ export const uk: Catalogue = {
         ru: 'ICAO 9303',
       },
       dateOfBirth: 'Дата народження',
-      dateOfBirthHint: 'РРРР-ММ-ДД, або РРРР-ММ чи РРРР, якщо відомо лише це',
+      dateOfBirthHint: '15.03.1990 або 1990-03-15 (день спершу); 03.1990 чи 1990, якщо відомо лише це',
       placeOfBirth: 'Місце народження',
       languages: 'Мови',
       languagesHint: 'Дволітерні коди через кому; перша — мова картки про полонення (ru, uk…)',
@@ -1034,7 +1035,7 @@ export const uk: Catalogue = {
       fixErrors: 'Перевірте позначені поля.',
       required: 'Обов’язкове поле',
       badDate: 'Дата у вигляді РРРР-ММ-ДД',
-      badPartialDate: 'РРРР-ММ-ДД, РРРР-ММ або РРРР',
+      badPartialDate: 'Не вдалося прочитати дату: 15.03.1990, 15/03/1990, 1990-03-15, 03.1990 або 1990',
       badLanguages: 'Дволітерні коди, щонайменше один',
     },
     record: {

@@ -9,8 +9,8 @@ import { type ChannelIntake, identityIndex } from '../../intake/channel-intake.s
 import { LIMITS } from '../../intake/message-content.ts';
 import { toPlainText } from '../../knowledge/articles.ts';
 import type { KnowledgeService } from '../../knowledge/knowledge.service.ts';
+import { describeDate, parsePartialDate } from '../../lib/dates.ts';
 import type { Log } from '../../log.ts';
-import { partialDate } from '../../pow/record.ts';
 import { validateAnswer } from '../../protocol/answers.ts';
 import { textIn } from '../../protocol/protocol.schema.ts';
 import type { ProtocolService, StepView } from '../../protocol/protocol.service.ts';
@@ -253,13 +253,22 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
     }
     if (raw === '/skip') {
       if (!OPTIONAL_STEPS.includes(f.step)) return say(ctx, state, m.invalid);
-    } else if (!value || (f.step === 'dateOfBirth' && !partialDate.safeParse(value).success)) {
+    } else if (f.step === 'dateOfBirth') {
+      const dob = parsePartialDate(value);
+      if (!dob) return say(ctx, state, m.invalid);
+      f.data.dateOfBirth = dob;
+    } else if (!value) {
       return say(ctx, state, m.invalid);
     } else f.data[f.step] = value;
+    // Say back what was understood: 05.03.1990 is 5 March, not May 3.
+    const understood =
+      f.step === 'dateOfBirth' && f.data.dateOfBirth && raw !== '/skip'
+        ? `${m.dobUnderstood}: ${describeDate(f.data.dateOfBirth, l)} (${f.data.dateOfBirth})\n\n`
+        : '';
     const next = FIND_STEPS[FIND_STEPS.indexOf(f.step) + 1];
     if (next) {
       f.step = next;
-      return say(ctx, state, m[next]);
+      return say(ctx, state, `${understood}${m[next]}`);
     }
     const d = f.data;
     delete state.find;
