@@ -230,7 +230,7 @@ const CATEGORY_WEIGHTS: Record<CallerCategory, number> = {
   other: 7,
 };
 const CHANNEL_WEIGHTS: Record<Channel, number> = { web: 45, telegram: 35, whatsapp: 12, sms: 5, voice: 3 };
-const LANGUAGE_WEIGHTS: Record<Language, number> = { ru: 75, uk: 15, en: 10 };
+const LANGUAGE_WEIGHTS: Record<Language, number> = { ru: 74, uk: 15, en: 10, ko: 1 };
 /** Urgency 0..3, skewed low; servicemen in the war zone skew higher. */
 const URGENCY_WEIGHTS = [45, 35, 15, 5];
 const URGENCY_WEIGHTS_WAR_ZONE = [25, 35, 25, 15];

@@ -196,7 +196,7 @@ const CATEGORY_WEIGHTS: Record<CallerCategory, number> = {
   occupied_resident: 8,
   other: 7,
 };
-const LANGUAGE_WEIGHTS: Record<Language, number> = { ru: 75, uk: 15, en: 10 };
+const LANGUAGE_WEIGHTS: Record<Language, number> = { ru: 74, uk: 15, en: 10, ko: 1 };
 /** Closed outcomes, in shares of the closed requests. */
 const CLOSED_WEIGHTS: Partial<Record<CaseState, number>> = {
   in_custody: 8,

@@ -16,6 +16,7 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import { registerAssignmentRoutes } from './assignment/assignment.routes.ts';
 import { registerAuditRoutes } from './audit/audit.routes.ts';
 import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { registerUsersRoutes } from './auth/users.routes.ts';
@@ -289,6 +290,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   registerSystemRoutes(app, { sessions: core.sessions, routingKeeper: core.routingKeeper, db: core.db });
   registerVoiceRoutes(app, { sessions: core.sessions, voice: core.voice });
   registerOrganisationRoutes(app, { sessions: core.sessions, organisation: core.organisation });
+  registerAssignmentRoutes(app, { sessions: core.sessions, assignment: core.assignment });
   registerPowRoutes(app, {
     sessions: core.sessions,
     registry: core.registry,

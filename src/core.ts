@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { createAssignmentService, withLanguageRouting } from './assignment/assignment.service.ts';
 import { createAuditLog } from './audit/audit.service.ts';
 import { createDbThrottle } from './auth/login-throttle.ts';
 import { createSessionsService } from './auth/sessions.service.ts';
@@ -153,7 +154,8 @@ export async function createCore(deps: {
   // The shipped protocol becomes a published version on first start (and when a newer one ships).
   await protocol.seed(await loadDefaultProtocol());
   await protocol.current();
-  const intake = createIntakeService({
+  const assignment = createAssignmentService({ db, audit, clock, idleMs: deps.settings.session.idleMs });
+  const intakeService = createIntakeService({
     db,
     vault,
     sealer,
@@ -163,6 +165,7 @@ export async function createCore(deps: {
     notifier,
     protocolVersion: () => protocol.currentVersion(),
   });
+  const intake = withLanguageRouting(intakeService, assignment, log);
   const formTokens = createFormTokens(vault, clock);
   const flood = createFloodService({ db, audit, clock, purgeAfterHours: deps.settings.sinkPurgeHours ?? 6 });
   const channelIntake = createChannelIntake({
@@ -242,6 +245,7 @@ export async function createCore(deps: {
     sealer,
     vault,
     routing,
+    assignment,
     routingKeeper,
     audit,
     users,

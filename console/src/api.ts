@@ -35,6 +35,7 @@ import type {
   InquiryStatus,
   InquirySummary,
   IntakeSettings,
+  LanguagesWaiting,
   LoginResult,
   NewInquiry,
   NewPowRecord,
@@ -57,6 +58,7 @@ import type {
   RequestLanguage,
   RequestProtocol,
   Role,
+  RoutingSettings,
   SecurityKey,
   StatsAnnotation,
   StatsDashboard,
@@ -803,4 +805,30 @@ export function answerInquiry(
 
 export function createInquiry(body: NewInquiry): Promise<{ id: string; ref: string }> {
   return request('POST', '/relatives/inquiries', { body });
+}
+
+// ---- routing by language (issue #14)
+
+export function getMyLanguages(signal?: AbortSignal): Promise<{ languages: string[] }> {
+  return request('GET', '/auth/me/languages', { signal });
+}
+
+export function setMyLanguages(languages: string[]): Promise<{ languages: string[] }> {
+  return request('PUT', '/auth/me/languages', { body: { languages } });
+}
+
+export function setUserLanguages(id: string, languages: string[]): Promise<{ languages: string[] }> {
+  return request('PUT', `/users/${enc(id)}/languages`, { body: { languages } });
+}
+
+export function getRoutingSettings(signal?: AbortSignal): Promise<RoutingSettings> {
+  return request('GET', '/settings/routing', { signal });
+}
+
+export function setRoutingSettings(body: RoutingSettings): Promise<RoutingSettings> {
+  return request('PUT', '/settings/routing', { body });
+}
+
+export function getLanguagesWaiting(signal?: AbortSignal): Promise<LanguagesWaiting> {
+  return request('GET', '/supervisor/languages', { signal });
 }

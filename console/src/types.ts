@@ -35,7 +35,25 @@ export const CHANNELS = ['web', 'telegram', 'whatsapp', 'sms', 'voice'] as const
 export type Channel = (typeof CHANNELS)[number];
 
 /** Languages requesters write in (and canned replies exist for). */
-export const REQUEST_LANGUAGES = ['ru', 'uk', 'en'] as const;
+export const REQUEST_LANGUAGES = ['ru', 'uk', 'en', 'ko'] as const;
+/**
+ * Languages requesters write in and operators work in (issue #14): the requester languages plus those
+ * triage detects most (names come from Intl.DisplayNames, not the catalogue).
+ */
+export const WORK_LANGUAGES = [
+  ...REQUEST_LANGUAGES,
+  'kk',
+  'tt',
+  'ba',
+  'ce',
+  'be',
+  'uz',
+  'ky',
+  'tg',
+  'mn',
+  'ne',
+  'ka',
+] as const;
 export type RequestLanguage = (typeof REQUEST_LANGUAGES)[number];
 
 export const URGENCIES = [0, 1, 2, 3] as const;
@@ -289,6 +307,7 @@ export interface UserSummary {
   disabled: boolean;
   mustChangePassword: boolean;
   createdAt: string;
+  languages: string[];
 }
 
 export interface CreatedUser {
@@ -1007,4 +1026,13 @@ export interface VoiceCallback {
   breached: boolean;
   attempts: number;
   lastOutcome: string | null;
+}
+
+export interface RoutingSettings {
+  autoAssignByLanguage: boolean;
+}
+
+export interface LanguagesWaiting {
+  onShift: string[];
+  waiting: Array<{ language: string; waiting: number; oldestAt: string }>;
 }

@@ -16,6 +16,7 @@ const ZUserSummary = z.object({
   disabled: z.boolean(),
   mustChangePassword: z.boolean(),
   createdAt: z.string(),
+  languages: z.array(z.string()),
 });
 
 export function registerUsersRoutes(

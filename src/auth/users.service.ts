@@ -61,6 +61,8 @@ export interface UserSummary {
   disabled: boolean;
   mustChangePassword: boolean;
   createdAt: string;
+  /** The languages the user works in (routing by language). */
+  languages: string[];
 }
 
 const BOOTSTRAP_LOCK = 727003;
@@ -380,6 +382,7 @@ export function createUsersService(deps: UsersDeps) {
         'disabled_at',
         'must_change_password',
         'created_at',
+        'languages',
       ])
       .orderBy('created_at')
       .execute();
@@ -391,6 +394,7 @@ export function createUsersService(deps: UsersDeps) {
       disabled: r.disabled_at !== null,
       mustChangePassword: r.must_change_password,
       createdAt: new Date(r.created_at).toISOString(),
+      languages: r.languages,
     }));
   }
 

@@ -5,7 +5,6 @@ import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { AppError } from '../errors.ts';
 import { ZError } from '../http/schemas.ts';
-import { LANGUAGES } from '../i18n/i18n.ts';
 import { LIMITS } from '../intake/message-content.ts';
 import { CASE_STATES } from './case-state.ts';
 import type { CasesService } from './cases.service.ts';
@@ -72,7 +71,12 @@ const ZCommonFilters = {
     .optional(),
   category: csvOf(CALLER_CATEGORIES),
   channel: csvOf(CHANNELS),
-  language: csvOf(LANGUAGES),
+  // A request's language: the page's (ru/uk/en/ko) or the one triage detected in the text (ko, kk …).
+  language: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z]{2,3}$/)).max(30))
+    .optional(),
   urgency: z.coerce.number().int().min(0).max(3).optional(),
   tag: z.string().max(32).optional(),
   awaitingReply: z

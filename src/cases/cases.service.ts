@@ -253,7 +253,10 @@ export function createCasesService(deps: CasesDeps) {
     else if (f.open) q = q.where('status', 'not in', CLOSED_STATES as CaseState[]);
     if (f.category?.length) q = q.where('category', 'in', f.category);
     if (f.channel?.length) q = q.where('channel', 'in', f.channel);
-    if (f.language?.length) q = q.where('language', 'in', f.language);
+    if (f.language?.length) {
+      const langs = f.language;
+      q = q.where((eb) => eb.or([eb('language', 'in', langs), eb('detected_language', 'in', langs)]));
+    }
     if (f.urgency !== undefined) q = q.where('urgency', '>=', f.urgency);
     if (f.tag) q = q.where(sql<SqlBool>`tags @> ARRAY[${f.tag}]::text[]`);
     if (f.awaitingReply !== undefined) q = q.where('awaiting_reply', '=', f.awaitingReply);

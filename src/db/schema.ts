@@ -37,6 +37,8 @@ export interface UsersTable {
   disabled_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Languages the operator works in (migration 0013). */
+  languages: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface SessionsTable {

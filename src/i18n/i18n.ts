@@ -1,15 +1,22 @@
 import { type Catalogue, en, type MessageKey } from './en.ts';
+import { ko } from './ko.ts';
 import { ru } from './ru.ts';
 import { uk } from './uk.ts';
 
-export const LANGUAGES = ['ru', 'uk', 'en'] as const;
+/** Requester languages. Adding one: docs/adding-a-language.md. */
+export const LANGUAGES = ['ru', 'uk', 'en', 'ko'] as const;
 export type Language = (typeof LANGUAGES)[number];
 /** Russian first: most requesters write in Russian. */
 export const DEFAULT_LANGUAGE: Language = 'ru';
 
-const catalogues: Record<Language, Catalogue> = { ru, uk, en };
+const catalogues: Record<Language, Catalogue> = { ru, uk, en, ko };
 
-export const LANGUAGE_NAMES: Record<Language, string> = { ru: 'Русский', uk: 'Українська', en: 'English' };
+export const LANGUAGE_NAMES: Record<Language, string> = {
+  ru: 'Русский',
+  uk: 'Українська',
+  en: 'English',
+  ko: '한국어',
+};
 
 export function isLanguage(v: unknown): v is Language {
   return typeof v === 'string' && (LANGUAGES as readonly string[]).includes(v);

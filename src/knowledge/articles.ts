@@ -15,6 +15,15 @@ import { escapeHtml } from '../lib/html.ts';
  * everything: article text can never inject HTML into the public site.
  */
 
+/**
+ * Languages in which every article must exist. A further requester language (ko …) needs at least the
+ * core articles; its readers see the others in English (`get` and `list` fall back). See
+ * docs/adding-a-language.md.
+ */
+export const FULL_LANGUAGES: readonly Language[] = ['ru', 'uk', 'en'];
+/** How surrender works and the rights of a prisoner of war: what every requester language must have. */
+export const CORE_ARTICLES: readonly string[] = ['how-surrender-works', 'pow-rights'];
+
 /** In display order: `list()` sorts by this order, not alphabetically. */
 export const ARTICLE_CATEGORIES = [
   'surrender',
@@ -212,7 +221,7 @@ export async function loadArticles(dir: URL = DEFAULT_ARTICLES_DIR): Promise<Kno
   for (const [slug, langs] of bySlug) {
     const present = [...langs.keys()].map((l) => `${slug}.${l}.md`).join(', ');
     for (const lang of LANGUAGES) {
-      if (!langs.has(lang)) {
+      if (!langs.has(lang) && (FULL_LANGUAGES.includes(lang) || CORE_ARTICLES.includes(slug))) {
         problems.push({
           file: join(dirPath, `${slug}.${lang}.md`),
           message: `missing translation ${slug}.${lang}.md (the article "${slug}" exists as ${present})`,
@@ -254,7 +263,7 @@ export function buildKnowledgeBase(all: readonly Article[]): KnowledgeBase {
   const lists = new Map<Language, IndexedArticle[]>();
   for (const lang of LANGUAGES) {
     const articles = [...bySlug.values()]
-      .map((langs) => langs.get(lang))
+      .map((langs) => langs.get(lang) ?? langs.get('en'))
       .filter((a): a is Article => a !== undefined)
       .sort(
         (a, b) =>
@@ -269,7 +278,7 @@ export function buildKnowledgeBase(all: readonly Article[]): KnowledgeBase {
   return {
     slugs,
     list: (lang) => (lists.get(lang) ?? []).map((e) => e.article),
-    get: (slug, lang) => bySlug.get(slug)?.get(lang),
+    get: (slug, lang) => bySlug.get(slug)?.get(lang) ?? bySlug.get(slug)?.get('en'),
     search: (query, lang, limit = 10) => search(lists.get(lang) ?? [], query, limit),
   };
 }

@@ -32,7 +32,8 @@ export function createKnowledgeService(deps: { db: Db; audit: AuditLog; clock: C
     await db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(727005)`.execute(trx);
       for (const lang of LANGUAGES) {
-        for (const a of files.list(lang)) {
+        // A further language lists the English article where it has none of its own: seed only its own.
+        for (const a of files.list(lang).filter((x) => x.lang === lang)) {
           const r = await trx
             .insertInto('knowledge_articles')
             .values({

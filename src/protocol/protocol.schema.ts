@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CASE_STATES, type CaseState, canTransition } from '../cases/case-state.ts';
 import { CALLER_CATEGORIES, type CallerCategory } from '../cases/categories.ts';
+import type { Language } from '../i18n/i18n.ts';
 
 /**
  * The surrender protocol ("the algorithm") as versioned data: steps, the questions each step asks,
@@ -8,12 +9,18 @@ import { CALLER_CATEGORIES, type CallerCategory } from '../cases/categories.ts';
  * per language, and the case state each completed step moves to. A definition is validated as a whole
  * on load and on publish; a broken one is refused with precise errors and never half-applied.
  */
-const ZText = z.strictObject({
-  ru: z.string().trim().min(1).max(8000),
-  uk: z.string().trim().min(1).max(8000),
-  en: z.string().trim().min(1).max(8000),
-});
+const TEXT = z.string().trim().min(1).max(8000);
+/**
+ * ru, uk and en are required; a requester language added later (ko …) is optional here so that versions
+ * published before it stay valid — readers fall back to English (`textIn`). The shipped protocol has
+ * every language (checked by src/i18n/languages.test.ts).
+ */
+const ZText = z.strictObject({ ru: TEXT, uk: TEXT, en: TEXT, ko: TEXT.optional() });
 export type LocalizedText = z.infer<typeof ZText>;
+
+export function textIn(text: LocalizedText, lang: Language): string {
+  return text[lang] ?? text.en;
+}
 
 const ID = z
   .string()

@@ -17,7 +17,7 @@ import { AppError } from '../errors.ts';
 import { isLanguage, type Language } from '../i18n/i18n.ts';
 import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
 import { type AnswerError, type AnswerValue, validateAnswer } from './answers.ts';
-import { appliesTo, type Protocol, type ProtocolStep, parseProtocol } from './protocol.schema.ts';
+import { appliesTo, type Protocol, type ProtocolStep, parseProtocol, textIn } from './protocol.schema.ts';
 
 export const DEFAULT_PROTOCOL_FILE = new URL('./default-protocol.json', import.meta.url);
 
@@ -644,7 +644,7 @@ export function createProtocolService(deps: ProtocolDeps) {
     const step = stepsFor(p, t.category).find((s) => s.id === stepId);
     if (!step?.instructions) throw new AppError('not_found', `Step ${stepId} has no instructions`);
     const lang: Language = isLanguage(t.language) ? t.language : 'ru';
-    const result = await cases.reply(session, threadId, step.instructions[lang]);
+    const result = await cases.reply(session, threadId, textIn(step.instructions, lang));
     await audit.append({
       actorType: 'operator',
       actorId: session.user.id,

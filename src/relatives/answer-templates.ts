@@ -26,6 +26,11 @@ export function answerTemplates(
       not_found: `Hello. No person named ${who} is on our list of prisoners of war at present. If you learn more, please write to us again.`,
       not_disclosed: '',
     },
+    ko: {
+      found: `안녕하십니까. ${who} 님은 우크라이나에서 전쟁포로로 있습니다. 그는 살아 있으며 제네바 협약에 따라 대우받고 있습니다. 이 페이지를 통해 그에게 편지를 쓸 수 있습니다.`,
+      not_found: `안녕하십니까. ${who}(이)라는 사람은 현재 우리 전쟁포로 명단에 없습니다. 새로운 정보가 있으면 다시 글을 보내 주십시오.`,
+      not_disclosed: '',
+    },
   } as const;
   // A prisoner who asked that relatives not be told is answered exactly like someone not held:
   // anyone can ask, and a different answer would itself disclose him.

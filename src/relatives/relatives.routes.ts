@@ -28,7 +28,11 @@ export function registerRelativesRoutes(
         tags,
         summary: 'Record an inquiry taken by phone or in person',
         body: inquiryQuerySchema.extend({ language: z.enum(LANGUAGES) }),
-        response: { 201: z.object({ id: z.string(), ref: z.string() }), 400: ZError },
+        response: {
+          // The date of birth as understood (ISO: 15.03.1990 and 1990-3-15 both come back 1990-03-15).
+          201: z.object({ id: z.string(), ref: z.string(), dateOfBirth: z.string().nullable() }),
+          400: ZError,
+        },
       },
     },
     async (req, reply) => {
@@ -39,7 +43,9 @@ export function registerRelativesRoutes(
         query,
         actorId: req.session!.user.id,
       });
-      return reply.code(201).send({ id: out.id, ref: out.ref });
+      return reply
+        .code(201)
+        .send({ id: out.id, ref: out.ref, dateOfBirth: query.sought.dateOfBirth ?? null });
     },
   );
   r.get(

@@ -9,9 +9,9 @@ import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
+import { humanPartialDate } from '../lib/dates.ts';
 import type { Outbox } from '../outbox/outbox.service.ts';
 import { toDay } from '../pow/deadlines.ts';
-import { partialDate } from '../pow/record.ts';
 import { matchKeyHash, type RegistryService } from '../pow/registry.service.ts';
 import { answerTemplates } from './answer-templates.ts';
 import {
@@ -35,7 +35,8 @@ export const inquiryQuerySchema = z.object({
     surname: text(200).min(1),
     firstNames: text(200).min(1),
     fatherName: text(200).optional(),
-    dateOfBirth: partialDate.optional(),
+    // Day-first and unpadded forms too (15.03.1990, 1990-3-15): stored as ISO.
+    dateOfBirth: humanPartialDate.optional(),
     placeOfBirth: text(200).optional(),
     unit: text(200).optional(),
   }),

@@ -69,14 +69,14 @@ describe('relatives desk, web (no JavaScript)', () => {
     const bad = await ask({
       surname: 'Ковалёв',
       firstNames: '',
-      dob: '12.03.1994',
+      dob: '03/31/1994', // month first: refused, never guessed (12.03.1994 is accepted, issue #14)
       yourName: 'Анна',
       relationship: 'мать',
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('value="Ковалёв"');
-    expect(bad.body).toContain('value="12.03.1994"');
-    expect(bad.body).toContain('Дата в виде ГГГГ-ММ-ДД');
+    expect(bad.body).toContain('value="03/31/1994"');
+    expect(bad.body).toContain('Не удалось прочитать дату');
     expect(bad.body).not.toMatch(/<script/i);
 
     const page = await ctx.app.inject({ method: 'GET', url: '/find?lang=uk' });

@@ -9,9 +9,9 @@ import { formatReceiptCode, normalizeReceiptCode } from '../crypto/receipt.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
+import { describeDate, parsePartialDate } from '../lib/dates.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import { createRateLimiter } from '../lib/rate-limit.ts';
-import { partialDate } from '../pow/record.ts';
 import { LETTER_MAX, type RelativesService } from './relatives.service.ts';
 
 /**
@@ -28,7 +28,7 @@ const T = {
     surname: 'Фамилия',
     firstNames: 'Имя',
     fatherName: 'Отчество (имя отца)',
-    dob: 'Дата рождения (ГГГГ-ММ-ДД или только год)',
+    dob: 'Дата рождения (15.03.1990 или только год)',
     unit: 'Воинская часть (если знаете)',
     you: 'О вас',
     yourName: 'Ваше имя',
@@ -55,7 +55,8 @@ const T = {
     sent: 'Письмо принято. Мы передадим его.',
     required: 'Заполните это поле.',
     tooLong: 'Слишком длинный текст.',
-    badDate: 'Дата в виде ГГГГ-ММ-ДД, ГГГГ-ММ или ГГГГ.',
+    badDate: 'Не удалось прочитать дату. Например: 15.03.1990, 15/03/1990, 1990-03-15, 03.1990 или 1990.',
+    dobUnderstood: 'Дата рождения понята как',
     fix: 'Проверьте отмеченные поля.',
     badToken: 'Форма устарела. Отправьте её ещё раз.',
     notFound: 'Запрос с таким кодом не найден.',
@@ -69,7 +70,7 @@ const T = {
     surname: 'Прізвище',
     firstNames: "Ім'я",
     fatherName: "По батькові (ім'я батька)",
-    dob: 'Дата народження (РРРР-ММ-ДД або лише рік)',
+    dob: 'Дата народження (15.03.1990 або лише рік)',
     unit: 'Військова частина (якщо знаєте)',
     you: 'Про вас',
     yourName: "Ваше ім'я",
@@ -96,7 +97,8 @@ const T = {
     sent: 'Лист прийнято. Ми передамо його.',
     required: 'Заповніть це поле.',
     tooLong: 'Задовгий текст.',
-    badDate: 'Дата у вигляді РРРР-ММ-ДД, РРРР-ММ або РРРР.',
+    badDate: 'Не вдалося прочитати дату. Наприклад: 15.03.1990, 15/03/1990, 1990-03-15, 03.1990 або 1990.',
+    dobUnderstood: 'Дату народження зрозуміли як',
     fix: 'Перевірте позначені поля.',
     badToken: 'Форма застаріла. Надішліть її ще раз.',
     notFound: 'Запит із таким кодом не знайдено.',
@@ -110,7 +112,7 @@ const T = {
     surname: 'Surname',
     firstNames: 'First name',
     fatherName: "Patronymic (father's first name)",
-    dob: 'Date of birth (YYYY-MM-DD or just the year)',
+    dob: 'Date of birth (15.03.1990, 1990-03-15 or just the year)',
     unit: 'Military unit (if known)',
     you: 'About you',
     yourName: 'Your name',
@@ -137,11 +139,55 @@ const T = {
     sent: 'Letter received. We will deliver it.',
     required: 'Fill in this field.',
     tooLong: 'The text is too long.',
-    badDate: 'A date as YYYY-MM-DD, YYYY-MM or YYYY.',
+    badDate:
+      'We could not read this date. For example: 15.03.1990, 15/03/1990, 1990-03-15, 03.1990 or 1990 (day first).',
+    dobUnderstood: 'Date of birth understood as',
     fix: 'Check the marked fields.',
     badToken: 'The form has expired. Please send it again.',
     notFound: 'No inquiry with this code.',
     busy: 'Too many requests. Please try later.',
+  },
+  ko: {
+    heading: '포로로 잡힌 사람 찾기',
+    intro:
+      '가족이 포로로 잡혔을 수 있다면 누구를 찾는지 알려 주십시오. 담당자가 전쟁포로 명단을 확인하고 여기에서 답합니다. 받게 될 코드를 보관하십시오.',
+    sought: '찾는 사람',
+    surname: '성',
+    firstNames: '이름',
+    fatherName: '부칭 (아버지 이름)',
+    dob: '생년월일 (1990-03-15, 15.03.1990 또는 연도만)',
+    unit: '소속 부대 (알고 있다면)',
+    you: '당신에 대해',
+    yourName: '당신의 이름',
+    relationship: '그와의 관계 (어머니, 아내 등)',
+    message: '그 밖에 알려 줄 내용 (선택)',
+    submit: '요청 보내기',
+    receiptHeading: '요청을 받았습니다',
+    receiptCode: '코드',
+    receiptAdvice:
+      '코드를 적어서 안전하게 보관하십시오. 이 코드가 있어야만 답을 읽을 수 있습니다. 우리는 당신이 누구인지 모릅니다.',
+    checkLink: '코드로 답 읽기',
+    answerHeading: '요청에 대한 답',
+    code: '요청 코드',
+    show: '답 보기',
+    pending: '요청을 아직 확인하고 있습니다. 나중에 다시 오십시오.',
+    lettersHeading: '편지',
+    fromPrisoner: '그가 보낸 편지',
+    toPrisoner: '당신의 편지',
+    delivered: '전달됨',
+    waiting: '전달 대기 중',
+    writeHeading: '편지 쓰기',
+    letter: '당신의 편지',
+    send: '편지 보내기',
+    sent: '편지를 받았습니다. 전달하겠습니다.',
+    required: '이 항목을 채우십시오.',
+    tooLong: '글이 너무 깁니다.',
+    badDate: '날짜를 알아볼 수 없습니다. 예: 1990-03-15, 15.03.1990, 1990-03 또는 1990.',
+    dobUnderstood: '생년월일을 다음과 같이 이해했습니다',
+    fix: '표시된 항목을 확인하십시오.',
+    badToken: '양식이 만료되었습니다. 다시 보내십시오.',
+    notFound: '이 코드의 요청이 없습니다.',
+    busy: '요청이 너무 많습니다. 나중에 다시 시도하십시오.',
   },
 } as const;
 type Msg = keyof (typeof T)['en'];
@@ -214,8 +260,12 @@ ${notice || Object.keys(e).length ? html`<div class="alert" role="alert">${m[not
   );
 }
 
-function receiptPage(lang: Language, code: string): string {
+function receiptPage(lang: Language, code: string, dob: string | null): string {
   const m = T[lang];
+  // Say back what was understood, in words: 05.03.1990 is 5 March, not May 3.
+  const understood = dob
+    ? html`<p data-testid="dob-understood">${m.dobUnderstood}: <strong>${describeDate(dob, lang)}</strong> (${dob})</p>`
+    : '';
   return layout(
     lang,
     '/find/answer',
@@ -223,6 +273,7 @@ function receiptPage(lang: Language, code: string): string {
 <h1>${m.receiptHeading}</h1>
 <p>${m.receiptCode}:</p>
 <p class="receipt" id="receipt-code">${formatReceiptCode(code)}</p>
+${understood}
 <p class="safety">${m.receiptAdvice}</p>
 <p><a href="/find/answer?lang=${lang}">${m.checkLink}</a></p>`,
   );
@@ -343,7 +394,8 @@ export function registerRelativesWeb(
       if (REQUIRED.includes(f) && !form[f]) errors[f] = 'required';
       else if (form[f].length > MAX[f]) errors[f] = 'tooLong';
     }
-    if (form.dob && !partialDate.safeParse(form.dob).success) errors.dob = 'badDate';
+    const dob = form.dob ? parsePartialDate(form.dob) : null;
+    if (form.dob && !dob) errors.dob = 'badDate';
     const again = (status: number, notice?: Msg) =>
       sendHtml(reply, status, findPage(lang, formTokens.issue(), values, errors, notice));
     if (Object.keys(errors).length) return again(400);
@@ -362,14 +414,14 @@ export function registerRelativesWeb(
           surname: form.surname,
           firstNames: form.firstNames,
           ...(form.fatherName ? { fatherName: form.fatherName } : {}),
-          ...(form.dob ? { dateOfBirth: form.dob } : {}),
+          ...(dob ? { dateOfBirth: dob } : {}),
           ...(form.unit ? { unit: form.unit } : {}),
         },
         relative: { name: form.yourName, relationship: form.relationship },
         ...(form.message ? { message: form.message } : {}),
       },
     });
-    return sendHtml(reply, 200, receiptPage(lang, out.receiptCode as string));
+    return sendHtml(reply, 200, receiptPage(lang, out.receiptCode as string, dob));
   });
 
   app.get('/find/answer', async (req, reply) => sendHtml(reply, 200, codeForm(langOf(req))));

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 export interface LetterModel {
   /** Mean log-probability per bigram (natural log); real text scores higher (less negative). */
   meanLogProb(text: string): number | null;
+  /** Whether the training text had this (lower-case) letter: a letter it never saw is a language it doesn't know. */
+  hasLetter(letter: string): boolean;
 }
 
 function letters(text: string): string[] {
@@ -37,6 +39,7 @@ export function trainLetterModel(corpus: string): LetterModel {
   }
   const v = alphabet.size + 1;
   return {
+    hasLetter: (letter) => alphabet.has(letter === 'ё' ? 'е' : letter),
     meanLogProb(text) {
       let sum = 0;
       let n = 0;
@@ -56,12 +59,16 @@ export function trainLetterModel(corpus: string): LetterModel {
 
 let shipped: LetterModel | undefined;
 
-/** The model trained on the shipped knowledge-base articles (all languages), built once. */
+/**
+ * The model trained on the shipped knowledge-base articles in Russian, Ukrainian and English, built once.
+ * Articles in other languages are left out on purpose: the model judges only text in the languages it was
+ * trained on, and scoring.ts asks it nothing about the others (issue #14: no language is spam).
+ */
 export function shippedLetterModel(): LetterModel {
   if (shipped) return shipped;
   const dir = fileURLToPath(new URL('../knowledge/articles/', import.meta.url));
   const corpus = readdirSync(dir)
-    .filter((f) => f.endsWith('.md'))
+    .filter((f) => /\.(ru|uk|en)\.md$/.test(f))
     .map((f) => readFileSync(`${dir}/${f}`, 'utf8'))
     .join('\n');
   shipped = trainLetterModel(corpus);

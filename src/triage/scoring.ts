@@ -1,3 +1,4 @@
+import { LETTER_MODEL_LANGUAGES, rankLanguages } from './language.ts';
 import { type LetterModel, shippedLetterModel } from './letter-model.ts';
 
 /**
@@ -39,7 +40,8 @@ export const RULES = {
   },
   // Many requests from one channel identity within an hour.
   identityFlood: { threshold: 10, weight: 30, heavyThreshold: 30, heavyWeight: 60, reason: 'identity-flood' },
-  // Letters no language we expect produces (keyboard mashing, random strings).
+  // Letters no language we expect produces (keyboard mashing, random strings) — judged only for text in a
+  // language the letter model knows (see `letterModelKnows`): no language is spam.
   gibberish: { threshold: 0.5, weight: 60, reason: 'gibberish' },
   identityFlagged: { weight: 60, reason: 'flagged-identity' },
   templateFlagged: { weight: 60, reason: 'flagged-template' },
@@ -80,6 +82,43 @@ export function gibberishScore(text: string, model: LetterModel = shippedLetterM
   return Math.max(repeated ? 1 : 0, Math.min(1, Math.max(0, (-3.0 - lp) / 0.8)));
 }
 
+const KEYBOARD_ROWS = ['qwertyuiop', 'asdfghjkl', 'zxcvbnm', 'йцукенгшщзхъ', 'фывапролджэ', 'ячсмитьбю'];
+const NEIGHBOURS = new Set(
+  KEYBOARD_ROWS.flatMap((row) => [...row].slice(1).flatMap((c, i) => [`${row[i]}${c}`, `${c}${row[i]}`])),
+);
+
+/** Share of letter pairs that are neighbouring keys on one keyboard row («asdfgh», «фывапр»). */
+export function keyboardRunShare(text: string): number {
+  let pairs = 0;
+  let runs = 0;
+  for (const w of text.toLowerCase().match(/\p{L}+/gu) ?? []) {
+    for (let i = 1; i < w.length; i++) {
+      pairs++;
+      if (NEIGHBOURS.has(w.slice(i - 1, i + 1))) runs++;
+    }
+  }
+  return pairs === 0 ? 0 : runs / pairs;
+}
+
+/**
+ * Whether the letter model may judge this text, i.e. it is written in a language the model knows
+ * (ru/uk/en). It may not when the text has a letter the model never saw (Hangul, Georgian, Devanagari,
+ * Kazakh «қ», Belarusian «ў», Chechen «Ӏ» …), or when franc names another language clearly better than
+ * ru/uk/en (Kyrgyz or Uzbek in plain Cyrillic/Latin letters: ru/uk/en below 0.75 of the best). Keyboard
+ * runs are judged whatever franc says: they only look like a language to a trigram counter.
+ */
+export function letterModelKnows(text: string, model: LetterModel = shippedLetterModel()): boolean {
+  // Modifier letters (the Ukrainian apostrophe «ʼ») are punctuation here.
+  const letters = text.toLowerCase().match(/[\p{Lu}\p{Ll}\p{Lt}\p{Lo}]/gu) ?? [];
+  if (letters.some((l) => !model.hasLetter(l))) return false;
+  if (keyboardRunShare(text) >= 0.5) return true;
+  const ranked = rankLanguages(text);
+  const top = ranked[0];
+  if (!top || (LETTER_MODEL_LANGUAGES as readonly string[]).includes(top[0])) return true;
+  const known = ranked.find(([l]) => (LETTER_MODEL_LANGUAGES as readonly string[]).includes(l));
+  return (known?.[1] ?? 0) >= 0.75;
+}
+
 type Graded = {
   threshold: number;
   weight: number;
@@ -104,7 +143,7 @@ export function scoreRequest(s: ScoringSignals): { score: number; reasons: strin
     graded(s.sameTemplate24h, RULES.templateRepeated);
   else graded(s.nearDuplicates24h, RULES.nearDuplicates);
   graded(s.identityRecent1h, RULES.identityFlood);
-  if (gibberishScore(s.text) >= RULES.gibberish.threshold)
+  if (gibberishScore(s.text) >= RULES.gibberish.threshold && letterModelKnows(s.text))
     add(RULES.gibberish.weight, RULES.gibberish.reason);
   if (s.identityFlagged) add(RULES.identityFlagged.weight, RULES.identityFlagged.reason);
   if (s.templateFlagged) add(RULES.templateFlagged.weight, RULES.templateFlagged.reason);

@@ -1,4 +1,7 @@
 import type { CallerCategory } from '../cases/categories.ts';
+import { type DetectedLanguage, detectLanguage } from './language.ts';
+
+export { detectLanguage };
 
 /**
  * Intake triage: pure and explainable. Urgency 0 (information) … 3 (life at stake now). A serviceman
@@ -7,7 +10,8 @@ import type { CallerCategory } from '../cases/categories.ts';
 export interface TriageResult {
   urgency: 0 | 1 | 2 | 3;
   reasons: string[];
-  detectedLanguage: 'ru' | 'uk' | 'en' | 'other';
+  /** ISO 639-1 code where there is one (`ko`, `kk` …), else ISO 639-3, or `other` (see language.ts). */
+  detectedLanguage: DetectedLanguage;
 }
 
 const BASE: Record<CallerCategory, 0 | 1 | 2 | 3> = {
@@ -34,14 +38,6 @@ const URGENT_WORDS = [
   /завтра/i,
   /tomorrow/i,
 ];
-
-export function detectLanguage(text: string): TriageResult['detectedLanguage'] {
-  const cyr = (text.match(/[\u0400-\u04FF]/g) ?? []).length;
-  const lat = (text.match(/[A-Za-z]/g) ?? []).length;
-  if (cyr === 0 && lat === 0) return 'other';
-  if (cyr >= lat) return /[іїєґІЇЄҐ]/.test(text) ? 'uk' : 'ru';
-  return 'en';
-}
 
 export function triageRequest(input: { category: CallerCategory; body: string }): TriageResult {
   const reasons = [`category:${input.category}`];

@@ -2,7 +2,8 @@ import { Button, Fieldset, Group, Radio, Select, Stack, Text, Textarea, TextInpu
 import type { TFunction } from 'i18next';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isIsoDay, isPartialDate } from '../lib/pow.ts';
+import { parsePartialDate } from '../lib/format.ts';
+import { isIsoDay } from '../lib/pow.ts';
 import { hasCyrillic, systemFor, transliterate } from '../lib/translit.ts';
 import {
   DISCLOSURE_CONSENTS,
@@ -135,7 +136,8 @@ export function identityFromDraft(d: IdentityDraft): PowIdentity {
     disclosureConsent: d.disclosureConsent,
   };
   const optional = {
-    dateOfBirth: opt(d.dateOfBirth),
+    // 15.03.1990 and 1990-3-15 are sent as 1990-03-15.
+    dateOfBirth: d.dateOfBirth.trim() ? (parsePartialDate(d.dateOfBirth) ?? d.dateOfBirth.trim()) : undefined,
     placeOfBirth: opt(d.placeOfBirth),
     rank: opt(d.rank),
     serviceNumber: opt(d.serviceNumber),
@@ -164,7 +166,7 @@ export function checkDraft(t: TFunction, d: IdentityDraft): Record<string, strin
   if (!d.firstNamesOriginal.trim()) e['firstNames.original'] = required;
   if (!isIsoDay(d.captureDate)) e.captureDate = t('registry.form.badDate');
   if (!d.health) e.health = required;
-  if (d.dateOfBirth.trim() && !isPartialDate(d.dateOfBirth.trim()))
+  if (d.dateOfBirth.trim() && !parsePartialDate(d.dateOfBirth))
     e.dateOfBirth = t('registry.form.badPartialDate');
   const langs = parseLanguages(d.languages);
   if (langs.length === 0 || langs.length > 5 || langs.some((l) => !/^[a-z]{2}$/.test(l)))

@@ -3,6 +3,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { assignableUsers, useDirectory } from '../hooks/use-directory.ts';
+import { languageName } from '../lib/labels.ts';
 import { FAKES_FILTERS, type FakesFilter, type QueueFilters, type QueueView } from '../lib/queue-state.tsx';
 import {
   CASE_STATES,
@@ -12,8 +13,8 @@ import {
   CHANNELS,
   type Channel,
   type QueueCounts,
-  REQUEST_LANGUAGES,
   URGENCIES,
+  WORK_LANGUAGES,
 } from '../types.ts';
 import { URGENCY_NAMES } from './badges.tsx';
 
@@ -95,11 +96,12 @@ export function QueueFiltersPanel({ view, filters, counts, onChange, onReset }: 
       <MultiSelect
         label={t('queue.filters.language')}
         placeholder={filters.language.length ? undefined : t('queue.filters.any')}
-        data={REQUEST_LANGUAGES.map((l) => ({ value: l, label: t(`language.${l}`) }))}
+        data={WORK_LANGUAGES.map((l) => ({ value: l, label: languageName(t, l) }))}
         value={filters.language}
         onChange={(v) => onChange({ language: v })}
         clearable
         size="xs"
+        data-testid="queue-filter-language"
       />
       <Select
         label={t('queue.filters.urgency')}

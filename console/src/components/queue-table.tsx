@@ -1,7 +1,7 @@
 import { Badge, Group, Table, Text } from '@mantine/core';
 import type { MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { languageName } from '../lib/labels.ts';
+import { languageName, requestLanguage } from '../lib/labels.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import type { DirectoryEntry, QueueItem } from '../types.ts';
 import {
@@ -92,8 +92,13 @@ export function QueueTable({ items, selectedId, currentUserId, users, now, onSel
                 </Text>
               </Table.Td>
               <Table.Td>
-                <Text size="sm" tt="uppercase" title={languageName(t, item.language)}>
-                  {item.language}
+                <Text
+                  size="sm"
+                  tt="uppercase"
+                  title={languageName(t, requestLanguage(item))}
+                  data-testid={`queue-language-${item.id}`}
+                >
+                  {requestLanguage(item)}
                 </Text>
               </Table.Td>
               <Table.Td>

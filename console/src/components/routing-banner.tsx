@@ -19,7 +19,7 @@ export function RoutingBanner() {
   if (!s || s.unlocked) return null;
   return (
     <Alert color="yellow" radius={0} py={6} role="status" data-testid="routing-locked">
-      {t('routing.locked', {
+      {t('routingKey.locked', {
         since: s.lockedSince ? formatDateTime(s.lockedSince, i18n.language) : '—',
         count: s.pendingUpdates,
       })}

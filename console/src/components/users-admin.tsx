@@ -23,6 +23,7 @@ import { queryKeys } from '../lib/query-keys.ts';
 import { useCurrentUser } from '../lib/session.tsx';
 import { type CreatedUser, ROLES, type Role, type UserSummary } from '../types.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
+import { UserLanguagesCell } from './language-routing.tsx';
 import { SecretField } from './secret-field.tsx';
 
 type Pending =
@@ -112,6 +113,7 @@ export function UsersAdmin() {
             <Table.Tr>
               <Table.Th scope="col">{t('admin.users.email')}</Table.Th>
               <Table.Th scope="col">{t('admin.users.role')}</Table.Th>
+              <Table.Th scope="col">{t('routing.column')}</Table.Th>
               <Table.Th scope="col">{t('admin.users.key')}</Table.Th>
               <Table.Th scope="col">{t('admin.users.state')}</Table.Th>
               <Table.Th scope="col">{t('admin.users.created')}</Table.Th>
@@ -133,6 +135,9 @@ export function UsersAdmin() {
                     )}
                   </Table.Td>
                   <Table.Td>{t(`roles.${u.role}`)}</Table.Td>
+                  <Table.Td miw={160}>
+                    <UserLanguagesCell id={u.id} languages={u.languages} />
+                  </Table.Td>
                   <Table.Td>
                     <Badge variant="light" color={u.hasOrgKey ? 'teal' : 'gray'} tt="none">
                       {u.hasOrgKey ? t('admin.users.hasKey') : t('admin.users.noKey')}

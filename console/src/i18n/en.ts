@@ -213,6 +213,26 @@ export const en = {
     ru: 'Russian',
     uk: 'Ukrainian',
     en: 'English',
+    ko: 'Korean',
+    uiLocale: 'en',
+  },
+
+  routing: {
+    title: 'Routing by language',
+    intro:
+      "New requests are offered first to an operator on shift who speaks the requester's language and holds the fewest open requests.",
+    switch: 'Assign new requests automatically by language and load',
+    audited: 'Switching this on or off is recorded in the audit log.',
+    waitingTitle: 'Waiting for a language nobody on shift speaks',
+    waitingNone: 'Every waiting language is spoken by someone on shift.',
+    language: 'Language',
+    waiting: 'Waiting',
+    oldest: 'Oldest',
+    onShift: 'Languages on shift',
+    myTitle: 'Languages I work in',
+    myHint: 'New requests in these languages are offered to you first.',
+    saved: 'Languages saved',
+    column: 'Languages',
   },
   request: {
     back: 'Back to queue',
@@ -1050,7 +1070,7 @@ export const en = {
         ru: 'ICAO 9303',
       },
       dateOfBirth: 'Date of birth',
-      dateOfBirthHint: 'YYYY-MM-DD, or YYYY-MM or YYYY if that is all that is known',
+      dateOfBirthHint: '15.03.1990 or 1990-03-15 (day first); 03.1990 or 1990 if that is all that is known',
       placeOfBirth: 'Place of birth',
       languages: 'Languages',
       languagesHint:
@@ -1078,7 +1098,7 @@ export const en = {
       fixErrors: 'Check the marked fields.',
       required: 'Required',
       badDate: 'A date as YYYY-MM-DD',
-      badPartialDate: 'YYYY-MM-DD, YYYY-MM or YYYY',
+      badPartialDate: 'Not a date we can read: 15.03.1990, 15/03/1990, 1990-03-15, 03.1990 or 1990',
       badLanguages: 'Two-letter codes, at least one',
     },
     record: {
@@ -1311,7 +1331,9 @@ export const en = {
       firstNames: 'First name',
       fatherName: 'Patronymic',
       dateOfBirth: 'Date of birth',
-      dateOfBirthHint: 'YYYY-MM-DD, YYYY-MM or YYYY',
+      dateOfBirthHint: '15.03.1990, 1990-03-15, 03.1990 or 1990',
+      badDate: 'Not a date we can read: 15.03.1990, 15/03/1990, 1990-03-15, 03.1990 or 1990 (day first)',
+      dateUnderstood: 'Understood as {{date}}',
       name: 'Name',
       relationship: 'Relationship',
       contact: 'How to reach them (phone)',
@@ -1395,7 +1417,7 @@ export const en = {
       merged: 'merged',
     },
   },
-  routing: {
+  routingKey: {
     locked:
       'Locked since {{since}}: this server cannot read channel addresses until an operator who holds the organisation key logs in. {{count}} channel messages are waiting, sealed; replies wait in the outbox.',
   },

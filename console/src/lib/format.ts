@@ -31,22 +31,88 @@ export function formatAgo(t: TFunction, fromIso: string | null | undefined, now:
 }
 
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+/**
+ * The one place that turns an interface language into date formats (issue #14): day first in every
+ * language (English as en-GB: 15/03/1990, never the US month first), 24-hour times, cached per
+ * language and options. Every date the console shows goes through here.
+ */
+export function localeOf(lang: string): string {
+  return lang === 'uk' ? 'uk-UA' : lang === 'ru' ? 'ru-RU' : 'en-GB';
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+export function dateFormat(lang: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const full = opts.hour !== undefined ? { ...opts, hourCycle: 'h23' as const } : opts;
+  const key = `${lang}|${JSON.stringify(full)}`;
+  let f = formats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(localeOf(lang), full);
+    formats.set(key, f);
+  }
+  return f;
+}
 
 /** Absolute local date and time, in the interface language. */
 export function formatDateTime(iso: string | null | undefined, lang: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
-  let f = dateTimeFormats.get(lang);
-  if (!f) {
-    f = new Intl.DateTimeFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', {
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    dateTimeFormats.set(lang, f);
+  return dateFormat(lang, {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(d);
+}
+
+/**
+ * A (partial) date as people type it — `15.03.1990`, `15/03/1990`, `1990-3-15`, `03.1990`, `1990` —
+ * as ISO, or null. Day first always (the server's src/lib/dates.ts reads the same forms).
+ */
+export function parsePartialDate(input: string): string | null {
+  const t = input
+    .normalize('NFKC')
+    .trim()
+    .replace(/\s*([./-])\s*/g, '$1')
+    .replace(/[.]$/, '');
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const iso = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$/.exec(t);
+  const dayFirst = /^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$/.exec(t);
+  const monthYear = /^(\d{1,2})[./](\d{4})$/.exec(t);
+  let y: number;
+  let m: number | undefined;
+  let d: number | undefined;
+  if (iso) {
+    y = Number(iso[1]);
+    m = iso[2] === undefined ? undefined : Number(iso[2]);
+    d = iso[3] === undefined ? undefined : Number(iso[3]);
+  } else if (dayFirst) {
+    [d, m, y] = [Number(dayFirst[1]), Number(dayFirst[3]), Number(dayFirst[4])];
+  } else if (monthYear) {
+    [m, y] = [Number(monthYear[1]), Number(monthYear[2])];
+  } else return null;
+  if (y < 1900 || y > 2100) return null;
+  if (m !== undefined && (m < 1 || m > 12)) return null;
+  if (m !== undefined && d !== undefined) {
+    const at = new Date(Date.UTC(y, m - 1, d));
+    if (at.getUTCMonth() !== m - 1 || at.getUTCDate() !== d) return null;
   }
-  return f.format(d);
+  return [String(y), m === undefined ? null : pad(m), d === undefined ? null : pad(d)]
+    .filter((x) => x !== null)
+    .join('-');
+}
+
+/** What a typed (partial) date was understood as, in words: «15 March 1990». */
+export function describePartialDate(iso: string, lang: string): string {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number?, number?];
+  const at = new Date(Date.UTC(y, (m ?? 1) - 1, d ?? 1));
+  const opts: Intl.DateTimeFormatOptions =
+    d !== undefined
+      ? { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }
+      : m !== undefined
+        ? { month: 'long', year: 'numeric', timeZone: 'UTC' }
+        : { year: 'numeric', timeZone: 'UTC' };
+  return dateFormat(lang, opts).format(at);
 }

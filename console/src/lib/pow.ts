@@ -1,5 +1,6 @@
 import { isApiError } from '../api.ts';
 import type { PowEventInputType, PowStatus } from '../types.ts';
+import { dateFormat } from './format.ts';
 
 /** Today as the server counts days (UTC): a later date is refused as "in the future". */
 export function todayUtc(now: number = Date.now()): string {
@@ -15,33 +16,21 @@ export function isPartialDate(v: string): boolean {
   return /^\d{4}(-\d{2}(-\d{2})?)?$/.test(v);
 }
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** A calendar day (`YYYY-MM-DD`) in the interface language; partial dates are shown as they are. */
 export function formatDate(day: string | null | undefined, lang: string): string {
   if (!day) return '—';
   if (!isIsoDay(day)) return day;
-  let f = dayFormats.get(lang);
-  if (!f) {
-    f = new Intl.DateTimeFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', {
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      timeZone: 'UTC',
-    });
-    dayFormats.set(lang, f);
-  }
-  return f.format(new Date(`${day}T00:00:00Z`));
+  return dateFormat(lang, { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'UTC' }).format(
+    new Date(`${day}T00:00:00Z`),
+  );
 }
 
 /** `YYYY-MM` as a month name and year. */
 export function formatMonth(month: string, lang: string): string {
   if (!/^\d{4}-\d{2}$/.test(month)) return month;
-  return new Intl.DateTimeFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', {
-    year: 'numeric',
-    month: 'long',
-    timeZone: 'UTC',
-  }).format(new Date(`${month}-01T00:00:00Z`));
+  return dateFormat(lang, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(
+    new Date(`${month}-01T00:00:00Z`),
+  );
 }
 
 export const INTERNED: readonly PowStatus[] = ['held', 'in_hospital'];

@@ -6,6 +6,7 @@ import {
   REQUEST_LANGUAGES,
   type RequestLanguage,
 } from '../types.ts';
+import { dateFormat } from './format.ts';
 
 /**
  * Helpers for the protocol checklist: texts in the right language, answers to and from form fields,
@@ -43,25 +44,18 @@ export function utcToKyivLocal(iso: string): string {
   return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
 }
 
-const kyivFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** An instant as Kyiv wall-clock time, in the interface language. */
 export function formatKyiv(iso: string, lang: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  let f = kyivFormats.get(lang);
-  if (!f) {
-    f = new Intl.DateTimeFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', {
-      timeZone: HOTLINE_TZ,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    kyivFormats.set(lang, f);
-  }
-  return f.format(d);
+  return dateFormat(lang, {
+    timeZone: HOTLINE_TZ,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(d);
 }
 
 /** What a form field holds while the operator edits an answer. */

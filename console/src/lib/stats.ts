@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { StatsRange } from '../types.ts';
+import { dateFormat } from './format.ts';
 
 /** Statistics work in UTC days (YYYY-MM-DD), as the server's daily rollup does. */
 const DAY_MS = 86_400_000;
@@ -76,21 +77,14 @@ export function formatMinutes(t: TFunction, minutes: number | null, lang: string
   return h ? t('stats.duration.dh', { d, h }) : t('stats.duration.d', { n: d });
 }
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** A UTC day as "27 Nov" / "27 лист.", with the year when asked. */
 export function formatDay(day: string, lang: string, withYear = false): string {
-  const key = `${lang}:${withYear}`;
-  let f = dayFormats.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat(lang === 'uk' ? 'uk-UA' : 'en-GB', {
-      day: 'numeric',
-      month: 'short',
-      ...(withYear ? { year: 'numeric' } : {}),
-      timeZone: 'UTC',
-    });
-    dayFormats.set(key, f);
-  }
+  const f = dateFormat(lang, {
+    day: 'numeric',
+    month: 'short',
+    ...(withYear ? { year: 'numeric' } : {}),
+    timeZone: 'UTC',
+  });
   const d = new Date(`${day}T00:00:00Z`);
   return Number.isNaN(d.getTime()) ? day : f.format(d);
 }

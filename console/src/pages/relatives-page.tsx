@@ -22,10 +22,10 @@ import { createInquiry, listInquiries } from '../api.ts';
 import { FormGrid, Pager } from '../components/registry-ui.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
 import { describeError } from '../lib/errors.ts';
-import { formatDateTime } from '../lib/format.ts';
+import { describePartialDate, formatDateTime, parsePartialDate } from '../lib/format.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifySuccess } from '../lib/notify.ts';
-import { fieldErrorsOf, formatDate, isPartialDate } from '../lib/pow.ts';
+import { fieldErrorsOf, formatDate } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
@@ -208,7 +208,8 @@ interface InquiryDraft {
 
 /** An inquiry taken on the phone: the answer goes back by phone, in the caller's language. */
 function NewInquiryModal({ canRead, onClose }: { canRead: boolean; onClose: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language;
   const queryClient = useQueryClient();
   const [d, setD] = useState<InquiryDraft>({
     language: 'ru',
@@ -235,6 +236,7 @@ function NewInquiryModal({ canRead, onClose }: { canRead: boolean; onClose: () =
     onError: (e) => setErrors(fieldErrorsOf(e)),
   });
 
+  const understoodDob = d.dateOfBirth.trim() ? parsePartialDate(d.dateOfBirth) : null;
   const submit = () => {
     const required = t('registry.form.required');
     const local: Record<string, string> = {};
@@ -242,14 +244,14 @@ function NewInquiryModal({ canRead, onClose }: { canRead: boolean; onClose: () =
     if (!d.firstNames.trim()) local['sought.firstNames'] = required;
     if (!d.name.trim()) local['relative.name'] = required;
     if (!d.relationship.trim()) local['relative.relationship'] = required;
-    if (d.dateOfBirth.trim() && !isPartialDate(d.dateOfBirth.trim()))
-      local['sought.dateOfBirth'] = t('registry.form.badPartialDate');
+    const dob = d.dateOfBirth.trim() ? parsePartialDate(d.dateOfBirth) : null;
+    if (d.dateOfBirth.trim() && !dob) local['sought.dateOfBirth'] = t('relatives.new.badDate');
     setErrors(local);
     if (Object.keys(local).length > 0) return;
     const opt = (v: string) => (v.trim() ? v.trim() : undefined);
     const sought: NewInquiry['sought'] = { surname: d.surname.trim(), firstNames: d.firstNames.trim() };
     if (opt(d.fatherName)) sought.fatherName = opt(d.fatherName);
-    if (opt(d.dateOfBirth)) sought.dateOfBirth = opt(d.dateOfBirth);
+    if (dob) sought.dateOfBirth = dob;
     const relative: NewInquiry['relative'] = { name: d.name.trim(), relationship: d.relationship.trim() };
     if (opt(d.contact)) relative.contact = opt(d.contact);
     create.mutate({
@@ -296,11 +298,16 @@ function NewInquiryModal({ canRead, onClose }: { canRead: boolean; onClose: () =
               {field('fatherName', 'sought.fatherName', t('relatives.new.fatherName'))}
               <TextInput
                 label={t('relatives.new.dateOfBirth')}
-                description={t('relatives.new.dateOfBirthHint')}
+                description={
+                  understoodDob
+                    ? t('relatives.new.dateUnderstood', { date: describePartialDate(understoodDob, lang) })
+                    : t('relatives.new.dateOfBirthHint')
+                }
                 value={d.dateOfBirth}
                 onChange={(e) => set({ dateOfBirth: e.currentTarget.value })}
                 error={errors['sought.dateOfBirth']}
-                maxLength={10}
+                maxLength={12}
+                data-testid="inquiry-dob"
               />
             </FormGrid>
           </Fieldset>

@@ -1,6 +1,7 @@
 import { Paper, Stack, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { ChangePasswordForm } from '../components/change-password-form.tsx';
+import { MyLanguages } from '../components/language-routing.tsx';
 import { SecurityKeys } from '../components/security-keys.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
 
@@ -12,6 +13,9 @@ export function SettingsPage() {
       <Title order={1} size="h3">
         {t('settings.title')}
       </Title>
+      <Paper withBorder p="sm">
+        <MyLanguages />
+      </Paper>
       <Paper withBorder p="sm">
         <SecurityKeys />
       </Paper>

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { getSupervisorOverview } from '../api.ts';
 import { CannedRepliesManager } from '../components/canned-replies-manager.tsx';
+import { LanguageRoutingPanel } from '../components/language-routing.tsx';
 import { useLiveStatus } from '../components/live-updates.tsx';
 import { OperatorsTable } from '../components/operators-table.tsx';
 import { SlaBreachTable } from '../components/sla-breach-table.tsx';
@@ -76,6 +77,10 @@ export function SupervisorPage() {
         </>
       )}
       {overview.isPending && <Loader aria-label={t('app.loading')} />}
+
+      <Paper withBorder p="sm">
+        <LanguageRoutingPanel />
+      </Paper>
 
       {hasPermission(user, 'canned.manage') && (
         <Paper withBorder p="sm">

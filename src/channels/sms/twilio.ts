@@ -154,7 +154,7 @@ export function createTwilioChannels(
       if (!p.MessageSid || !p.From) throw new AppError('bad_request', 'Not an SMS webhook');
       const body = p.Body ?? '';
       const detected = detectLanguage(body);
-      const language: Language = detected === 'uk' || detected === 'en' ? detected : 'ru';
+      const language: Language = isLanguage(detected) ? detected : 'ru';
       const r = await intake('sms', p.MessageSid, p.From, body, language);
       const res = new twilio.twiml.MessagingResponse();
       // A code that linked this number to an earlier request: say so (nothing else is ever echoed).

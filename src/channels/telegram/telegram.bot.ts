@@ -9,10 +9,12 @@ import { type ChannelIntake, identityIndex } from '../../intake/channel-intake.s
 import { LIMITS } from '../../intake/message-content.ts';
 import { toPlainText } from '../../knowledge/articles.ts';
 import type { KnowledgeService } from '../../knowledge/knowledge.service.ts';
+import { describeDate, parsePartialDate } from '../../lib/dates.ts';
 import type { Log } from '../../log.ts';
 import { outboxRecipientIndex } from '../../outbox/outbox.service.ts';
 import { partialDate } from '../../pow/record.ts';
 import { validateAnswer } from '../../protocol/answers.ts';
+import { textIn } from '../../protocol/protocol.schema.ts';
 import type { ProtocolService, StepView } from '../../protocol/protocol.service.ts';
 import { BOT_FIND, FIND_STEPS, type FindStep, OPTIONAL_STEPS, STEP_MAX } from '../../relatives/bot-texts.ts';
 import type { RelativesService } from '../../relatives/relatives.service.ts';
@@ -129,12 +131,13 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
         if (before || q.answer !== null || state.answered?.includes(`${step.id}.${q.id}`)) continue;
         state.q = { step: step.id, index: i };
         const kb = new InlineKeyboard();
-        if (q.type === 'choice') for (const o of q.options ?? []) kb.text(o.label[l], `qa:${o.value}`).row();
+        if (q.type === 'choice')
+          for (const o of q.options ?? []) kb.text(textIn(o.label, l), `qa:${o.value}`).row();
         if (q.type === 'boolean') kb.text(t(l, 'bot.yes'), 'qa:yes').text(t(l, 'bot.no'), 'qa:no');
         const prompt =
           q.type === 'choice' || q.type === 'boolean'
-            ? q.label[l]
-            : `${q.label[l]}\n\n${t(l, 'bot.q.type_answer')}`;
+            ? textIn(q.label, l)
+            : `${textIn(q.label, l)}\n\n${t(l, 'bot.q.type_answer')}`;
         await say(ctx, state, prompt, q.type === 'choice' || q.type === 'boolean' ? kb : undefined);
         return;
       }
@@ -262,13 +265,22 @@ export function installConversation(bot: Bot, deps: TelegramBotDeps): void {
     }
     if (raw === '/skip') {
       if (!OPTIONAL_STEPS.includes(f.step)) return say(ctx, state, m.invalid);
-    } else if (!value || (f.step === 'dateOfBirth' && !partialDate.safeParse(value).success)) {
+    } else if (f.step === 'dateOfBirth') {
+      const dob = parsePartialDate(value);
+      if (!dob) return say(ctx, state, m.invalid);
+      f.data.dateOfBirth = dob;
+    } else if (!value) {
       return say(ctx, state, m.invalid);
     } else f.data[f.step] = value;
+    // Say back what was understood: 05.03.1990 is 5 March, not May 3.
+    const understood =
+      f.step === 'dateOfBirth' && f.data.dateOfBirth && raw !== '/skip'
+        ? `${m.dobUnderstood}: ${describeDate(f.data.dateOfBirth, l)} (${f.data.dateOfBirth})\n\n`
+        : '';
     const next = FIND_STEPS[FIND_STEPS.indexOf(f.step) + 1];
     if (next) {
       f.step = next;
-      return say(ctx, state, m[next]);
+      return say(ctx, state, `${understood}${m[next]}`);
     }
     const d = f.data;
     delete state.find;

@@ -186,8 +186,9 @@ describe('telegram', () => {
       ['Kovalyov', 'Его имя'],
       ['Dmitriy', 'Отчество'],
       ['/skip', 'Дата рождения'],
-      ['12.03.1994', 'Не понял'],
-      ['1994', 'Как вас зовут'],
+      ['03/15/1994', 'Не понял'], // never read month first
+      // Day first as people write it, said back in words (issue #14).
+      ['12.03.1994', 'Дата рождения понята как: 12 марта 1994'],
       ['Анна', 'Кем вы ему'],
       ['мать', 'Запрос принят'],
     ] as const) {
@@ -224,7 +225,11 @@ describe('telegram', () => {
     const inquiries = await ctx.core.relatives.list(admin.id, { status: 'open', limit: 10, offset: 0 });
     expect(JSON.stringify(inquiries.items)).not.toContain('сдаться');
     const inquiry = inquiries.items.find((i) => i.channel === 'telegram');
-    expect(inquiry?.sought).toEqual({ surname: 'Kovalyov', firstNames: 'Dmitriy', dateOfBirth: '1994' });
+    expect(inquiry?.sought).toEqual({
+      surname: 'Kovalyov',
+      firstNames: 'Dmitriy',
+      dateOfBirth: '1994-03-12',
+    });
     const full = await ctx.core.relatives.get(admin.id, inquiry?.id as string);
     expect(full.candidates[0]?.recordId).toBe(rec.id);
     await ctx.core.relatives.answer(admin.id, inquiry?.id as string, {

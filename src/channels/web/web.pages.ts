@@ -4,6 +4,7 @@ import { LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey, t } from '..
 import { LIMITS } from '../../intake/message-content.ts';
 import { html, type SafeHtml } from '../../lib/html.ts';
 import { type AnswerError, utcToKyivLocal } from '../../protocol/answers.ts';
+import { textIn } from '../../protocol/protocol.schema.ts';
 import type { StepView } from '../../protocol/protocol.service.ts';
 import type { PowChallenge } from './form-pow.ts';
 import { organisationFooter, originLinks } from './organisation.pages.ts';
@@ -63,6 +64,7 @@ const NUMBER_WORDS: Record<Language, string[]> = {
   ru: ['ноль', 'один', 'два', 'три', 'четыре', 'пять', 'шесть', 'семь', 'восемь', 'девять'],
   uk: ['нуль', 'один', 'два', 'три', 'чотири', "п'ять", 'шість', 'сім', 'вісім', "дев'ять"],
   en: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'],
+  ko: ['영', '일', '이', '삼', '사', '오', '육', '칠', '팔', '구'],
 };
 
 /** Strict mode's check question, in words (a script cannot just add the digits it sees). */
@@ -236,8 +238,8 @@ function questionField(
   const id = `q-${stepId}-${q.id}`;
   const v = answerValue(q, st, stepId);
   const err = st.stepId === stepId ? st.errors?.[q.id] : undefined;
-  const label = html`<label for="${id}">${q.label[lang]}${q.required ? ' *' : ''}</label>${
-    q.help ? html`<p class="hint">${q.help[lang]}</p>` : ''
+  const label = html`<label for="${id}">${textIn(q.label, lang)}${q.required ? ' *' : ''}</label>${
+    q.help ? html`<p class="hint">${textIn(q.help, lang)}</p>` : ''
   }${err ? html`<p class="error">${t(lang, `error.answer.${err}` as MessageKey)}</p>` : ''}`;
   const str = typeof v === 'string' || typeof v === 'number' ? String(v) : '';
   switch (q.type) {
@@ -250,24 +252,24 @@ function questionField(
     case 'date':
       return html`${label}<input id="${id}" name="${name}" type="date" value="${str}">`;
     case 'boolean':
-      return html`<fieldset><legend>${q.label[lang]}</legend>${err ? html`<p class="error">${t(lang, `error.answer.${err}` as MessageKey)}</p>` : ''}
+      return html`<fieldset><legend>${textIn(q.label, lang)}</legend>${err ? html`<p class="error">${t(lang, `error.answer.${err}` as MessageKey)}</p>` : ''}
         <label class="choice"><input type="radio" name="${name}" value="yes"${v === true || v === 'yes' ? html` checked` : ''}> ${t(lang, 'questionnaire.yes')}</label>
         <label class="choice"><input type="radio" name="${name}" value="no"${v === false || v === 'no' ? html` checked` : ''}> ${t(lang, 'questionnaire.no')}</label></fieldset>`;
     case 'choice':
     case 'multichoice': {
       const chosen = new Set(Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
       const type = q.type === 'choice' ? 'radio' : 'checkbox';
-      return html`<fieldset><legend>${q.label[lang]}${q.required ? ' *' : ''}</legend>${
+      return html`<fieldset><legend>${textIn(q.label, lang)}${q.required ? ' *' : ''}</legend>${
         err ? html`<p class="error">${t(lang, `error.answer.${err}` as MessageKey)}</p>` : ''
       }${(q.options ?? []).map(
         (o) =>
-          html`<label class="choice"><input type="${type}" name="${name}" value="${o.value}"${chosen.has(o.value) ? html` checked` : ''}> ${o.label[lang]}</label>`,
+          html`<label class="choice"><input type="${type}" name="${name}" value="${o.value}"${chosen.has(o.value) ? html` checked` : ''}> ${textIn(o.label, lang)}</label>`,
       )}</fieldset>`;
     }
     case 'datetime_window': {
       const w = (v ?? {}) as { start?: string; end?: string };
       const local = (x: string | undefined) => (x ? (/Z$/.test(x) ? utcToKyivLocal(x) : x) : '');
-      return html`<fieldset><legend>${q.label[lang]} (${t(lang, 'questionnaire.window.tz')})</legend>${
+      return html`<fieldset><legend>${textIn(q.label, lang)} (${t(lang, 'questionnaire.window.tz')})</legend>${
         err ? html`<p class="error">${t(lang, `error.answer.${err}` as MessageKey)}</p>` : ''
       }
         <label for="${id}-start">${t(lang, 'questionnaire.window.start')}</label><input id="${id}-start" name="${name}.start" type="datetime-local" value="${local(w.start)}">
@@ -289,7 +291,7 @@ ${open.map(
   (
     step,
   ) => html`<form method="post" action="/follow-up/answers" accept-charset="utf-8" autocomplete="off" class="step">
-  <h3>${step.title[lang]}</h3>
+  <h3>${textIn(step.title, lang)}</h3>
   <input type="hidden" name="lang" value="${lang}">
   <input type="hidden" name="code" value="${code}">
   <input type="hidden" name="step" value="${step.id}">

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CallerCategory } from '../../cases/categories.ts';
 import { AppError } from '../../errors.ts';
-import type { Language } from '../../i18n/i18n.ts';
+import { isLanguage, type Language } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
 import { LIMITS } from '../../intake/message-content.ts';
 import type { Log } from '../../log.ts';
@@ -188,7 +188,7 @@ export function createWhatsapp(
       text = `${text}\n[attachment refused: ${e.code}]`.trim();
     }
     const detected = detectLanguage(text);
-    const language: Language = detected === 'uk' || detected === 'en' ? detected : 'ru';
+    const language: Language = isLanguage(detected) ? detected : 'ru';
     const category: CallerCategory = 'other';
     await deps.channelIntake.receive(
       {

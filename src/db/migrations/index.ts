@@ -10,6 +10,7 @@ import * as m0009 from './0009-stats-indexes.ts';
 import * as m0010 from './0010-audit-hardening.ts';
 import * as m0011 from './0011-routing-key.ts';
 import * as m0012 from './0012-long-journey.ts';
+import * as m0013 from './0013-languages.ts';
 import * as m0015 from './0015-admission.ts';
 import * as m0016 from './0016-voice.ts';
 
@@ -29,4 +30,5 @@ export const migrations: ReadonlyArray<{ name: string; up: string }> = [
   { name: '0010-audit-hardening', up: m0010.up },
   { name: '0016-voice', up: m0016.up },
   { name: '0015-admission', up: m0015.up },
+  { name: '0013-languages', up: m0013.up },
 ];

@@ -384,10 +384,14 @@ describe('fitting to a page count', () => {
 });
 
 describe('label languages', () => {
-  it('uses the prisoner language (ru for anything but uk) and never the same one twice', () => {
+  it("uses the prisoner's language, English (never Russian) when cards cannot be printed in it, never one twice", () => {
     expect(primaryLanguage(['uk'])).toBe('uk');
     expect(primaryLanguage(['ru', 'uk'])).toBe('ru');
-    expect(primaryLanguage(['be'])).toBe('ru');
+    expect(primaryLanguage(['be'])).toBe('en');
+    expect(primaryLanguage(['ko'])).toBe('en');
+    expect(primaryLanguage(['ko', 'ru'])).toBe('ru');
+    expect(primaryLanguage(['en'])).toBe('en');
+    expect(secondaryLanguage('en', 'en')).toBe('uk');
     expect(secondaryLanguage('uk', 'uk')).toBe('en');
     expect(secondaryLanguage('ru', 'uk')).toBe('uk');
     expect(secondaryLanguage('ru', 'en')).toBe('en');

@@ -5,7 +5,8 @@ import type { HealthState } from '../record.ts';
  * cards are printed in. English follows the Annex wording; Russian and Ukrainian are working translations
  * of it (plain, not the wording of any official translation of the Convention).
  */
-export type CardLanguage = 'ru' | 'uk' | 'en';
+export const CARD_LANGUAGES = ['ru', 'uk', 'en'] as const;
+export type CardLanguage = (typeof CARD_LANGUAGES)[number];
 export type Trilingual = Readonly<Record<CardLanguage, string>>;
 
 const t = (ru: string, uk: string, en: string): Trilingual => ({ ru, uk, en });
@@ -114,12 +115,18 @@ export const identityCardLabels = {
   ),
 } as const;
 
-/** The label language of the card: the prisoner's first language if ru/uk, else Russian. */
-export function primaryLanguage(languages: readonly string[]): 'ru' | 'uk' {
-  return languages[0] === 'uk' ? 'uk' : 'ru';
+/**
+ * The label language of the card (GC III art. 70: the card is in the prisoner's language too): the first
+ * of the prisoner's languages the cards are printed in, else English — the Annex wording, which the ICRC
+ * reads — never Russian by default (issue #14). Korean and other scripts need a font pdfmake's Roboto
+ * lacks (Hangul); until one ships (docs/adding-a-language.md) a Korean prisoner's card is in English.
+ */
+export function primaryLanguage(languages: readonly string[]): CardLanguage {
+  return (languages.find((l) => (CARD_LANGUAGES as readonly string[]).includes(l)) as CardLanguage) ?? 'en';
 }
 
-/** The second label language; English when the requested one is the prisoner's own. */
-export function secondaryLanguage(primary: 'ru' | 'uk', requested: 'uk' | 'en'): CardLanguage {
-  return requested === primary ? 'en' : requested;
+/** The second label language; English when the requested one is the prisoner's own (Ukrainian when that is English). */
+export function secondaryLanguage(primary: CardLanguage, requested: 'uk' | 'en'): CardLanguage {
+  if (requested !== primary) return requested;
+  return primary === 'en' ? 'uk' : 'en';
 }
