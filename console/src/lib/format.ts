@@ -30,7 +30,6 @@ export function formatAgo(t: TFunction, fromIso: string | null | undefined, now:
   return t('duration.ago', { time: formatElapsed(t, fromIso, now) });
 }
 
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 /**
  * The one place that turns an interface language into date formats (issue #14): day first in every
  * language (English as en-GB: 15/03/1990, never the US month first), 24-hour times, cached per

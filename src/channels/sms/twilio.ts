@@ -17,7 +17,7 @@ import {
   type OutboundMessage,
   type SendResult,
 } from '../channel.ts';
-import { checkAudio, fetchMedia, type MediaOrigins } from '../media.ts';
+import type { MediaOrigins } from '../media.ts';
 import { createTwilioClient } from './twilio-client.ts';
 import { createTwilioVoice } from './twilio-voice.ts';
 

@@ -12,7 +12,6 @@ import type { KnowledgeService } from '../../knowledge/knowledge.service.ts';
 import { describeDate, parsePartialDate } from '../../lib/dates.ts';
 import type { Log } from '../../log.ts';
 import { outboxRecipientIndex } from '../../outbox/outbox.service.ts';
-import { partialDate } from '../../pow/record.ts';
 import { validateAnswer } from '../../protocol/answers.ts';
 import { textIn } from '../../protocol/protocol.schema.ts';
 import type { ProtocolService, StepView } from '../../protocol/protocol.service.ts';
