@@ -139,7 +139,7 @@ export function createChannelIntake(deps: {
         payload_enc: null,
       }))
       .where('channel', '=', channel)
-      .where('update_key', '=', updateKey)
+      .where('update_key', '=', updateKeyOf(channel, updateKey))
       .execute();
   }
 

@@ -113,11 +113,22 @@ beforeAll(async () => {
     payload: tg.userSends({ id: 990001 }, a.words.toUpperCase()) as object,
   });
   await until(async () => (await ctx.core.channelIntake.openThreadOf('telegram', '990001'))?.id === a.id);
-  await ctx.app.inject({
+  const followUp = await ctx.app.inject({
+    method: 'POST',
+    url: '/follow-up',
+    ...form({ lang: 'ru', code: b.digits }),
+  });
+  const back = await ctx.app.inject({
     method: 'POST',
     url: '/follow-up/reply',
-    ...form({ lang: 'ru', code: b.digits, message: 'Я снова здесь. Теперь решился.' }),
+    ...form({
+      lang: 'ru',
+      code: b.digits,
+      message: 'Я снова здесь. Теперь решился.',
+      token: hiddenField(followUp.body, 'token'),
+    }),
   });
+  if (back.statusCode !== 200) throw new Error(`follow-up reply refused: ${back.statusCode}`);
 
   // The console, served by an app over the same core (and so the same clock).
   events = createEventBus(ctx.dbUrl, ctx.core.log);

@@ -40,6 +40,7 @@ beforeAll(async () => {
   const env = {
     WHITEFLAG_MASTER_KEY: generateKeyMaterial(),
     WHITEFLAG_INDEX_KEY: generateKeyMaterial(),
+    WHITEFLAG_AUDIT_KEY: generateKeyMaterial(),
     WHITEFLAG_LOG_LEVEL: 'info',
   };
   // All start at once: the migrations run once, under the advisory lock, whoever comes first.
