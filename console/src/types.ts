@@ -984,19 +984,9 @@ export interface CaseCalls {
   callback: { window: CallbackWindow; dueAt: string; attempts: number; lastOutcome: string | null } | null;
 }
 
-export const VOICE_STEPS = [
-  'language',
-  'welcome',
-  'choices',
-  'hold',
-  'busy',
-  'closed',
-  'record',
-  'thanks',
-  'callback_when',
-  'callback_ok',
-] as const;
-export type VoiceStep = (typeof VOICE_STEPS)[number];
+import { VOICE_STEPS, type VoiceStep } from '../../src/voice/voice-steps.ts';
+
+export { VOICE_STEPS, type VoiceStep };
 
 export interface VoiceSettings {
   queueTimeoutSec: number;

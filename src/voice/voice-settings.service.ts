@@ -5,27 +5,16 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { isLanguage, LANGUAGES, type Language, type MessageKey, t } from '../i18n/i18n.ts';
-import { encodePrompt } from './wav.ts';
-
 /**
  * What the phone line says and when it answers: the admin's settings (queue timeout, hours, recording,
  * call-back SLA), the menu as data (texts per language and step over the catalogue's), and recorded
  * prompts (re-encoded to 8 kHz μ-law, served from an unguessable token). Pure helpers for the menu,
  * hours and call-back windows sit here too.
  */
-export const VOICE_STEPS = [
-  'language',
-  'welcome',
-  'choices',
-  'hold',
-  'busy',
-  'closed',
-  'record',
-  'thanks',
-  'callback_when',
-  'callback_ok',
-] as const;
-export type VoiceStep = (typeof VOICE_STEPS)[number];
+import { VOICE_STEPS, type VoiceStep } from './voice-steps.ts';
+import { encodePrompt } from './wav.ts';
+
+export { VOICE_STEPS, type VoiceStep };
 
 /** What an operator hears on their own phone. */
 export type OperatorPhrase = 'offer' | 'taken' | 'connecting';

@@ -68,40 +68,9 @@ export function formatDateTime(iso: string | null | undefined, lang: string): st
 
 /**
  * A (partial) date as people type it — `15.03.1990`, `15/03/1990`, `1990-3-15`, `03.1990`, `1990` —
- * as ISO, or null. Day first always (the server's src/lib/dates.ts reads the same forms).
+ * as ISO, or null: the server's own parser (one rule for the form and the API, never a copy).
  */
-export function parsePartialDate(input: string): string | null {
-  const t = input
-    .normalize('NFKC')
-    .trim()
-    .replace(/\s*([./-])\s*/g, '$1')
-    .replace(/[.]$/, '');
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const iso = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$/.exec(t);
-  const dayFirst = /^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$/.exec(t);
-  const monthYear = /^(\d{1,2})[./](\d{4})$/.exec(t);
-  let y: number;
-  let m: number | undefined;
-  let d: number | undefined;
-  if (iso) {
-    y = Number(iso[1]);
-    m = iso[2] === undefined ? undefined : Number(iso[2]);
-    d = iso[3] === undefined ? undefined : Number(iso[3]);
-  } else if (dayFirst) {
-    [d, m, y] = [Number(dayFirst[1]), Number(dayFirst[3]), Number(dayFirst[4])];
-  } else if (monthYear) {
-    [m, y] = [Number(monthYear[1]), Number(monthYear[2])];
-  } else return null;
-  if (y < 1900 || y > 2100) return null;
-  if (m !== undefined && (m < 1 || m > 12)) return null;
-  if (m !== undefined && d !== undefined) {
-    const at = new Date(Date.UTC(y, m - 1, d));
-    if (at.getUTCMonth() !== m - 1 || at.getUTCDate() !== d) return null;
-  }
-  return [String(y), m === undefined ? null : pad(m), d === undefined ? null : pad(d)]
-    .filter((x) => x !== null)
-    .join('-');
-}
+export { parsePartialDate } from '../../../src/lib/partial-date.ts';
 
 /** What a typed (partial) date was understood as, in words: «15 March 1990». */
 export function describePartialDate(iso: string, lang: string): string {
