@@ -75,7 +75,13 @@ export async function createCore(deps: {
     checkpointFile: deps.settings.audit?.checkpointFile,
   });
   // The routing tier: its key is only ever in this process's memory (crypto/routing.ts).
-  const routing = createRoutingVault({ now: () => clock.now(), legacy: vault });
+  const routing = createRoutingVault({
+    now: () => clock.now(),
+    legacy: vault,
+    loadPublicKey: async () =>
+      (await db.selectFrom('org_keys').select('routing_public_key').executeTakeFirst())?.routing_public_key ??
+      null,
+  });
   const routingKeeper = createRoutingKeeper({ db, vault, routing, sealer, audit, clock, log });
   await routingKeeper.routingPublicKey();
   // Per user, for the current password on a password change: 5 tries, then one per minute.

@@ -1,7 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smsWebhook, startFakeTwilio } from '../../test/fakes/twilio.ts';
-import { createTestContext, login, type TestContext, totpSecretOf, until } from '../../test/helpers.ts';
+import {
+  createTestContext,
+  login,
+  submitWebRequest,
+  type TestContext,
+  totpSecretOf,
+  until,
+} from '../../test/helpers.ts';
 import { createTwilioChannels } from '../channels/sms/twilio.ts';
 import { type Core, createCore } from '../core.ts';
 
@@ -89,6 +96,23 @@ describe('encrypted columns', () => {
 });
 
 describe('routing key', () => {
+  it("a server started before the organisation existed seals a requester's answers while locked", async () => {
+    // The organisation was bootstrapped by another process after this server started (as the CLI does).
+    expect(ctx.core.routing.isUnlocked()).toBe(false);
+    const { receipt } = await submitWebRequest(ctx, { message: 'анкета до входа оператора' });
+    const found = await ctx.core.intake.findByReceipt(receipt);
+    await ctx.core.protocol.saveAnswers({ type: 'requester' }, found?.id as string, 'questionnaire', {
+      wounded: true,
+    });
+    const row = await ctx.core.db
+      .selectFrom('case_answers')
+      .select('value_enc')
+      .where('thread_id', '=', found?.id as string)
+      .where('question_id', '=', 'wounded')
+      .executeTakeFirstOrThrow();
+    expect(row.value_enc).toMatch(/^ws1\./);
+  });
+
   it('a locked server accepts an SMS sealed, and processes it when a granted operator logs in', async () => {
     expect(ctx.core.routing.isUnlocked()).toBe(false);
     const res = await smsWebhook(
@@ -106,7 +130,9 @@ describe('routing key', () => {
     expect(rows[0]?.payload_enc).toMatch(/^ws1\./);
     expect(rows[0]?.update_key).toMatch(/^h:/);
     expect(rows[0]?.processed_at).toBeNull();
-    expect(await ctx.core.db.selectFrom('request_threads').select('id').execute()).toHaveLength(0);
+    expect(
+      await ctx.core.db.selectFrom('request_threads').select('id').where('channel', '=', 'sms').execute(),
+    ).toHaveLength(0);
 
     // An operator without the organisation key sees "locked since …".
     const plain = await other.users.createUser(
@@ -171,6 +197,7 @@ describe('routing key', () => {
     const thread = await ctx.core.db
       .selectFrom('request_threads')
       .select('identity_enc')
+      .where('channel', '=', 'sms')
       .executeTakeFirstOrThrow();
     expect(peer.routing.decrypt(thread.identity_enc as string, 'request_threads.identity')).toBe(
       '+79005554433',

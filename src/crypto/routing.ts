@@ -68,6 +68,11 @@ export interface RoutingVault {
   /** The routing box public key (from the database); lets `encrypt` work while locked. */
   setPublicKey(publicKey: Buffer): void;
   /**
+   * Locked and the public key not known yet (the organisation was bootstrapped by the CLI after this
+   * server started): read it now, so that the `encrypt` that follows seals instead of failing.
+   */
+  ready(): Promise<void>;
+  /**
    * Unlocked: AEAD under the routing key. Locked: sealed to the routing public key (writing needs no
    * secret, so a requester's answer or a provider update is never refused), opened once unlocked.
    */
@@ -93,6 +98,8 @@ export function createRoutingVault(opts: {
   now: () => Date;
   /** Values written before the routing tier (master key, `wf1.`) open through it until re-tiered. */
   legacy?: Pick<Vault, 'decrypt'>;
+  /** Reads the routing public key (org_keys.routing_public_key). */
+  loadPublicKey?: () => Promise<Buffer | null>;
 }): RoutingVault {
   let secrets: RoutingSecrets | null = null;
   let publicKey: Buffer | null = null;
@@ -128,6 +135,11 @@ export function createRoutingVault(opts: {
     seed: () => Buffer.from(need().seed),
     setPublicKey(pk) {
       publicKey = Buffer.from(pk);
+    },
+    async ready() {
+      if (secrets || publicKey || !opts.loadPublicKey) return;
+      const pk = await opts.loadPublicKey();
+      if (pk && !publicKey) publicKey = Buffer.from(pk);
     },
     encrypt(plaintext, context) {
       if (!secrets) {

@@ -91,6 +91,7 @@ export function createChannelIntake(deps: {
 
   /** Stores an update once. Returns false if this update was already received (a replay). */
   async function record(channel: string, updateKey: string, payload: unknown): Promise<boolean> {
+    await routing.ready();
     if (!routing.isUnlocked()) await deps.loadRoutingPublicKey?.();
     const r = await db
       .insertInto('inbound_updates')

@@ -412,6 +412,7 @@ export function createProtocolService(deps: ProtocolDeps) {
     if (actor.type === 'requester' && step.audience === 'operator')
       throw new AppError('forbidden', 'This step is for operators');
     const values = validateStepAnswers(step, raw);
+    await routing.ready();
     await db.transaction().execute(async (trx) => {
       await writeAnswers(trx, actor, t, step, values);
       await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', threadId)})`.execute(trx);

@@ -62,7 +62,8 @@ describe('call panel', () => {
     await page.getByTestId('my-phone').fill(OP_PHONE);
     await page.getByTestId('my-phone-save').click();
     await panel.getByText(uk.phone.myPhoneSet).waitFor();
-    await page.getByTestId('call-available').check({ force: true });
+    // A click, not check(): the switch follows the server's answer, which may take a moment under load.
+    await page.getByTestId('call-available').click({ force: true });
     await eventually(
       () => page.getByTestId('call-availability').textContent(),
       (v) => v === uk.phone.stateAvailable,
