@@ -178,7 +178,6 @@ export async function createCore(deps: {
     db,
     vault,
     routing,
-    loadRoutingPublicKey: () => routingKeeper.routingPublicKey(),
     audit,
     clock,
     intake,

@@ -938,7 +938,6 @@ export interface NewInquiry {
 
 // ---- phone line (never carries a requester's number: refs, outcomes and durations only)
 
-export type CallOutcome = 'answered' | 'voicemail' | 'missed' | 'failed';
 export type CallbackWindow = 'any' | 'morning' | 'afternoon' | 'evening';
 
 export interface VoicePanel {
@@ -963,19 +962,7 @@ export interface VoicePanel {
   } | null;
 }
 
-export interface CaseCall {
-  id: string;
-  direction: 'inbound' | 'outbound';
-  language: string | null;
-  state: string;
-  outcome: CallOutcome | null;
-  answeredBy: string | null;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string | null;
-  durationSec: number | null;
-  recorded: boolean;
-}
+export type CaseCall = CallView;
 
 export interface CaseCalls {
   calls: CaseCall[];
@@ -984,9 +971,9 @@ export interface CaseCalls {
   callback: { window: CallbackWindow; dueAt: string; attempts: number; lastOutcome: string | null } | null;
 }
 
-import { VOICE_STEPS, type VoiceStep } from '../../src/voice/voice-steps.ts';
+import { type CallOutcome, type CallView, VOICE_STEPS, type VoiceStep } from '../../src/voice/voice-steps.ts';
 
-export { VOICE_STEPS, type VoiceStep };
+export { type CallOutcome, VOICE_STEPS, type VoiceStep };
 
 export interface VoiceSettings {
   queueTimeoutSec: number;

@@ -68,8 +68,6 @@ export function createChannelIntake(deps: {
   /** Master-key vault: only the keyed hash of provider update ids, and legacy payloads. */
   vault: Vault;
   routing: RoutingVault;
-  /** Reads the routing public key when this process does not know it yet (so it can seal while locked). */
-  loadRoutingPublicKey?: () => Promise<unknown>;
   audit: AuditLog;
   clock: Clock;
   intake: IntakeService;
@@ -92,7 +90,6 @@ export function createChannelIntake(deps: {
   /** Stores an update once. Returns false if this update was already received (a replay). */
   async function record(channel: string, updateKey: string, payload: unknown): Promise<boolean> {
     await routing.ready();
-    if (!routing.isUnlocked()) await deps.loadRoutingPublicKey?.();
     const r = await db
       .insertInto('inbound_updates')
       .values({

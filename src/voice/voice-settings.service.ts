@@ -52,21 +52,7 @@ export const DEFAULT_VOICE_SETTINGS: VoiceSettings = {
   menu: {},
 };
 
-export type CallOutcome = 'answered' | 'voicemail' | 'missed' | 'failed';
-
-export interface CallView {
-  id: string;
-  direction: 'inbound' | 'outbound';
-  language: string | null;
-  state: string;
-  outcome: CallOutcome | null;
-  answeredBy: string | null;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string | null;
-  durationSec: number | null;
-  recorded: boolean;
-}
+export type { CallOutcome, CallView } from './voice-steps.ts';
 
 const _E164 = /^\+[1-9]\d{6,14}$/;
 

@@ -1,4 +1,4 @@
-/** The phone menu's steps, in the order a caller meets them (shared with the console: one list). */
+/** Shared with the console (one list, one shape): the phone menu's steps, in the order a caller meets them. */
 export const VOICE_STEPS = [
   'language',
   'welcome',
@@ -12,3 +12,20 @@ export const VOICE_STEPS = [
   'callback_ok',
 ] as const;
 export type VoiceStep = (typeof VOICE_STEPS)[number];
+
+/** A call as the case shows it: direction, who answered, duration, outcome — never a number. */
+export type CallOutcome = 'answered' | 'voicemail' | 'missed' | 'failed';
+
+export interface CallView {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  language: string | null;
+  state: string;
+  outcome: CallOutcome | null;
+  answeredBy: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  durationSec: number | null;
+  recorded: boolean;
+}
