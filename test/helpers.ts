@@ -117,6 +117,19 @@ export function totpSecretOf(uri: string): string {
   return s;
 }
 
+/**
+ * TOTP codes for repeated logins against a running server: each from a step not used before (the server
+ * refuses a reused step) and never from a past step — the clock can cross a step boundary between
+ * reading it here and the server checking the code, and a past step then falls out of its now ± one window.
+ */
+export function totpSequence(secret: () => string): () => string {
+  let last = 0;
+  return () => {
+    last = Math.max(last + 1, Math.floor(Date.now() / 30_000));
+    return totpCode(secret(), new Date(last * 30_000));
+  };
+}
+
 let counter = 0;
 
 /** Creates a user directly through the service. The first one in a database is the bootstrap admin. */

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/auth/totp.ts';
 import { startFakeTelegram } from '../fakes/telegram.ts';
-import { totpSecretOf, until } from '../helpers.ts';
+import { totpSecretOf, totpSequence, until } from '../helpers.ts';
 import { apiLogin, type ServerProcess, startServerProcess } from '../server-process.ts';
 
 /**
@@ -14,7 +13,7 @@ let first: ServerProcess;
 let second: ServerProcess | undefined;
 let env: Record<string, string>;
 let secret = '';
-let step = Math.floor(Date.now() / 30_000);
+const nextTotp = totpSequence(() => secret);
 const PASSWORD = 'crash test password';
 
 beforeAll(async () => {
@@ -48,12 +47,7 @@ describe('outbox across a crash', () => {
   it('delivers a reply exactly once when the app is SIGKILLed mid-delivery and restarted', async () => {
     const chat = { id: 910001 };
     fake.userSends(chat, 'Нужна помощь');
-    const api = await apiLogin(
-      first.url,
-      'crash@example.org',
-      PASSWORD,
-      totpCode(secret, new Date(++step * 30_000)),
-    );
+    const api = await apiLogin(first.url, 'crash@example.org', PASSWORD, nextTotp());
     const id = await until(async () => {
       const q = (await (await api.get('/api/requests')).json()) as {
         items: Array<{ id: string; channel: string }>;
@@ -77,9 +71,7 @@ describe('outbox across a crash', () => {
     expect(
       fake.sent.filter((c) => c.method === 'sendMessage' && c.params.text === 'Ответ, переживший сбой'),
     ).toHaveLength(0);
-    // A code from a step not used before and still inside the server's window (now ± one step).
-    step = Math.max(step + 1, Math.floor(Date.now() / 30_000) - 1);
-    await apiLogin(second.url, 'crash@example.org', PASSWORD, totpCode(secret, new Date(step * 30_000)));
+    await apiLogin(second.url, 'crash@example.org', PASSWORD, nextTotp());
     const delivered = await until(
       async () =>
         fake.sent.filter((c) => c.method === 'sendMessage' && c.params.text === 'Ответ, переживший сбой')

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/auth/totp.ts';
-import { hiddenField, receiptFrom, totpSecretOf } from '../helpers.ts';
+import { hiddenField, receiptFrom, totpSecretOf, totpSequence } from '../helpers.ts';
 import { apiLogin, listFiles, type ServerProcess, startServerProcess } from '../server-process.ts';
 
 /**
@@ -12,13 +11,7 @@ import { apiLogin, listFiles, type ServerProcess, startServerProcess } from '../
 const MARKER = `PLANTED${Date.now().toString(36)}X`;
 let server: ServerProcess;
 let admin: { email: string; password: string; totpSecret: string };
-let totpStep = 0;
-
-function nextTotp(secret: string): string {
-  // Each login needs a code from a step not used before; walk forward from now.
-  totpStep = Math.max(totpStep + 1, Math.floor(Date.now() / 30_000));
-  return totpCode(secret, new Date(totpStep * 30_000));
-}
+const nextTotp = totpSequence(() => admin.totpSecret);
 
 beforeAll(async () => {
   server = await startServerProcess({ WHITEFLAG_ROTATE_SETTLE_MS: '2500' });
@@ -54,7 +47,7 @@ describe('planted marker', () => {
     expect(post.status).toBe(200);
     receipt = receiptFrom(await post.text());
 
-    const api = await apiLogin(server.url, admin.email, admin.password, nextTotp(admin.totpSecret));
+    const api = await apiLogin(server.url, admin.email, admin.password, nextTotp());
     const queue = (await (await api.get('/api/requests')).json()) as { items: Array<{ id: string }> };
     const id = queue.items[0]?.id as string;
     const opened = (await (await api.get(`/api/requests/${id}`)).json()) as {
@@ -86,7 +79,7 @@ describe('planted marker', () => {
     expect(rotate.code, rotate.stderr).toBe(0);
     expect(rotate.stdout).toMatch(/Master key rotated to [0-9a-f]{12}; \d+ data keys re-wrapped/);
     // The running server meets the new key id on the next login and reloads the key file.
-    const api = await apiLogin(server.url, admin.email, admin.password, nextTotp(admin.totpSecret));
+    const api = await apiLogin(server.url, admin.email, admin.password, nextTotp());
     expect((await api.get('/api/users')).status).toBe(200);
     // The running server writes under the new key and still reads everything.
     const created = await api.post('/api/users', { email: 'after.rotation@example.org', role: 'operator' });

@@ -1,8 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/auth/totp.ts';
 import { launchChromium } from '../browser.ts';
-import { totpSecretOf } from '../helpers.ts';
+import { totpSecretOf, totpSequence } from '../helpers.ts';
 import { apiLogin, type ServerProcess, startServerProcess } from '../server-process.ts';
 
 /**
@@ -13,10 +12,9 @@ import { apiLogin, type ServerProcess, startServerProcess } from '../server-proc
 let server: ServerProcess;
 let browser: Browser;
 let secret = '';
-let step = Math.floor(Date.now() / 30_000);
 
 const PASSWORD = 'protocol e2e password';
-const nextTotp = () => totpCode(secret, new Date(++step * 30_000));
+const nextTotp = totpSequence(() => secret);
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServerProcess(), launchChromium()]);
