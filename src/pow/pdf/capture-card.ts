@@ -2,11 +2,11 @@ import type { Content, TableCell, TDocumentDefinitions } from 'pdfmake/interface
 import type { PowIdentity } from '../record.ts';
 import { CM, documentDate, FONT_FAMILY, renderFitted } from './engine.ts';
 import {
+  type CardLabel,
   healthLabels,
   captureCardLabels as L,
   primaryLanguage,
   secondaryLanguage,
-  type Trilingual,
 } from './labels.ts';
 import {
   GREY,
@@ -68,7 +68,7 @@ function captureCardDefinition(input: CaptureCardInput, scale: number): TDocumen
   };
 }
 
-function both(l: Trilingual, langs: LabelLanguages): string {
+function both(l: CardLabel, langs: LabelLanguages): string {
   return `${l[langs.primary]} / ${l[langs.secondary]}`;
 }
 
@@ -167,7 +167,7 @@ function reverse(input: CaptureCardInput, langs: LabelLanguages, scale: number):
   const cell = (
     n: number,
     cols: number,
-    l: Trilingual,
+    l: CardLabel,
     raw: string,
     /** '' for a continuation cell of the same item (no number shown). */
     opts: { number?: string; lines?: number; struck?: boolean } = {},
@@ -183,7 +183,7 @@ function reverse(input: CaptureCardInput, langs: LabelLanguages, scale: number):
     );
 
   /** Items 2 and 3: the name in both scripts. */
-  const nameCell = (n: number, l: Trilingual, name: { original: string; latin: string }): TableCell[] =>
+  const nameCell = (n: number, l: CardLabel, name: { original: string; latin: string }): TableCell[] =>
     span(
       {
         stack: [

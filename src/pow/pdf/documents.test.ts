@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { TDocumentDefinitions } from 'pdfmake/interfaces.js';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import {
   renderIdentityCard,
 } from './documents.ts';
 import { renderFitted } from './engine.ts';
+import { FONT_FAMILY, FONTS, SCRIPT_FONTS, scriptRuns } from './fonts.ts';
 import {
   captureCardLabels,
   healthLabels,
@@ -72,6 +74,27 @@ const ukrainian: PowIdentity = {
   health: 'slightly_wounded',
   disclosureConsent: 'yes',
 };
+
+const korean: PowIdentity = {
+  surname: { original: '김', latin: 'Kim' },
+  firstNames: { original: '철수', latin: 'Cheol-su' },
+  fatherFirstName: '영호',
+  rank: '하전사',
+  serviceNumber: '12-345678',
+  dateOfBirth: '2001-04-15',
+  placeOfBirth: '평양',
+  powerDependedOn: '조선민주주의인민공화국',
+  personToInform: { name: '김영희', address: '평안남도 평성시 12-3' },
+  languages: ['ko', 'ru'],
+  captureDate: '2024-12-01',
+  health: 'slightly_wounded',
+  disclosureConsent: 'unknown',
+};
+
+/** The fonts a PDF embeds (pdfkit writes font dictionaries uncompressed: `/BaseFont /ABCDEF+Name`). */
+function embeddedFonts(pdf: Buffer): string[] {
+  return [...pdf.toString('latin1').matchAll(/\/BaseFont \/[A-Z]{6}\+([A-Za-z-]+)/g)].map((m) => m[1]!);
+}
 
 const itemKeys = [
   'item1',
@@ -200,6 +223,72 @@ describe('capture card (GC III Annex IV B)', () => {
 
     // no clock in the output: the same input gives the same bytes
     expect((await renderCaptureCard(input)).equals(first)).toBe(true);
+    // no Hangul, no Hangul font embedded
+    expect(embeddedFonts(first).some((f) => f.startsWith('NanumGothic'))).toBe(false);
+  });
+
+  it('renders a Korean prisoner in Korean with Ukrainian labels, the Hangul name drawn in a Hangul font', async () => {
+    const input: CaptureCardInput = {
+      identity: korean,
+      recordRef: 'PW-000125',
+      facility: { name: 'Табір № 2', address: 'Львівська область' },
+      reason: 'arrival',
+      issuedOn: '2024-12-03',
+      secondLanguage: 'uk',
+    };
+    const bytes = await renderCaptureCard(input);
+    const pdf = await open(bytes);
+    expect(pdf.pages).toHaveLength(2);
+    expectSize(pdf.sizes, 15 * CM, 10 * CM);
+    const [front, back] = pdf.pages as [string, string];
+    for (const l of [captureCardLabels.mail, captureCardLabels.postageFree, captureCardLabels.title]) {
+      expect(front).toContain(l.ko);
+      expect(front).toContain(l.uk);
+    }
+    // wrapped between words, never inside one (`가족에 게`)
+    expect(front).toContain(captureCardLabels.importantText.ko);
+    expect(front).toContain(captureCardLabels.importantText.uk);
+    for (const key of itemKeys) {
+      expect(back).toContain(captureCardLabels[key].ko);
+      expect(back).toContain(captureCardLabels[key].uk);
+    }
+    for (const h of Object.values(healthLabels)) {
+      expect(back).toContain(h.label.ko);
+      expect(back).toContain(h.label.uk);
+    }
+    expect(back).toContain(`● (f) ${healthLabels.slightly_wounded.label.ko}`);
+    for (const v of [
+      '김 (Kim)',
+      '철수 (Cheol-su)',
+      '영호',
+      '하전사',
+      '조선민주주의인민공화국',
+      '평양',
+      '김영희, 평안남도 평성시 12-3',
+      'Табір № 2, Львівська область',
+      'PW-000125',
+    ]) {
+      expect(back).toContain(v);
+    }
+    // an overlong Hangul name stays on the card's two pages
+    const long = await open(
+      await renderCaptureCard({
+        ...input,
+        identity: {
+          ...korean,
+          surname: { original: '김'.repeat(200), latin: 'Kim' },
+          placeOfBirth: '평양 '.repeat(80),
+        },
+      }),
+    );
+    expect(long.pages).toHaveLength(2);
+    expect(long.pages[1]).toContain('김김김김김');
+    expect(long.pages[1]).toContain(captureCardLabels.item14.ko);
+    // Hangul in Nanum Gothic, the Cyrillic and Latin in Roboto (Nanum has no Cyrillic)
+    const fonts = embeddedFonts(bytes);
+    expect(fonts).toEqual(
+      expect.arrayContaining(['NanumGothic', 'NanumGothicBold', 'Roboto-Regular', 'Roboto-Medium']),
+    );
   });
 
   it('keeps hostile and overlong values on the card, printed literally', async () => {
@@ -262,6 +351,34 @@ describe('identity card (GC III Annex IV A)', () => {
     for (const v of ['1990-07', 'солдат', 'ҐЇ-000001', 'Україна', 'PW-000124', '2024-06-10']) {
       expect(all).toContain(v);
     }
+  });
+
+  it('prints a Korean prisoner with Korean and English labels', async () => {
+    const bytes = await renderIdentityCard({
+      identity: korean,
+      recordRef: 'PW-000125',
+      issuedBy: 'Україна',
+      issuedOn: '2024-12-03',
+      secondLanguage: 'en',
+    });
+    const pdf = await open(bytes);
+    expect(pdf.pages).toHaveLength(2);
+    expectSize(pdf.sizes, 6.5 * CM, 10 * CM);
+    for (const l of Object.values(identityCardLabels)) {
+      expect(pdf.all).toContain(l.ko);
+      expect(pdf.all).toContain(l.en);
+    }
+    for (const v of [
+      'Україна',
+      '김 (Kim)',
+      '철수 (Cheol-su)',
+      '하전사',
+      '조선민주주의인민공화국',
+      'PW-000125',
+    ]) {
+      expect(pdf.all).toContain(v);
+    }
+    expect(embeddedFonts(bytes)).toContain('NanumGothic');
   });
 
   it('stays on its two pages with overlong values', async () => {
@@ -335,6 +452,20 @@ describe('notification batch summary', () => {
     expect(pdf.all).not.toContain('event.transfer');
   });
 
+  it('prints Korean names in Hangul', async () => {
+    const bytes = await renderBatchSummary({
+      ...input,
+      items: [
+        { ...items[0]!, surname: korean.surname, firstNames: korean.firstNames, facility: '수용소 1' },
+        ...items.slice(1, 3),
+      ],
+    });
+    const pdf = await open(bytes);
+    for (const v of ['Kim', '김', 'Cheol-su', '철수', '수용소 1', 'Гнатюк', 'Прізвище'])
+      expect(pdf.all).toContain(v);
+    expect(embeddedFonts(bytes)).toContain('NanumGothic');
+  });
+
   it('prints hostile values literally and wraps long ones', async () => {
     const pdf = await open(
       await renderBatchSummary({
@@ -388,12 +519,81 @@ describe('label languages', () => {
     expect(primaryLanguage(['uk'])).toBe('uk');
     expect(primaryLanguage(['ru', 'uk'])).toBe('ru');
     expect(primaryLanguage(['be'])).toBe('en');
-    expect(primaryLanguage(['ko'])).toBe('en');
-    expect(primaryLanguage(['ko', 'ru'])).toBe('ru');
+    expect(primaryLanguage(['ko'])).toBe('ko');
+    expect(primaryLanguage(['ko', 'ru'])).toBe('ko');
+    expect(primaryLanguage(['kk', 'ko'])).toBe('ko');
     expect(primaryLanguage(['en'])).toBe('en');
     expect(secondaryLanguage('en', 'en')).toBe('uk');
     expect(secondaryLanguage('uk', 'uk')).toBe('en');
     expect(secondaryLanguage('ru', 'uk')).toBe('uk');
     expect(secondaryLanguage('ru', 'en')).toBe('en');
+    expect(secondaryLanguage('ko', 'uk')).toBe('uk');
+  });
+});
+
+describe('fonts per script', () => {
+  type Font = { hasGlyphForCodePoint(cp: number): boolean };
+  // fontkit is what pdfkit draws with; asking it answers "would this glyph be tofu"
+  const fontkit = createRequire(import.meta.url)('fontkit') as { openSync(file: string): Font };
+  const opened = new Map<string, Font>();
+  const font = (file: string) => {
+    let f = opened.get(file);
+    if (!f) {
+      f = fontkit.openSync(file);
+      opened.set(file, f);
+    }
+    return f;
+  };
+
+  it('gives every character of every label and name to a font that has its glyph, and no space to Nanum', () => {
+    const labels = [
+      ...Object.values(captureCardLabels),
+      ...Object.values(identityCardLabels),
+      ...Object.values(healthLabels).map((h) => h.label),
+    ].flatMap((l) => Object.values(l));
+    const values = [korean, russian, ukrainian].flatMap((p) => [
+      p.surname.original,
+      p.surname.latin,
+      p.firstNames.original,
+      p.personToInform?.address ?? '',
+      '● ○ № — …',
+    ]);
+    const hangul = labels.join('').match(/\p{Script=Hangul}/gu) ?? [];
+    expect(hangul.length).toBeGreaterThan(100);
+    for (const text of [...labels, ...values]) {
+      for (const run of scriptRuns(text)) {
+        const family = FONTS[run.font ?? FONT_FAMILY]!;
+        if (run.font) expect(run.text).not.toMatch(/\s/);
+        for (const style of ['normal', 'bold', 'italics', 'bolditalics'] as const) {
+          const f = font(String(family[style]));
+          const missing = [...run.text].filter(
+            (ch) => !/\s/.test(ch) && !f.hasGlyphForCodePoint(ch.codePointAt(0)!),
+          );
+          expect(missing, `${run.font ?? FONT_FAMILY} ${style}: ${run.text}`).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('keeps a Hangul word with its joined punctuation in one run and Cyrillic out of it', () => {
+    expect(scriptRuns('이름(전부) / Імена')).toEqual([
+      { text: '이름(전부)', font: 'NanumGothic', noWrap: true },
+      { text: ' / Імена' },
+    ]);
+    expect(scriptRuns('김영희, 평안남도 12-3 (Kim)')).toEqual([
+      { text: '김영희,', font: 'NanumGothic', noWrap: true },
+      { text: ' ' },
+      { text: '평안남도', font: 'NanumGothic', noWrap: true },
+      { text: ' 12-3 (Kim)' },
+    ]);
+    expect(scriptRuns('김(Kim) 3월')).toEqual([
+      { text: '김', font: 'NanumGothic', noWrap: true },
+      { text: '(Kim) ' },
+      { text: '3월', font: 'NanumGothic', noWrap: true },
+    ]);
+    // an overlong run may still wrap
+    expect(scriptRuns('김'.repeat(40))).toEqual([{ text: '김'.repeat(40), font: 'NanumGothic' }]);
+    expect(scriptRuns('Ковалёв')).toEqual([{ text: 'Ковалёв' }]);
+    expect(SCRIPT_FONTS.map((f) => f.family)).toEqual(['NanumGothic']);
   });
 });

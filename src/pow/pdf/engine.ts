@@ -1,15 +1,17 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import pdfmake from 'pdfmake';
 import type { TDocumentDefinitions } from 'pdfmake/interfaces.js';
+import { FONT_FILES, FONTS, withScriptFonts } from './fonts.ts';
+
+export { FONT_FAMILY } from './fonts.ts';
 
 /**
  * A private pdfmake 0.3 instance for the POW documents.
  *
  * `pdfmake` (0.3) exports one shared instance; fonts and access policies set on it would leak to any other
  * code in the process that uses pdfmake. We build our own instance from its constructor instead, register
- * Roboto (shipped with pdfmake; covers Cyrillic incl. Ukrainian і ї є ґ) by absolute path, forbid every URL
- * and allow only the four font files to be read from disk. No document definition built here refers to a
+ * the fonts of `fonts.ts` (Roboto, and Nanum Gothic for Hangul runs) by absolute path, forbid every URL
+ * and allow only those font files to be read from disk. No document definition built here refers to a
  * file or URL; the policies make sure that stays true.
  *
  * @types/pdfmake 0.3.x matches the 0.3 API (`addFonts`, `setUrlAccessPolicy`, `setLocalAccessPolicy`,
@@ -17,25 +19,14 @@ import type { TDocumentDefinitions } from 'pdfmake/interfaces.js';
  */
 type PdfMake = typeof pdfmake;
 
-const require = createRequire(import.meta.url);
-const fontDir = path.join(path.dirname(require.resolve('pdfmake/package.json')), 'fonts', 'Roboto');
-export const FONT_FAMILY = 'Roboto';
-const fontFiles = {
-  normal: path.join(fontDir, 'Roboto-Regular.ttf'),
-  bold: path.join(fontDir, 'Roboto-Medium.ttf'),
-  italics: path.join(fontDir, 'Roboto-Italic.ttf'),
-  bolditalics: path.join(fontDir, 'Roboto-MediumItalic.ttf'),
-};
-const allowedFiles = new Set(Object.values(fontFiles));
-
 let instance: PdfMake | undefined;
 function engine(): PdfMake {
   if (!instance) {
     const Ctor = (pdfmake as unknown as { constructor: new () => PdfMake }).constructor;
     const created = new Ctor();
-    created.setFonts({ [FONT_FAMILY]: { ...fontFiles } });
+    created.setFonts(structuredClone(FONTS));
     created.setUrlAccessPolicy(() => false);
-    created.setLocalAccessPolicy((file) => allowedFiles.has(path.resolve(file)));
+    created.setLocalAccessPolicy((file) => FONT_FILES.has(path.resolve(file)));
     instance = created;
   }
   return instance;
@@ -61,7 +52,7 @@ export async function renderFitted(
   let last: Buffer | undefined;
   for (const [i, scale] of scales.entries()) {
     let pageCount = 0;
-    const doc: DocDefinition = withPageCounter(build(scale), (n) => {
+    const doc: DocDefinition = withPageCounter(withScriptFonts(build(scale)), (n) => {
       pageCount = n;
     });
     if (i === scales.length - 1) doc.maxPagesNumber = maxPages;
@@ -73,7 +64,7 @@ export async function renderFitted(
 
 /** Renders a document whose page count is free (e.g. a long table). */
 export function render(doc: TDocumentDefinitions): Promise<Buffer> {
-  return engine().createPdf(doc).getBuffer();
+  return engine().createPdf(withScriptFonts(doc)).getBuffer();
 }
 
 /** Wraps (or adds) the footer so that the page count of the final layout is reported. */

@@ -1,7 +1,7 @@
 import type { Content, TableCell, TDocumentDefinitions } from 'pdfmake/interfaces.js';
 import type { PowIdentity } from '../record.ts';
 import { CM, documentDate, FONT_FAMILY, renderFitted } from './engine.ts';
-import { identityCardLabels as L, primaryLanguage, secondaryLanguage, type Trilingual } from './labels.ts';
+import { type CardLabel, identityCardLabels as L, primaryLanguage, secondaryLanguage } from './labels.ts';
 import { GREY, gridLayout, type LabelLanguages, label, linesHeight, nameValue, value } from './layout.ts';
 import { plain } from './text.ts';
 
@@ -54,10 +54,10 @@ function front(input: IdentityCardInput, langs: LabelLanguages, scale: number): 
   const labelSize = 4.8 * scale;
   const max = 7.5 * scale;
   const min = 3.6 * scale;
-  const row = (l: Trilingual, raw: string): TableCell[] => [
+  const row = (l: CardLabel, raw: string): TableCell[] => [
     { stack: [label(l, langs, labelSize), value(raw, inner, linesHeight(1, max), max, min)] },
   ];
-  const nameRow = (l: Trilingual, name: { original: string; latin: string }): TableCell[] => [
+  const nameRow = (l: CardLabel, name: { original: string; latin: string }): TableCell[] => [
     {
       stack: [
         label(l, langs, labelSize),
@@ -109,7 +109,7 @@ function front(input: IdentityCardInput, langs: LabelLanguages, scale: number): 
 function back(input: IdentityCardInput, langs: LabelLanguages, scale: number): Content[] {
   const labelSize = 4.8 * scale;
   const inner = IDENTITY_CARD_SIZE.width - 2 * MARGIN - 2 * PAD * scale - 1;
-  const box = (l: Trilingual, height: number): TableCell => ({
+  const box = (l: CardLabel, height: number): TableCell => ({
     stack: [label(l, langs, labelSize), { text: '', margin: [0, height * scale, 0, 0] }],
   });
   const half = (inner - 2 * PAD * scale - 0.5) / 2;

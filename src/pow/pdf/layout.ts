@@ -1,5 +1,5 @@
 import type { Content, CustomTableLayout, TableCell } from 'pdfmake/interfaces.js';
-import type { Trilingual } from './labels.ts';
+import type { CardLabel } from './labels.ts';
 import { bothScripts, type Fit, fitText, LINE, plain } from './text.ts';
 
 /** Building blocks shared by the two cards. */
@@ -21,8 +21,8 @@ export function gridLayout(scale: number, pad = 2.5): CustomTableLayout {
 }
 
 export interface LabelLanguages {
-  primary: keyof Trilingual;
-  secondary: keyof Trilingual;
+  primary: keyof CardLabel;
+  secondary: keyof CardLabel;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface LabelLanguages {
  * out, as the Annex asks for what is not applicable.
  */
 export function label(
-  l: Trilingual,
+  l: CardLabel,
   langs: LabelLanguages,
   size: number,
   opts: { number?: string; struck?: boolean; bold?: boolean } = {},

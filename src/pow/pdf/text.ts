@@ -33,7 +33,8 @@ export function bothScripts(name: { original: string; latin: string } | undefine
 /**
  * Approximate advance width of a string in Roboto at 1 pt, from per-character classes (measured from
  * Roboto-Regular: Latin lowercase ≈ 0.50 em, Cyrillic lowercase ≈ 0.59 em, capitals ≈ 0.63–0.70 em, the widest capitals
- * Ж Ш Щ Ю M W ≈ 0.85 em). It errs on the wide side: it only decides font sizes, pdfmake wraps for real.
+ * Ж Ш Щ Ю M W ≈ 0.85 em; Hangul syllables are 0.94 em in Nanum Gothic). It errs on the wide side: it only
+ * decides font sizes, pdfmake wraps for real.
  */
 export function approxWidth(text: string): number {
   let w = 0;
@@ -44,6 +45,7 @@ export function approxWidth(text: string): number {
     else if (/[0-9]/.test(ch)) w += 0.57;
     else if (/[.,:;'’()|!ilії-]/.test(ch)) w += 0.3;
     else if (/[a-z]/.test(ch)) w += 0.52;
+    else if (/\p{Script=Hangul}/u.test(ch)) w += 0.95;
     else w += 0.62;
   }
   return w;
