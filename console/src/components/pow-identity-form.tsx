@@ -12,6 +12,7 @@ import {
   type HealthState,
   type PowIdentity,
 } from '../types.ts';
+import { DateField } from './date-field.tsx';
 import { FormGrid } from './registry-ui.tsx';
 
 /** The identity as the form holds it: every field a string, as typed. */
@@ -314,12 +315,11 @@ export function IdentityFields({ draft, errors, onChange, children }: Props) {
       <Fieldset legend={t('registry.form.groups.capture')}>
         <Stack gap="sm">
           <FormGrid cols={3}>
-            <TextInput
-              type="date"
+            <DateField
               label={t('registry.form.captureDate')}
               withAsterisk
               value={draft.captureDate}
-              onChange={(e) => onChange({ captureDate: e.currentTarget.value })}
+              onChange={(v) => onChange({ captureDate: v })}
               error={errorFor(errors, FIELD_PATHS.captureDate)}
               data-testid="pow-field-captureDate"
             />

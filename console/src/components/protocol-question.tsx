@@ -15,6 +15,7 @@ import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../lib/format.ts';
 import { type Draft, pickText } from '../lib/protocol.ts';
 import type { AnswerError, ProtocolQuestion } from '../types.ts';
+import { DateField, DateTimeField } from './date-field.tsx';
 
 /** Marks a sensitive (sealed) question; an SVG, since the console ships no icon or emoji font. */
 function LockIcon() {
@@ -134,12 +135,11 @@ export function ProtocolQuestionField({
       break;
     case 'date':
       field = (
-        <TextInput
+        <DateField
           {...common}
           size="xs"
-          type="date"
           value={typeof value === 'string' ? value : ''}
-          onChange={(e) => onChange(e.currentTarget.value)}
+          onChange={(v) => onChange(v)}
         />
       );
       break;
@@ -216,21 +216,19 @@ export function ProtocolQuestionField({
             </Text>
           )}
           <Group gap="xs" grow>
-            <TextInput
+            <DateTimeField
               size="xs"
-              type="datetime-local"
               label={t('protocol.windowStart')}
               value={w.start}
-              onChange={(e) => onChange({ ...w, start: e.currentTarget.value })}
+              onChange={(v) => onChange({ ...w, start: v })}
               error={Boolean(errorText)}
               required={q.required}
             />
-            <TextInput
+            <DateTimeField
               size="xs"
-              type="datetime-local"
               label={t('protocol.windowEnd')}
               value={w.end}
-              onChange={(e) => onChange({ ...w, end: e.currentTarget.value })}
+              onChange={(v) => onChange({ ...w, end: v })}
               error={Boolean(errorText)}
               required={q.required}
             />

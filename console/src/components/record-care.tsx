@@ -11,7 +11,6 @@ import {
   Table,
   Text,
   Textarea,
-  TextInput,
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -23,6 +22,7 @@ import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { fieldErrorsOf, formatDate, formatMonth, todayUtc } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { type CardDuty, type PowRecordDetail, WELFARE_KINDS, type WelfareKind } from '../types.ts';
+import { DateField } from './date-field.tsx';
 import { CorrespondenceBadge, DeadlineBadge, FormGrid, SectionCard } from './registry-ui.tsx';
 
 const MINIMUM = { letters: 2, cards: 4 } as const;
@@ -163,12 +163,11 @@ function MarkSentModal({ duty, onClose }: { duty: CardDuty | null; onClose: () =
         }}
       >
         <Stack gap="sm">
-          <TextInput
-            type="date"
+          <DateField
             label={t('registry.record.cards.sentDate')}
             value={sentOn}
             max={todayUtc()}
-            onChange={(e) => setSentOn(e.currentTarget.value)}
+            onChange={(v) => setSentOn(v)}
             required
             data-testid="card-duty-sent-on"
           />
@@ -298,13 +297,12 @@ export function WelfareSection({ record, canWrite }: { record: PowRecordDetail; 
                 error={errors.kind}
                 data-testid="welfare-kind"
               />
-              <TextInput
-                type="date"
+              <DateField
                 size="xs"
                 label={t('registry.record.welfare.occurredOn')}
                 value={occurredOn}
                 max={todayUtc()}
-                onChange={(e) => setOccurredOn(e.currentTarget.value)}
+                onChange={(v) => setOccurredOn(v)}
                 error={errors.occurredOn}
                 data-testid="welfare-date"
               />

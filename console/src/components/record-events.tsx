@@ -6,7 +6,14 @@ import { useTranslation } from 'react-i18next';
 import { addPowEvent } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { notifySuccess } from '../lib/notify.ts';
-import { allowedEvents, eventFacilityKind, fieldErrorsOf, formatDate, todayUtc } from '../lib/pow.ts';
+import {
+  allowedEvents,
+  eventFacilityKind,
+  fieldErrorsOf,
+  formatDate,
+  isIsoDay,
+  todayUtc,
+} from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import type {
   PowEvent,
@@ -15,6 +22,7 @@ import type {
   PowEventInputType,
   PowRecordDetail,
 } from '../types.ts';
+import { DateField } from './date-field.tsx';
 import { FormGrid, SectionCard, useFacilities } from './registry-ui.tsx';
 
 /** The details of an event in a line or two (death notice, health report, exchange list…). */
@@ -186,6 +194,11 @@ function AddEventForm({ record, allowed }: { record: PowRecordDetail; allowed: P
     if (!draft.type) local.type = required;
     if (kind && !draft.facilityId) local.facilityId = required;
     if (draft.type === 'health_report' && !draft.report.trim()) local.report = required;
+    if (!isIsoDay(draft.occurredOn)) {
+      local.occurredOn = draft.occurredOn
+        ? t('dateInput.unreadable', { pattern: t('dateInput.day') })
+        : required;
+    }
     setErrors(local);
     const input = eventInput(draft);
     if (Object.keys(local).length === 0 && input) add.mutate(input);
@@ -212,12 +225,11 @@ function AddEventForm({ record, allowed }: { record: PowRecordDetail; allowed: P
             error={errors.type}
             data-testid="record-event-type"
           />
-          <TextInput
-            type="date"
+          <DateField
             label={t('registry.record.events.occurredOn')}
             value={draft.occurredOn}
             max={todayUtc()}
-            onChange={(e) => set({ occurredOn: e.currentTarget.value })}
+            onChange={(v) => set({ occurredOn: v })}
             error={errors.occurredOn}
             data-testid="record-event-date"
           />

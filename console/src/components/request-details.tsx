@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +10,7 @@ import { queryKeys } from '../lib/query-keys.ts';
 import { Link, paths } from '../lib/router.tsx';
 import type { DirectoryEntry, RequestDetail } from '../types.ts';
 import { StatusBadge, UrgencyBadge } from './badges.tsx';
+import { DateField } from './date-field.tsx';
 
 interface Props {
   detail: RequestDetail;
@@ -88,12 +89,11 @@ function ExpectedFrontField({ id, value }: { id: string; value: string | null })
   });
   return (
     <Group gap={4} wrap="nowrap">
-      <TextInput
-        type="date"
+      <DateField
         size="xs"
         aria-label={t('request.expectedFront.label')}
         value={date}
-        onChange={(e) => setDate(e.currentTarget.value)}
+        onChange={(v) => setDate(v)}
         data-testid="expected-front-input"
       />
       <Button size="xs" variant="default" loading={save.isPending} onClick={() => save.mutate()}>

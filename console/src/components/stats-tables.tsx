@@ -9,6 +9,7 @@ import { queryKeys } from '../lib/query-keys.ts';
 import { formatDay, formatNumber, isDay } from '../lib/stats.ts';
 import type { StatsAnnotation, StatsDashboard } from '../types.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
+import { DateField } from './date-field.tsx';
 
 /** Spike days with their baseline and score, and what admins noted on those days. */
 export function SpikesTable({
@@ -166,11 +167,10 @@ export function AnnotationsPanel({
           }}
         >
           <Group gap="xs" align="flex-end" wrap="nowrap">
-            <TextInput
-              type="date"
+            <DateField
               label={t('stats.annotations.day')}
               value={day}
-              onChange={(e) => setDay(e.currentTarget.value)}
+              onChange={(v) => setDay(v)}
               required
               size="xs"
               w={150}

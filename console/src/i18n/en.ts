@@ -175,6 +175,13 @@ export const en = {
     d: '{{n}}d',
     dh: '{{d}}d {{h}}h',
   },
+  dateInput: {
+    day: 'DD/MM/YYYY',
+    dayTime: 'DD/MM/YYYY HH:MM',
+    unreadable: 'Type the date as {{pattern}} (day first)',
+    notAfter: 'Not after {{date}}',
+    notBefore: 'Not before {{date}}',
+  },
   urgency: {
     low: 'Low',
     normal: 'Normal',

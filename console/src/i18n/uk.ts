@@ -177,6 +177,13 @@ export const uk: Catalogue = {
     d: '{{n}} д',
     dh: '{{d}} д {{h}} год',
   },
+  dateInput: {
+    day: 'ДД.ММ.РРРР',
+    dayTime: 'ДД.ММ.РРРР ГГ:ХХ',
+    unreadable: 'Введіть дату як {{pattern}} (спершу день)',
+    notAfter: 'Не пізніше {{date}}',
+    notBefore: 'Не раніше {{date}}',
+  },
   urgency: {
     low: 'Низька',
     normal: 'Звичайна',

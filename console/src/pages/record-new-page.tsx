@@ -1,8 +1,9 @@
-import { Alert, Button, Fieldset, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Fieldset, Group, Select, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { createPowRecord, isApiError } from '../api.ts';
+import { DateField } from '../components/date-field.tsx';
 import {
   checkDraft,
   emptyDraft,
@@ -111,13 +112,12 @@ export function RecordNewPage() {
                   error={errors.facilityId}
                   data-testid="pow-field-facility"
                 />
-                <TextInput
-                  type="date"
+                <DateField
                   label={t('registry.form.arrivedOn')}
                   value={arrivedOn}
                   disabled={!facilityId}
-                  onChange={(e) => {
-                    setArrivedOn(e.currentTarget.value);
+                  onChange={(v) => {
+                    setArrivedOn(v);
                     setErrors((e) => withoutErrorsFor(e, ['arrivedOn']));
                   }}
                   error={errors.arrivedOn}

@@ -7,7 +7,6 @@ import {
   SegmentedControl,
   Stack,
   Text,
-  TextInput,
   Title,
   Tooltip,
 } from '@mantine/core';
@@ -15,6 +14,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getStatsDashboard, refreshStats, statsExportUrl } from '../api.ts';
+import { DateField } from '../components/date-field.tsx';
 import {
   BreakdownChart,
   type BreakdownDimension,
@@ -122,25 +122,23 @@ export default function StatsPage() {
             ]}
             data-testid="stats-presets"
           />
-          <TextInput
-            type="date"
+          <DateField
             size="xs"
             w={140}
             label={t('stats.range.from')}
             value={draft.from}
             max={draft.to}
-            onChange={(e) => editRange({ from: e.currentTarget.value })}
+            onChange={(v) => editRange({ from: v })}
             error={problem === 'order' || problem === 'tooLong'}
             data-testid="stats-from"
           />
-          <TextInput
-            type="date"
+          <DateField
             size="xs"
             w={140}
             label={t('stats.range.to')}
             value={draft.to}
             min={draft.from}
-            onChange={(e) => editRange({ to: e.currentTarget.value })}
+            onChange={(v) => editRange({ to: v })}
             error={problem === 'order' || problem === 'tooLong'}
             data-testid="stats-to"
           />
