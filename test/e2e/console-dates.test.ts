@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../console/src/i18n/en.ts';
 import { readDateTime, readDay, showDateTime, showDay } from '../../console/src/lib/date-input.ts';
 import { launchChromium } from '../browser.ts';
-import { addUser, type ConsoleUser, consoleLogin, nextTotp } from '../console-helpers.ts';
+import {
+  addUser,
+  type ConsoleUser,
+  consoleLogin,
+  nextTotp,
+  submitPublicRequest,
+} from '../console-helpers.ts';
 import { apiLogin, type ServerProcess, startServerProcess } from '../server-process.ts';
 
 /**
@@ -16,16 +22,18 @@ let server: ServerProcess;
 let browser: Browser;
 let context: BrowserContext;
 let registrar: ConsoleUser;
+let olena: ConsoleUser;
 let recordId: string;
 let api: Awaited<ReturnType<typeof apiLogin>>;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServerProcess(), launchChromium()]);
   const admin = await addUser(server, 'admin@example.org', 'admin', 'admin dates password');
-  registrar = await addUser(server, 'registrar@example.org', 'registrar', 'registrar dates password', {
-    email: admin.email,
-    password: admin.password,
-  });
+  const grantBy = { email: admin.email, password: admin.password };
+  [registrar, olena] = await Promise.all([
+    addUser(server, 'registrar@example.org', 'registrar', 'registrar dates password', grantBy),
+    addUser(server, 'olena@example.org', 'operator', 'olena dates password', grantBy),
+  ]);
   api = await apiLogin(server.url, registrar.email, registrar.password, await nextTotp(registrar));
   const rec = await api.post('/api/pow/records', {
     identity: {
@@ -110,6 +118,75 @@ describe('console date fields in an en-US browser', () => {
     await next.fill('01/01/2099');
     await next.blur();
     await page.getByText(en.dateInput.notAfter.replace('{{date}}', today)).waitFor();
+    await page.close();
+  });
+
+  it('take the meeting window day first and 24-hour, in hotline (Kyiv) time', async () => {
+    await submitPublicRequest(server.url, {
+      lang: 'ru',
+      category: 'serviceman_war_zone',
+      message: 'Я под Часовым Яром, хочу сдаться. Один.',
+    });
+    const page: Page = await context.newPage();
+    await consoleLogin(page, server.url, olena);
+    const row = page.locator('[data-testid^="queue-row-"]').first();
+    await row.waitFor();
+    const id = ((await row.getAttribute('data-testid')) ?? '').slice('queue-row-'.length);
+    await row.getByRole('link').click();
+    await page.waitForURL(`**/console/requests/${id}`);
+    await page.getByTestId('claim').click();
+    await page.getByTestId('release').waitFor();
+    await page.getByTestId('protocol-toggle-meeting').click();
+    const meetingWindow = page.getByTestId('protocol-answer-meeting-meeting_window');
+    const start = meetingWindow.getByLabel(en.protocol.windowStart);
+    const end = meetingWindow.getByLabel(en.protocol.windowEnd);
+    expect(await start.getAttribute('placeholder')).toBe('DD/MM/YYYY HH:MM');
+
+    // tomorrow (in Kyiv), 2:30 pm to 4 pm, typed as an operator here writes it
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const kyivDay = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Kyiv',
+      day: '2-digit',
+      month: '2-digit',
+      year: 'numeric',
+    }).format(tomorrow);
+    await start.fill(`${kyivDay} 14:30`);
+    await end.fill(`${kyivDay} 16.00`);
+    await end.blur();
+    expect(await end.inputValue()).toBe(`${kyivDay}, 16:00`);
+    await page.getByTestId('protocol-save-meeting').click();
+    await page
+      .locator('[data-testid="protocol-answer-meeting-meeting_window"][data-answered="true"]')
+      .waitFor();
+
+    const ops = await apiLogin(server.url, olena.email, olena.password, await nextTotp(olena));
+    const protocol = (await (await ops.get(`/api/requests/${id}/protocol`)).json()) as {
+      steps: Array<{ id: string; questions: Array<{ id: string; answer: unknown }> }>;
+    };
+    const stored = protocol.steps
+      .find((s) => s.id === 'meeting')
+      ?.questions.find((q) => q.id === 'meeting_window')?.answer as { start: string; end: string };
+    const inKyiv = (iso: string) =>
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/Kyiv',
+        hourCycle: 'h23',
+        day: '2-digit',
+        month: '2-digit',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+      }).format(new Date(iso));
+    expect(inKyiv(stored.start)).toBe(`${kyivDay}, 14:30`);
+    expect(inKyiv(stored.end)).toBe(`${kyivDay}, 16:00`);
+    // shown back the same way after a reload (not in the browser's New York time)
+    await page.reload();
+    await page.getByTestId('protocol-toggle-meeting').click();
+    expect(
+      await page
+        .getByTestId('protocol-answer-meeting-meeting_window')
+        .getByLabel(en.protocol.windowStart)
+        .inputValue(),
+    ).toBe(`${kyivDay}, 14:30`);
     await page.close();
   });
 });
