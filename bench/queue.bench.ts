@@ -482,6 +482,11 @@ async function seed(
        ORDER BY indexname`,
     );
     for (const ix of secondary.rows) await c.query(`DROP INDEX ${c.escapeIdentifier(ix.indexname)}`);
+    // The queue counts' triggers (migration 0017) are off for the bulk load; the counts are rebuilt
+    // from the loaded rows afterwards, as they would stand had every row come in through the app.
+    const counted =
+      ((await c.query("SELECT 1 FROM pg_proc WHERE proname = 'queue_counts_rebuild'")).rowCount ?? 0) > 0;
+    if (counted) await c.query('ALTER TABLE request_threads DISABLE TRIGGER USER');
     const now = new Date();
     for (let lo = 1; lo <= args.rows; lo += args.batch) {
       if (signal.aborted) throw new Error('interrupted');
@@ -495,6 +500,11 @@ async function seed(
     for (const ix of secondary.rows) {
       if (signal.aborted) throw new Error('interrupted');
       await c.query(ix.indexdef);
+    }
+    if (counted) {
+      await c.query('ALTER TABLE request_threads ENABLE TRIGGER USER');
+      await c.query('SELECT queue_counts_rebuild()');
+      await c.query('VACUUM (ANALYZE) queue_counts');
     }
     const indexMs = performance.now() - ti;
     note(`rebuilt ${secondary.rows.length} secondary indexes in ${(indexMs / 1000).toFixed(1)} s`);
@@ -1106,48 +1116,62 @@ function httpCases(
 
 type Session = Awaited<ReturnType<typeof apiLogin>>;
 
+/**
+ * Every case is called `runs` times, in rounds (one call of each case per round, in order), so that
+ * the machine's load, which others share, weighs on all cases alike; then each case's SQL is captured
+ * in-process and EXPLAINed.
+ */
 async function measureHttp(
-  c: HttpCase,
-  session: Session,
+  all: HttpCase[],
+  sessions: Record<HttpCase['session'], Session>,
   rec: QueryRecorder,
   pool: pg.Pool,
   opts: { warmup: number; runs: number },
   signal: AbortSignal,
-): Promise<HttpResult> {
-  let rows = 0;
-  const call = async () => {
-    const res = await session.get(c.path);
+): Promise<HttpResult[]> {
+  const rows = new Map<HttpCase, number>();
+  const times = new Map<HttpCase, number[]>(all.map((c) => [c, []]));
+  const call = async (c: HttpCase) => {
+    const res = await sessions[c.session].get(c.path);
     const body = (await res.json()) as { items?: unknown[]; total?: number; series?: unknown[] };
     if (res.status !== 200)
       throw new Error(`${c.name}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
-    rows = body.items?.length ?? body.total ?? body.series?.length ?? 0;
+    rows.set(c, body.items?.length ?? body.total ?? body.series?.length ?? 0);
   };
-  for (let i = 0; i < opts.warmup && !signal.aborted; i++) await call();
-  const xs: number[] = [];
+  for (let i = 0; i < opts.warmup && !signal.aborted; i++) for (const c of all) await call(c);
   for (let i = 0; i < opts.runs && !signal.aborted; i++) {
-    const t0 = performance.now();
-    await call();
-    xs.push(performance.now() - t0);
+    for (const c of all) {
+      const t0 = performance.now();
+      await call(c);
+      times.get(c)?.push(performance.now() - t0);
+    }
+    if ((i + 1) % 10 === 0) note(`round ${i + 1} of ${opts.runs}`);
   }
-  const plans: PlanSummary[] = [];
-  if (c.inProcess) {
-    rec.reset();
-    await c.inProcess();
-    for (const q of rec.last) plans.push(await explain(pool, q));
+  const results: HttpResult[] = [];
+  for (const c of all) {
+    const plans: PlanSummary[] = [];
+    if (c.inProcess) {
+      rec.reset();
+      await c.inProcess();
+      for (const q of rec.last) plans.push(await explain(pool, q));
+    }
+    const xs = times.get(c) ?? [];
+    const ms = summarize(xs);
+    const target = c.kind === 'dashboard' ? DASHBOARD_TARGET_MS : P95_TARGET_MS;
+    const pass = c.kind === 'floor' || ms.p95 <= target;
+    results.push({
+      name: c.name,
+      kind: c.kind,
+      path: c.path,
+      rows: rows.get(c) ?? 0,
+      runs: xs.length,
+      ms,
+      target,
+      pass,
+      plans,
+    });
   }
-  const ms = summarize(xs);
-  const target = c.kind === 'dashboard' ? DASHBOARD_TARGET_MS : P95_TARGET_MS;
-  return {
-    name: c.name,
-    kind: c.kind,
-    path: c.path,
-    rows,
-    runs: xs.length,
-    ms,
-    target,
-    pass: ms.p95 <= target,
-    plans,
-  };
+  return results;
 }
 
 function httpReport(
@@ -1168,7 +1192,7 @@ function httpReport(
     `shape: ${Object.entries(seeded.shape)
       .map(([k, v]) => `${k} ${v}`)
       .join(' · ')}`,
-    `server process: node --import tsx src/main.ts (test/server-process.ts) on the seeded database; GET over HTTP with the session cookie, ${args.warmup} warm-up + ${args.httpRuns} sequential calls per query; ms from request to parsed body`,
+    `server process: node --import tsx src/main.ts (test/server-process.ts) on the seeded database; GET over HTTP with the session cookie, ${Math.min(args.warmup, 3)} warm-up rounds + ${args.httpRuns} rounds (one sequential call of every query per round); ms from request to parsed body`,
     '',
     table([
       [
@@ -1382,22 +1406,19 @@ const queue: Benchmark = {
         apiLogin(server.url, u.email, BENCH_PASSWORD, totpCode(u.secret, new Date()));
       const sessions = { operator: await login(meUser), admin: await login(users.admin) };
       const firstPage = await cases.listQueue(me, { open: true, sort: 'urgent', limit: 50 });
-      const results: HttpResult[] = [];
-      for (const c of httpCases(cases, me, today, firstPage.nextCursor)) {
-        if (ctx.signal.aborted) return;
-        const r = await measureHttp(
-          c,
-          sessions[c.session],
-          rec,
-          pool,
-          { warmup: Math.min(args.warmup, 5), runs: args.httpRuns },
-          ctx.signal,
-        );
+      const results = await measureHttp(
+        httpCases(cases, me, today, firstPage.nextCursor),
+        sessions,
+        rec,
+        pool,
+        { warmup: Math.min(args.warmup, 3), runs: args.httpRuns },
+        ctx.signal,
+      );
+      if (ctx.signal.aborted) return;
+      for (const r of results)
         note(
           `${r.name}: p50 ${fmt(r.ms.p50)} p95 ${fmt(r.ms.p95)} ms ${r.pass ? 'PASS' : 'MISS'} (${r.plans.map((p) => p.access).join(' | ')})`,
         );
-        results.push(r);
-      }
       httpReport(db, args, seeded, { ms: auditMs, rows: seededAudit.rowCount ?? 0, refreshMs }, results);
       await close();
       if (args.hold) {
