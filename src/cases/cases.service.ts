@@ -357,6 +357,8 @@ export function createCasesService(deps: CasesDeps) {
     user: { id: string },
     f: Omit<QueueFilters, 'sort' | 'limit' | 'cursor' | 'status' | 'assignee'>,
   ) {
+    // The console never sends these two to the counts; the API takes them, and they are counted live.
+    if (f.likelyFake !== undefined || f.awaitingReply !== undefined) return countQueueLive(user, f);
     const now = clock.now();
     const slice = sliceFilter(f);
     const tag = f.tag ?? '';
@@ -367,11 +369,11 @@ export function createCasesService(deps: CasesDeps) {
           coalesce(sum(n) FILTER (WHERE unassigned), 0)::text AS unassigned,
           coalesce(sum(n) FILTER (WHERE sla_pending), 0)::text AS pending
         FROM (
-          SELECT status, category, channel, language, detected_language, urgency, sunk, awaiting_reply,
-            unassigned, sla_pending, n FROM queue_counts WHERE tag = ${tag}
+          SELECT status, category, channel, language, detected_language, urgency, awaiting_reply, unassigned,
+            sla_pending, n FROM queue_counts WHERE tag = ${tag}
           UNION ALL
-          SELECT status, category, channel, language, detected_language, urgency, sunk, awaiting_reply,
-            unassigned, sla_pending, n FROM queue_count_deltas WHERE tag = ${tag}
+          SELECT status, category, channel, language, detected_language, urgency, awaiting_reply, unassigned,
+            sla_pending, n FROM queue_count_deltas WHERE tag = ${tag}
         ) c
         WHERE ${slice}
         GROUP BY status HAVING sum(n) <> 0`.execute(db),
@@ -406,6 +408,38 @@ export function createCasesService(deps: CasesDeps) {
     return { ...out, byStatus: Object.fromEntries(sliced.rows.map((r) => [r.status, Number(r.n)])) };
   }
 
+  /** The counts straight from request_threads: one pass over the filtered rows, grouped by status. */
+  async function countQueueLive(
+    user: { id: string },
+    f: Omit<QueueFilters, 'sort' | 'limit' | 'cursor' | 'status' | 'assignee'>,
+  ) {
+    const now = clock.now();
+    const rows = await filtered(user, { ...f, status: undefined, assignee: undefined, open: undefined })
+      .select((eb) => [
+        'status',
+        eb.fn.countAll<string>().as('n'),
+        sql<string>`count(*) FILTER (WHERE awaiting_reply)`.as('awaiting'),
+        sql<string>`count(*) FILTER (WHERE assignee_id IS NULL)`.as('unassigned'),
+        sql<string>`count(*) FILTER (WHERE assignee_id = ${user.id})`.as('mine'),
+        sql<string>`count(*) FILTER (WHERE ${slaBreachSql(now)})`.as('breached'),
+      ])
+      .groupBy('status')
+      .execute();
+    const closed = new Set<string>(CLOSED_STATES);
+    const out = { total: 0, open: 0, awaitingReply: 0, unassigned: 0, mine: 0, slaBreached: 0 };
+    for (const r of rows) {
+      const n = Number(r.n);
+      out.total += n;
+      out.slaBreached += Number(r.breached);
+      if (closed.has(r.status)) continue;
+      out.open += n;
+      out.awaitingReply += Number(r.awaiting);
+      out.unassigned += Number(r.unassigned);
+      out.mine += Number(r.mine);
+    }
+    return { ...out, byStatus: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) };
+  }
+
   /** The counts' filters on a slice row of queue_counts (the same meaning as filtered()). */
   function sliceFilter(f: Omit<QueueFilters, 'sort' | 'limit' | 'cursor' | 'status' | 'assignee'>) {
     const parts: Array<Expression<SqlBool>> = [sql<SqlBool>`true`];
@@ -416,8 +450,6 @@ export function createCasesService(deps: CasesDeps) {
       parts.push(sql<SqlBool>`(language IN (${langs}) OR detected_language IN (${langs}))`);
     }
     if (f.urgency !== undefined) parts.push(sql<SqlBool>`urgency >= ${f.urgency}`);
-    if (f.awaitingReply !== undefined) parts.push(sql<SqlBool>`awaiting_reply = ${f.awaitingReply}`);
-    if (f.likelyFake !== undefined) parts.push(sql<SqlBool>`sunk = ${f.likelyFake}`);
     return sql.join(parts, sql` AND `);
   }
 
@@ -426,17 +458,15 @@ export function createCasesService(deps: CasesDeps) {
     return db.transaction().execute(async (trx) => {
       const r = await sql`
         WITH moved AS (DELETE FROM queue_count_deltas RETURNING *)
-        INSERT INTO queue_counts (tag, status, category, channel, language, detected_language, urgency, sunk,
+        INSERT INTO queue_counts (tag, status, category, channel, language, detected_language, urgency,
           awaiting_reply, unassigned, sla_pending, n)
-        SELECT tag, status, category, channel, language, detected_language, urgency, sunk, awaiting_reply,
+        SELECT tag, status, category, channel, language, detected_language, urgency, awaiting_reply,
           unassigned, sla_pending, sum(n)
         FROM moved
-        GROUP BY tag, status, category, channel, language, detected_language, urgency, sunk, awaiting_reply,
+        GROUP BY tag, status, category, channel, language, detected_language, urgency, awaiting_reply,
           unassigned, sla_pending
-        ON CONFLICT (tag, status, category, channel, language, detected_language, urgency, sunk,
-          awaiting_reply, unassigned, sla_pending) DO UPDATE SET n = queue_counts.n + excluded.n`.execute(
-        trx,
-      );
+        ON CONFLICT (tag, status, category, channel, language, detected_language, urgency, awaiting_reply,
+          unassigned, sla_pending) DO UPDATE SET n = queue_counts.n + excluded.n`.execute(trx);
       await sql`DELETE FROM queue_counts WHERE n = 0`.execute(trx);
       return Number(r.numAffectedRows ?? 0n);
     });

@@ -20,13 +20,22 @@ export interface DashboardQuery {
 
 const FUNNEL_STATES = ['verified', 'meeting_agreed', 'in_custody'] as const;
 
+const GROUPED_COLUMNS = `day, g, value, requests, likely_fake, verified, meeting_agreed, in_custody, info_given, probes,
+  first_response_count, first_response_seconds`;
+/** stats_daily_grouped (migration 0017): the rollup summed per day, per day and channel, per day and category, per day and language. */
+const GROUPED_SELECT = `SELECT day, GROUPING(channel, category, language), coalesce(channel, category, language, ''),
+  sum(requests), sum(likely_fake), sum(verified), sum(meeting_agreed), sum(in_custody), sum(info_given), sum(probes),
+  sum(first_response_count), sum(first_response_seconds)
+FROM stats_daily`;
+const GROUPED_SETS = 'GROUP BY GROUPING SETS ((day), (day, channel), (day, category), (day, language))';
+const GROUPED_INSERT = `INSERT INTO stats_daily_grouped (${GROUPED_COLUMNS})`;
+
 /** One row of the rollup summed per day, per day and channel, per day and category, per day and language. */
 interface GroupedRow {
   day: string;
-  channel: string | null;
-  category: string | null;
-  language: string | null;
   g: number;
+  /** The channel, category or language summed (empty in the day's total). */
+  value: string;
   requests: number;
   likely_fake: number;
   verified: number;
@@ -69,7 +78,12 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
         ) reached ON true
         WHERE t.created_at >= ${from}::date AND t.created_at < (${to}::date + 1) AND t.merged_into IS NULL
         GROUP BY 1, 2, 3, 4`.execute(trx);
-      // The operators' replies per day, for the dashboard's workload over long ranges (decision 0017).
+      // The dashboard's sums per day and dimension, and the operators' replies per day (decision 0017).
+      await sql`DELETE FROM stats_daily_grouped WHERE day >= ${from}::date AND day <= ${to}::date`.execute(
+        trx,
+      );
+      await sql`${sql.raw(GROUPED_INSERT)} ${sql.raw(GROUPED_SELECT)}
+        WHERE day >= ${from}::date AND day <= ${to}::date ${sql.raw(GROUPED_SETS)}`.execute(trx);
       await sql`DELETE FROM stats_workload_daily WHERE day >= ${from}::date AND day <= ${to}::date`.execute(
         trx,
       );
@@ -90,8 +104,8 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
   }
 
   /**
-   * The dashboard. The rollup is summed per day and per dimension in SQL (GROUPING SETS: ~15 rows a
-   * day instead of one per channel × category × language), and the workload comes from the daily
+   * The dashboard. The rollup's sums per day and per dimension are kept by refresh() (GROUPING SETS:
+   * ~15 rows a day instead of one per channel × category × language), and the workload comes from the daily
    * per-operator rollup for all but the last two days, which the ten-minute refresh may not have
    * closed yet and are read from the audit log (decision 0017). The statements run in parallel.
    */
@@ -105,17 +119,14 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
     const liveFrom = new Date(clock.now().getTime() - 86_400_000).toISOString().slice(0, 10);
     const [grouped, before, annotations, workload, users] = await Promise.all([
       sql<GroupedRow>`
-        SELECT day::text AS day, channel, category, language, GROUPING(channel, category, language) AS g,
-          sum(requests)::int AS requests, sum(likely_fake)::int AS likely_fake, sum(verified)::int AS verified,
-          sum(meeting_agreed)::int AS meeting_agreed, sum(in_custody)::int AS in_custody,
-          sum(info_given)::int AS info_given, sum(probes)::int AS probes,
-          sum(first_response_count)::int AS first_response_count,
-          sum(first_response_seconds)::text AS first_response_seconds
-        FROM stats_daily WHERE day >= ${q.from}::date AND day <= ${q.to}::date
-        GROUP BY GROUPING SETS ((day), (day, channel), (day, category), (day, language))`.execute(db),
+        SELECT day::text AS day, g, value, requests::int AS requests, likely_fake::int AS likely_fake,
+          verified::int AS verified, meeting_agreed::int AS meeting_agreed, in_custody::int AS in_custody,
+          info_given::int AS info_given, probes::int AS probes, first_response_count::int AS first_response_count,
+          first_response_seconds::text AS first_response_seconds
+        FROM stats_daily_grouped WHERE day >= ${q.from}::date AND day <= ${q.to}::date`.execute(db),
       sql<{ day: string; n: string }>`
-        SELECT day::text AS day, sum(requests)::text AS n FROM stats_daily
-        WHERE day >= ${lookbackFrom}::date AND day < ${q.from}::date GROUP BY day`.execute(db),
+        SELECT day::text AS day, requests::text AS n FROM stats_daily_grouped
+        WHERE day >= ${lookbackFrom}::date AND day < ${q.from}::date AND g = 7`.execute(db),
       db
         .selectFrom('stats_annotations')
         .selectAll()
@@ -180,7 +191,7 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
         totals.frCount += r.first_response_count;
         totals.frSeconds += Number(r.first_response_seconds);
       } else if (set) {
-        const key = r[set] as string;
+        const key = r.value;
         dims[set].set(key, (dims[set].get(key) ?? 0) + r.requests);
         const m = perDay[set].get(r.day) ?? new Map<string, number>();
         m.set(key, r.requests);

@@ -8,8 +8,8 @@
  * `sunk` and so always needed a sort. A tag among the open cases has its own (GIN) index.
  *
  * Queue counts: the tab counts are read from `queue_counts`, counts per slice of the filters the
- * console combines (status, category, channel, language, detected language, urgency, likely fake,
- * waiting for a reply, unassigned, SLA running) once for all requests (tag '') and once per tag. Row triggers on
+ * console combines (status, category, channel, language, a different detected language, urgency;
+ * for open cases also waiting for a reply and unassigned; SLA running) once for all requests (tag '') and once per tag. Row triggers on
  * request_threads append +1/−1 rows to `queue_count_deltas` in the writing transaction (append only:
  * no counter row is locked, so concurrent intake never waits on a count and no two transactions can
  * deadlock over them); the housekeeping job folds the deltas into queue_counts every minute, and a
@@ -17,23 +17,42 @@
  * "mine" (one operator's open cases) and the SLA clock (breached = waiting with the clock running −
  * those still inside their window, which started within the last 8 hours).
  *
- * Dashboard: the operators' workload per day (`stats_workload_daily`), filled by the statistics
- * refresh with the rollup; the dashboard reads the audit log only for the last two days.
+ * Dashboard: the rollup's sums per day and per dimension (`stats_daily_grouped`) and the operators'
+ * workload per day (`stats_workload_daily`), both kept by the statistics refresh with the rollup; the
+ * dashboard reads the audit log only for the last two days.
  */
 const OPEN = `merged_into IS NULL AND status NOT IN ('in_custody', 'unreachable', 'withdrawn', 'rejected_probe', 'closed_info_given')`;
 
-/** The slice a request counts in (NULL: merged requests count nowhere). */
-const DIMS = `status, category, channel, language, detected_language, urgency, sunk, awaiting_reply, unassigned,
-  sla_pending`;
+/** The slice columns (merged requests count nowhere). */
+const DIMS = `status, category, channel, language, detected_language, urgency, awaiting_reply, unassigned, sla_pending`;
+const CLOSED = `('in_custody', 'unreachable', 'withdrawn', 'rejected_probe', 'closed_info_given')`;
 
+/**
+ * The slice a request counts in. Few slices is what makes the read cheap: a detected language equal to
+ * the page's adds nothing to the language filter (counted as ''), and a closed case is counted only by
+ * its status (the waiting, unassigned and mine counts are of open cases).
+ */
 function sliceOf(r: 'NEW' | 'OLD'): string {
-  return `${r}.status, ${r}.category, ${r}.channel, ${r}.language, coalesce(${r}.detected_language, ''), ${r}.urgency,
-      ${r}.sunk, ${r}.awaiting_reply, ${r}.assignee_id IS NULL, ${r}.awaiting_reply AND ${r}.closed_at IS NULL`;
+  return `${r}.status, ${r}.category, ${r}.channel, ${r}.language,
+      CASE WHEN ${r}.detected_language IS NULL OR ${r}.detected_language = ${r}.language THEN '' ELSE ${r}.detected_language END,
+      ${r}.urgency, ${r}.awaiting_reply AND ${r}.status NOT IN ${CLOSED},
+      ${r}.assignee_id IS NULL AND ${r}.status NOT IN ${CLOSED}, ${r}.awaiting_reply AND ${r}.closed_at IS NULL`;
 }
+
+const GROUPED_COLUMNS = `day, g, value, requests, likely_fake, verified, meeting_agreed, in_custody, info_given, probes,
+  first_response_count, first_response_seconds`;
+/** The rollup summed per day, per day and channel, per day and category, per day and language. */
+const GROUPED_SELECT = `SELECT day, GROUPING(channel, category, language), coalesce(channel, category, language, ''),
+  sum(requests), sum(likely_fake), sum(verified), sum(meeting_agreed), sum(in_custody), sum(info_given), sum(probes),
+  sum(first_response_count), sum(first_response_seconds)
+FROM stats_daily`;
+const GROUPED_SETS = 'GROUP BY GROUPING SETS ((day), (day, channel), (day, category), (day, language))';
+const GROUPED_INSERT = `INSERT INTO stats_daily_grouped (${GROUPED_COLUMNS})`;
 
 export const up = `
 CREATE INDEX request_threads_open_assignee ON request_threads
-  (assignee_id, sunk, urgency DESC, last_requester_at DESC, id DESC) WHERE ${OPEN};
+  (assignee_id, sunk, urgency DESC, last_requester_at DESC, id DESC)
+  INCLUDE (category, channel, language, detected_language, awaiting_reply) WHERE ${OPEN};
 CREATE INDEX request_threads_status_urgent ON request_threads
   (status, sunk, urgency DESC, last_requester_at DESC, id DESC) WHERE merged_into IS NULL;
 DROP INDEX request_threads_status_queue;
@@ -52,7 +71,6 @@ CREATE TABLE queue_counts (
   language text NOT NULL,
   detected_language text NOT NULL,
   urgency smallint NOT NULL,
-  sunk boolean NOT NULL,
   awaiting_reply boolean NOT NULL,
   unassigned boolean NOT NULL,
   sla_pending boolean NOT NULL,
@@ -67,7 +85,6 @@ CREATE TABLE queue_count_deltas (
   language text NOT NULL,
   detected_language text NOT NULL,
   urgency smallint NOT NULL,
-  sunk boolean NOT NULL,
   awaiting_reply boolean NOT NULL,
   unassigned boolean NOT NULL,
   sla_pending boolean NOT NULL,
@@ -100,8 +117,7 @@ CREATE TRIGGER request_threads_count_update AFTER UPDATE ON request_threads
     OR OLD.category IS DISTINCT FROM NEW.category OR OLD.channel IS DISTINCT FROM NEW.channel
     OR OLD.language IS DISTINCT FROM NEW.language
     OR OLD.detected_language IS DISTINCT FROM NEW.detected_language
-    OR OLD.urgency IS DISTINCT FROM NEW.urgency OR OLD.sunk IS DISTINCT FROM NEW.sunk
-    OR OLD.awaiting_reply IS DISTINCT FROM NEW.awaiting_reply
+    OR OLD.urgency IS DISTINCT FROM NEW.urgency OR OLD.awaiting_reply IS DISTINCT FROM NEW.awaiting_reply
     OR (OLD.assignee_id IS NULL) <> (NEW.assignee_id IS NULL)
     OR (OLD.closed_at IS NULL) <> (NEW.closed_at IS NULL) OR OLD.tags IS DISTINCT FROM NEW.tags)
   EXECUTE FUNCTION queue_counts_track();
@@ -116,8 +132,11 @@ BEGIN
   INSERT INTO queue_counts (tag, ${DIMS}, n)
   SELECT t.tag, ${DIMS}, count(*)
   FROM (
-    SELECT status, category, channel, language, coalesce(detected_language, '') AS detected_language,
-      urgency, sunk, awaiting_reply, assignee_id IS NULL AS unassigned,
+    SELECT status, category, channel, language,
+      CASE WHEN detected_language IS NULL OR detected_language = language THEN '' ELSE detected_language END
+        AS detected_language,
+      urgency, awaiting_reply AND status NOT IN ${CLOSED} AS awaiting_reply,
+      assignee_id IS NULL AND status NOT IN ${CLOSED} AS unassigned,
       awaiting_reply AND closed_at IS NULL AS sla_pending, tags
     FROM request_threads WHERE merged_into IS NULL
   ) r
@@ -125,6 +144,25 @@ BEGIN
   GROUP BY t.tag, ${DIMS};
 END $$;
 SELECT queue_counts_rebuild();
+
+-- The dashboard's sums per day and dimension, kept by the refresh with the rollup (~15 rows a day).
+CREATE TABLE stats_daily_grouped (
+  day date NOT NULL,
+  -- GROUPING(channel, category, language): 7 the day's total, 3 per channel, 5 per category, 6 per language
+  g smallint NOT NULL,
+  value text NOT NULL,
+  requests bigint NOT NULL,
+  likely_fake bigint NOT NULL,
+  verified bigint NOT NULL,
+  meeting_agreed bigint NOT NULL,
+  in_custody bigint NOT NULL,
+  info_given bigint NOT NULL,
+  probes bigint NOT NULL,
+  first_response_count bigint NOT NULL,
+  first_response_seconds numeric NOT NULL,
+  PRIMARY KEY (day, g, value)
+);
+${GROUPED_INSERT} ${GROUPED_SELECT} ${GROUPED_SETS};
 
 CREATE TABLE stats_workload_daily (
   day date NOT NULL,
