@@ -20,22 +20,35 @@ export interface DashboardQuery {
 
 const FUNNEL_STATES = ['verified', 'meeting_agreed', 'in_custody'] as const;
 
-const GROUPED_COLUMNS = `day, g, value, requests, likely_fake, verified, meeting_agreed, in_custody, info_given, probes,
-  first_response_count, first_response_seconds`;
-/** stats_daily_grouped (migration 0017): the rollup summed per day, per day and channel, per day and category, per day and language. */
-const GROUPED_SELECT = `SELECT day, GROUPING(channel, category, language), coalesce(channel, category, language, ''),
-  sum(requests), sum(likely_fake), sum(verified), sum(meeting_agreed), sum(in_custody), sum(info_given), sum(probes),
-  sum(first_response_count), sum(first_response_seconds)
-FROM stats_daily`;
-const GROUPED_SETS = 'GROUP BY GROUPING SETS ((day), (day, channel), (day, category), (day, language))';
-const GROUPED_INSERT = `INSERT INTO stats_daily_grouped (${GROUPED_COLUMNS})`;
+/**
+ * One row per day: the day's totals and its requests per channel, category and language as JSON
+ * objects, summed from the rollup with GROUPING SETS (decision 0017), for the days `where` selects.
+ */
+function groupedFill(where: string): string {
+  return `WITH g AS (
+  SELECT day, GROUPING(channel, category, language) AS g, coalesce(channel, category, language, '') AS value,
+    sum(requests) AS requests, sum(likely_fake) AS likely_fake, sum(verified) AS verified,
+    sum(meeting_agreed) AS meeting_agreed, sum(in_custody) AS in_custody, sum(info_given) AS info_given,
+    sum(probes) AS probes, sum(first_response_count) AS first_response_count,
+    sum(first_response_seconds) AS first_response_seconds
+  FROM stats_daily ${where}
+  GROUP BY GROUPING SETS ((day), (day, channel), (day, category), (day, language))
+)
+INSERT INTO stats_daily_grouped (day, requests, likely_fake, verified, meeting_agreed, in_custody, info_given, probes,
+  first_response_count, first_response_seconds, by_channel, by_category, by_language)
+SELECT day, max(requests) FILTER (WHERE g = 7), max(likely_fake) FILTER (WHERE g = 7),
+  max(verified) FILTER (WHERE g = 7), max(meeting_agreed) FILTER (WHERE g = 7), max(in_custody) FILTER (WHERE g = 7),
+  max(info_given) FILTER (WHERE g = 7), max(probes) FILTER (WHERE g = 7),
+  max(first_response_count) FILTER (WHERE g = 7), max(first_response_seconds) FILTER (WHERE g = 7),
+  coalesce(jsonb_object_agg(value, requests) FILTER (WHERE g = 3), '{}'),
+  coalesce(jsonb_object_agg(value, requests) FILTER (WHERE g = 5), '{}'),
+  coalesce(jsonb_object_agg(value, requests) FILTER (WHERE g = 6), '{}')
+FROM g GROUP BY day`;
+}
 
 /** One row of the rollup summed per day, per day and channel, per day and category, per day and language. */
 interface GroupedRow {
   day: string;
-  g: number;
-  /** The channel, category or language summed (empty in the day's total). */
-  value: string;
   requests: number;
   likely_fake: number;
   verified: number;
@@ -45,6 +58,9 @@ interface GroupedRow {
   probes: number;
   first_response_count: number;
   first_response_seconds: string;
+  by_channel: Record<string, number>;
+  by_category: Record<string, number>;
+  by_language: Record<string, number>;
 }
 
 export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock; vault: Vault }) {
@@ -82,8 +98,10 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
       await sql`DELETE FROM stats_daily_grouped WHERE day >= ${from}::date AND day <= ${to}::date`.execute(
         trx,
       );
-      await sql`${sql.raw(GROUPED_INSERT)} ${sql.raw(GROUPED_SELECT)}
-        WHERE day >= ${from}::date AND day <= ${to}::date ${sql.raw(GROUPED_SETS)}`.execute(trx);
+      // Dates only (checked), so the statement can be written out once for the migration and here.
+      if (![from, to].every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)))
+        throw new AppError('validation_failed', 'Dates are YYYY-MM-DD');
+      await sql.raw(groupedFill(`WHERE day >= '${from}'::date AND day <= '${to}'::date`)).execute(trx);
       await sql`DELETE FROM stats_workload_daily WHERE day >= ${from}::date AND day <= ${to}::date`.execute(
         trx,
       );
@@ -119,14 +137,14 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
     const liveFrom = new Date(clock.now().getTime() - 86_400_000).toISOString().slice(0, 10);
     const [grouped, before, annotations, workload, users] = await Promise.all([
       sql<GroupedRow>`
-        SELECT day::text AS day, g, value, requests::int AS requests, likely_fake::int AS likely_fake,
+        SELECT day::text AS day, requests::int AS requests, likely_fake::int AS likely_fake,
           verified::int AS verified, meeting_agreed::int AS meeting_agreed, in_custody::int AS in_custody,
           info_given::int AS info_given, probes::int AS probes, first_response_count::int AS first_response_count,
-          first_response_seconds::text AS first_response_seconds
+          first_response_seconds::text AS first_response_seconds, by_channel, by_category, by_language
         FROM stats_daily_grouped WHERE day >= ${q.from}::date AND day <= ${q.to}::date`.execute(db),
       sql<{ day: string; n: string }>`
         SELECT day::text AS day, requests::text AS n FROM stats_daily_grouped
-        WHERE day >= ${lookbackFrom}::date AND day < ${q.from}::date AND g = 7`.execute(db),
+        WHERE day >= ${lookbackFrom}::date AND day < ${q.from}::date`.execute(db),
       db
         .selectFrom('stats_annotations')
         .selectAll()
@@ -148,13 +166,6 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
       db.selectFrom('users').select(['id', 'email_enc']).execute(),
     ]);
     const DIMS = ['channel', 'category', 'language'] as const;
-    // GROUPING(channel, category, language): a bit is set for each column summed over.
-    const setOf: Record<number, (typeof DIMS)[number] | 'day'> = {
-      7: 'day',
-      3: 'channel',
-      5: 'category',
-      6: 'language',
-    };
     const byDay = new Map<string, number>();
     const dims = {
       channel: new Map<string, number>(),
@@ -178,24 +189,20 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
       frSeconds: 0,
     };
     for (const r of grouped.rows) {
-      const set = setOf[r.g];
-      if (set === 'day') {
-        byDay.set(r.day, r.requests);
-        totals.requests += r.requests;
-        totals.likelyFake += r.likely_fake;
-        totals.verified += r.verified;
-        totals.meetingAgreed += r.meeting_agreed;
-        totals.inCustody += r.in_custody;
-        totals.infoGiven += r.info_given;
-        totals.probes += r.probes;
-        totals.frCount += r.first_response_count;
-        totals.frSeconds += Number(r.first_response_seconds);
-      } else if (set) {
-        const key = r.value;
-        dims[set].set(key, (dims[set].get(key) ?? 0) + r.requests);
-        const m = perDay[set].get(r.day) ?? new Map<string, number>();
-        m.set(key, r.requests);
-        perDay[set].set(r.day, m);
+      byDay.set(r.day, r.requests);
+      totals.requests += r.requests;
+      totals.likelyFake += r.likely_fake;
+      totals.verified += r.verified;
+      totals.meetingAgreed += r.meeting_agreed;
+      totals.inCustody += r.in_custody;
+      totals.infoGiven += r.info_given;
+      totals.probes += r.probes;
+      totals.frCount += r.first_response_count;
+      totals.frSeconds += Number(r.first_response_seconds);
+      for (const d of DIMS) {
+        const m = new Map(Object.entries(r[`by_${d}`]));
+        for (const [key, n] of m) dims[d].set(key, (dims[d].get(key) ?? 0) + n);
+        perDay[d].set(r.day, m);
       }
     }
     // Every day of the range, zeros included, so charts and spike detection see the quiet days too.

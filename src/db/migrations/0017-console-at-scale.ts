@@ -17,7 +17,7 @@
  * "mine" (one operator's open cases) and the SLA clock (breached = waiting with the clock running −
  * those still inside their window, which started within the last 8 hours).
  *
- * Dashboard: the rollup's sums per day and per dimension (`stats_daily_grouped`) and the operators'
+ * Dashboard: the rollup's sums per day and per dimension (`stats_daily_grouped`, one row a day) and the operators'
  * workload per day (`stats_workload_daily`), both kept by the statistics refresh with the rollup; the
  * dashboard reads the audit log only for the last two days.
  */
@@ -39,15 +39,31 @@ function sliceOf(r: 'NEW' | 'OLD'): string {
       ${r}.assignee_id IS NULL AND ${r}.status NOT IN ${CLOSED}, ${r}.awaiting_reply AND ${r}.closed_at IS NULL`;
 }
 
-const GROUPED_COLUMNS = `day, g, value, requests, likely_fake, verified, meeting_agreed, in_custody, info_given, probes,
-  first_response_count, first_response_seconds`;
-/** The rollup summed per day, per day and channel, per day and category, per day and language. */
-const GROUPED_SELECT = `SELECT day, GROUPING(channel, category, language), coalesce(channel, category, language, ''),
-  sum(requests), sum(likely_fake), sum(verified), sum(meeting_agreed), sum(in_custody), sum(info_given), sum(probes),
-  sum(first_response_count), sum(first_response_seconds)
-FROM stats_daily`;
-const GROUPED_SETS = 'GROUP BY GROUPING SETS ((day), (day, channel), (day, category), (day, language))';
-const GROUPED_INSERT = `INSERT INTO stats_daily_grouped (${GROUPED_COLUMNS})`;
+/**
+ * One row per day: the day's totals and its requests per channel, category and language as JSON
+ * objects, summed from the rollup with GROUPING SETS (decision 0017). $WHERE limits the days.
+ */
+function groupedFill(where: string): string {
+  return `WITH g AS (
+  SELECT day, GROUPING(channel, category, language) AS g, coalesce(channel, category, language, '') AS value,
+    sum(requests) AS requests, sum(likely_fake) AS likely_fake, sum(verified) AS verified,
+    sum(meeting_agreed) AS meeting_agreed, sum(in_custody) AS in_custody, sum(info_given) AS info_given,
+    sum(probes) AS probes, sum(first_response_count) AS first_response_count,
+    sum(first_response_seconds) AS first_response_seconds
+  FROM stats_daily ${where}
+  GROUP BY GROUPING SETS ((day), (day, channel), (day, category), (day, language))
+)
+INSERT INTO stats_daily_grouped (day, requests, likely_fake, verified, meeting_agreed, in_custody, info_given, probes,
+  first_response_count, first_response_seconds, by_channel, by_category, by_language)
+SELECT day, max(requests) FILTER (WHERE g = 7), max(likely_fake) FILTER (WHERE g = 7),
+  max(verified) FILTER (WHERE g = 7), max(meeting_agreed) FILTER (WHERE g = 7), max(in_custody) FILTER (WHERE g = 7),
+  max(info_given) FILTER (WHERE g = 7), max(probes) FILTER (WHERE g = 7),
+  max(first_response_count) FILTER (WHERE g = 7), max(first_response_seconds) FILTER (WHERE g = 7),
+  coalesce(jsonb_object_agg(value, requests) FILTER (WHERE g = 3), '{}'),
+  coalesce(jsonb_object_agg(value, requests) FILTER (WHERE g = 5), '{}'),
+  coalesce(jsonb_object_agg(value, requests) FILTER (WHERE g = 6), '{}')
+FROM g GROUP BY day`;
+}
 
 export const up = `
 CREATE INDEX request_threads_open_assignee ON request_threads
@@ -147,10 +163,7 @@ SELECT queue_counts_rebuild();
 
 -- The dashboard's sums per day and dimension, kept by the refresh with the rollup (~15 rows a day).
 CREATE TABLE stats_daily_grouped (
-  day date NOT NULL,
-  -- GROUPING(channel, category, language): 7 the day's total, 3 per channel, 5 per category, 6 per language
-  g smallint NOT NULL,
-  value text NOT NULL,
+  day date PRIMARY KEY,
   requests bigint NOT NULL,
   likely_fake bigint NOT NULL,
   verified bigint NOT NULL,
@@ -160,9 +173,11 @@ CREATE TABLE stats_daily_grouped (
   probes bigint NOT NULL,
   first_response_count bigint NOT NULL,
   first_response_seconds numeric NOT NULL,
-  PRIMARY KEY (day, g, value)
+  by_channel jsonb NOT NULL,
+  by_category jsonb NOT NULL,
+  by_language jsonb NOT NULL
 );
-${GROUPED_INSERT} ${GROUPED_SELECT} ${GROUPED_SETS};
+${groupedFill('')};
 
 CREATE TABLE stats_workload_daily (
   day date NOT NULL,
