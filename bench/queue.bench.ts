@@ -27,26 +27,32 @@ import { fmt, roundNumbers, table } from './lib/report.ts';
 import { SEED_AUDIT } from './stats.bench.ts';
 
 /**
- * Queue read latency at scale: with N (default 1,000,000) requests in request_threads, how long does
- * the first queue page (limit 50) take for the filters operators actually use?
+ * The console at scale (issue #13 item 6, decision 0017): with N (default 1,000,000) requests, how
+ * long do the queue pages, the tab counts and the statistics dashboard take?
  *
  * The table is seeded with set-based SQL (INSERT … SELECT FROM generate_series, in batches), not
  * through the app: rows in time order over two years (as a grown table lies on disk), a realistic mix
- * of categories, channels, languages, skewed urgency, ~5 % open cases (the recent ones), most closed
- * ones assigned (changeStatus assigns whoever closes) and some still flagged awaiting_reply (closing
- * does not clear it: probes are closed unanswered), ~12 % likely fakes by triage score (sunk: most
- * closed probes and a flood of unanswered new ones), a few tags (more often on open cases), random
- * bytea keys and fingerprints of the app's sizes.
- * Secondary indexes are dropped for the load and rebuilt from their definitions, then VACUUM ANALYZE,
- * as autovacuum would have done.
+ * of categories, channels, languages, skewed urgency, ~14 % open cases (more of the recent ones, a long
+ * tail of old ones: unanswered copies of fakes, people who went quiet), half of the open ones assigned,
+ * most closed ones assigned (changeStatus assigns whoever closes) and some still flagged awaiting_reply
+ * (closing does not clear it), ~1/7 likely fakes by triage score (sunk: most closed probes and floods
+ * of unanswered new ones), ~10 % tagged, random bytea keys and fingerprints of the app's sizes. The
+ * users are created through the service (real TOTP secrets and encrypted e-mails).
+ * Secondary indexes and the queue counts' triggers are off for the load; the indexes are rebuilt from
+ * their definitions and the counts recounted (queue_counts_rebuild()), then VACUUM ANALYZE, as
+ * autovacuum would have done.
  *
- * "Server time" is the in-process call of the real service (createCasesService().listQueue /
- * countQueue: SQL built by Kysely, one round trip to PostgreSQL, rows mapped to QueueItem with SLA),
- * without HTTP. Each case: warm-up runs, then measured runs one after another (no concurrency).
- * The SQL of the last call is then run under EXPLAIN (ANALYZE, BUFFERS) to show the plan.
+ * --mode http (default): black-box. The audit log gets replies and status changes (stats.bench.ts's
+ * SEED_AUDIT), the statistics rollup is refreshed over the whole range, then the real server process
+ * (node --import tsx src/main.ts, test/server-process.ts) starts on the seeded database with the keys
+ * in its environment; the bench logs in over the API as the operator holding the most open cases and
+ * as the admin and times every query the console's queue page and statistics page send, in rounds.
+ * Each list's and count's SQL is captured from the same call in-process and shown with its plan.
  *
- * --try-index "CREATE INDEX …" (repeatable) verifies a proposed index: after the baseline the
- * statements run on the bench database, then ANALYZE, and every case is measured again.
+ * --mode inprocess: "server time", the in-process call of the real service (listQueue / countQueue),
+ * without HTTP; warm-up runs, then measured runs one after another; EXPLAIN (ANALYZE, BUFFERS) of the
+ * last call. --try-index "CREATE INDEX …" (repeatable) verifies a proposed index there: after the
+ * baseline the statements run on the bench database, then ANALYZE, and every case is measured again.
  */
 
 const P95_TARGET_MS = 20;
