@@ -1,44 +1,58 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createAuditLog } from '../src/audit/audit.service.ts';
+import { totpCode } from '../src/auth/totp.ts';
 import { CASE_STATES, type CaseState, CLOSED_STATES } from '../src/cases/case-state.ts';
 import { createCasesService, type QueueFilters, type QueueItem } from '../src/cases/cases.service.ts';
 import { CALLER_CATEGORIES, type CallerCategory, CHANNELS, type Channel } from '../src/cases/categories.ts';
 import { systemClock } from '../src/clock.ts';
+import { type Core, createCore } from '../src/core.ts';
+import { memoryKeyring } from '../src/crypto/keyring.ts';
 import { createSealer } from '../src/crypto/sealed.ts';
+import { connectDatabase } from '../src/db/database.ts';
 import type { Database } from '../src/db/schema.ts';
 import { LANGUAGES, type Language } from '../src/i18n/i18n.ts';
+import { createLogger } from '../src/log.ts';
+import { createStatsService } from '../src/stats/stats.service.ts';
 import { SINK_THRESHOLD } from '../src/triage/scoring.ts';
+import { apiLogin, startServerProcess } from '../test/server-process.ts';
 import { numberFlag, UsageError } from './lib/args.ts';
 import { type BenchContext, type Benchmark, note, once } from './lib/benchmark.ts';
 import { type BenchDatabase, openBenchDatabase } from './lib/database.ts';
 import { type LatencySummary, summarize } from './lib/load.ts';
 import { fmt, roundNumbers, table } from './lib/report.ts';
+import { SEED_AUDIT } from './stats.bench.ts';
 
 /**
- * Queue read latency at scale: with N (default 1,000,000) requests in request_threads, how long does
- * the first queue page (limit 50) take for the filters operators actually use?
+ * The console at scale (issue #13 item 6, decision 0017): with N (default 1,000,000) requests, how
+ * long do the queue pages, the tab counts and the statistics dashboard take?
  *
  * The table is seeded with set-based SQL (INSERT … SELECT FROM generate_series, in batches), not
  * through the app: rows in time order over two years (as a grown table lies on disk), a realistic mix
- * of categories, channels, languages, skewed urgency, ~5 % open cases (the recent ones), most closed
- * ones assigned (changeStatus assigns whoever closes) and some still flagged awaiting_reply (closing
- * does not clear it: probes are closed unanswered), ~12 % likely fakes by triage score (sunk: most
- * closed probes and a flood of unanswered new ones), a few tags (more often on open cases), random
- * bytea keys and fingerprints of the app's sizes.
- * Secondary indexes are dropped for the load and rebuilt from their definitions, then VACUUM ANALYZE,
- * as autovacuum would have done.
+ * of categories, channels, languages, skewed urgency, ~14 % open cases (more of the recent ones, a long
+ * tail of old ones: unanswered copies of fakes, people who went quiet), half of the open ones assigned,
+ * most closed ones assigned (changeStatus assigns whoever closes) and some still flagged awaiting_reply
+ * (closing does not clear it), ~1/7 likely fakes by triage score (sunk: most closed probes and floods
+ * of unanswered new ones), ~10 % tagged, random bytea keys and fingerprints of the app's sizes. The
+ * users are created through the service (real TOTP secrets and encrypted e-mails).
+ * Secondary indexes and the queue counts' triggers are off for the load; the indexes are rebuilt from
+ * their definitions and the counts recounted (queue_counts_rebuild()), then VACUUM ANALYZE, as
+ * autovacuum would have done.
  *
- * "Server time" is the in-process call of the real service (createCasesService().listQueue /
- * countQueue: SQL built by Kysely, one round trip to PostgreSQL, rows mapped to QueueItem with SLA),
- * without HTTP. Each case: warm-up runs, then measured runs one after another (no concurrency).
- * The SQL of the last call is then run under EXPLAIN (ANALYZE, BUFFERS) to show the plan.
+ * --mode http (default): black-box. The audit log gets replies and status changes (stats.bench.ts's
+ * SEED_AUDIT), the statistics rollup is refreshed over the whole range, then the real server process
+ * (node --import tsx src/main.ts, test/server-process.ts) starts on the seeded database with the keys
+ * in its environment; the bench logs in over the API as the operator holding the most open cases and
+ * as the admin and times every query the console's queue page and statistics page send, in rounds.
+ * Each list's and count's SQL is captured from the same call in-process and shown with its plan.
  *
- * --try-index "CREATE INDEX …" (repeatable) verifies a proposed index: after the baseline the
- * statements run on the bench database, then ANALYZE, and every case is measured again.
+ * --mode inprocess: "server time", the in-process call of the real service (listQueue / countQueue),
+ * without HTTP; warm-up runs, then measured runs one after another; EXPLAIN (ANALYZE, BUFFERS) of the
+ * last call. --try-index "CREATE INDEX …" (repeatable) verifies a proposed index there: after the
+ * baseline the statements run on the bench database, then ANALYZE, and every case is measured again.
  */
 
 const P95_TARGET_MS = 20;
@@ -63,6 +77,12 @@ const RARE_TAG: string = TAG_POOL.at(-1) ?? TAG_POOL[0];
 // Arguments
 
 interface QueueArgs {
+  /** http (default): the real server process over HTTP; inprocess: the service called directly. */
+  mode: 'http' | 'inprocess';
+  /** http mode: measured calls per console query (issue #13: 40). */
+  httpRuns: number;
+  /** http mode: request.reply audit entries for the dashboard's workload. */
+  replies: number;
   rows: number;
   batch: number;
   warmup: number;
@@ -77,7 +97,13 @@ interface QueueArgs {
   hold: boolean;
 }
 
-const USAGE = `  --rows N          request_threads rows to seed (default 1000000)
+const USAGE = `  --mode M          http (default): start the real server process (node --import tsx src/main.ts)
+                    on the seeded database, log in as an operator and an admin, time every query the
+                    console's queue page and statistics page issue over HTTP; inprocess: call
+                    createCasesService() directly (no HTTP, no dashboard)
+  --http-runs N     http mode: measured calls per console query (default 40)
+  --replies N       http mode: request.reply audit entries for the dashboard (default 1000000)
+  --rows N          request_threads rows to seed (default 1000000)
   --batch N         rows per seeding INSERT (default 250000)
   --warmup N        unmeasured calls per case (default 20)
   --runs N          measured calls per case, sequential (default 200)
@@ -105,6 +131,9 @@ function parseFlags(argv: string[]) {
       'case-budget': { type: 'string' },
       'try-index': { type: 'string', multiple: true },
       hold: { type: 'boolean' },
+      mode: { type: 'string' },
+      'http-runs': { type: 'string' },
+      replies: { type: 'string' },
     },
   }).values;
 }
@@ -118,7 +147,12 @@ function parseQueueArgs(argv: string[]): QueueArgs {
   }
   const int = { integer: true, min: 1 };
   const runs = numberFlag('runs', values.runs, 200, int);
+  const mode = values.mode ?? 'http';
+  if (mode !== 'http' && mode !== 'inprocess') throw new UsageError('--mode must be http or inprocess');
   return {
+    mode,
+    httpRuns: numberFlag('http-runs', values['http-runs'], 40, int),
+    replies: numberFlag('replies', values.replies, 1_000_000, { integer: true, min: 0 }),
     rows: numberFlag('rows', values.rows, 1_000_000, { integer: true, min: 1000 }),
     batch: numberFlag('batch', values.batch, 250_000, int),
     warmup: numberFlag('warmup', values.warmup, 20, { integer: true, min: 0 }),
@@ -146,28 +180,30 @@ const CLOSED_WEIGHTS: Partial<Record<CaseState, number>> = {
 /**
  * Rows are created in time order over two years (like a table that grew: recent rows sit at the end
  * of the heap). Whether a case is still open depends on its age: percent of the rows of each age
- * band per open state, the rest closed. Over all rows this gives ~5 % open, ~0.3 % new.
+ * band per open state, the rest closed. Over all rows this gives the mix of issue #13 item 6: ~14 %
+ * open (a hotline under a flood keeps a long tail of cases it never closed: unanswered copies of
+ * fakes, people who went quiet mid-way), ~3 % new.
  */
 const OPEN_PERCENT_BY_AGE: Array<{ maxDays: number; open: Partial<Record<CaseState, number>> }> = [
-  { maxDays: 3, open: { new: 60, screening: 25 } },
+  { maxDays: 3, open: { new: 55, screening: 30, verified: 5 } },
   {
     maxDays: 30,
     open: {
-      new: 2,
-      screening: 25,
+      new: 15,
+      screening: 20,
       verified: 10,
-      awaiting_front_contact: 5,
-      meeting_agreed: 3,
-      in_progress: 3,
+      awaiting_front_contact: 6,
+      meeting_agreed: 4,
+      in_progress: 5,
     },
   },
   {
     maxDays: 120,
-    open: { screening: 5, verified: 6, awaiting_front_contact: 5, meeting_agreed: 3, in_progress: 4 },
+    open: { new: 6, screening: 8, verified: 8, awaiting_front_contact: 6, meeting_agreed: 3, in_progress: 4 },
   },
   {
     maxDays: Number.POSITIVE_INFINITY,
-    open: { verified: 0.1, awaiting_front_contact: 0.2, in_progress: 0.2 },
+    open: { new: 2, screening: 1.5, verified: 1.5, awaiting_front_contact: 1.5, in_progress: 1.5 },
   },
 ];
 const HISTORY_DAYS = 730;
@@ -193,14 +229,17 @@ function statusByAge(): string {
   return `CASE ${arms.join(' ')} END`;
 }
 
-/** Share of rows per state with an assignee (the app assigns whoever replies or changes the status). */
+/**
+ * Share of rows per state with an assignee (the app assigns whoever replies or changes the status).
+ * About half of the open cases are assigned (issue #13 item 6).
+ */
 const ASSIGNED_SHARE: Record<CaseState, number> = {
   new: 0.1,
-  screening: 0.85,
-  verified: 0.9,
-  awaiting_front_contact: 0.9,
-  meeting_agreed: 0.95,
-  in_progress: 0.95,
+  screening: 0.4,
+  verified: 0.7,
+  awaiting_front_contact: 0.75,
+  meeting_agreed: 0.9,
+  in_progress: 0.8,
   in_custody: 0.98,
   unreachable: 0.9,
   withdrawn: 0.95,
@@ -236,20 +275,20 @@ const URGENCY_WEIGHTS = [45, 35, 15, 5];
 const URGENCY_WEIGHTS_WAR_ZONE = [25, 35, 25, 15];
 /**
  * Share of rows per state that triage scored as likely fakes (score ≥ SINK_THRESHOLD, they sink in the
- * "urgent" order): most closed probes, and a flood of unanswered new ones.
+ * "urgent" order): most closed probes, and floods of unanswered new ones. About 1/7 of all rows.
  */
 const SUNK_SHARE: Record<CaseState, number> = {
-  new: 0.3,
-  screening: 0.02,
+  new: 0.55,
+  screening: 0.05,
   verified: 0.01,
   awaiting_front_contact: 0.01,
   meeting_agreed: 0,
   in_progress: 0,
   in_custody: 0,
-  unreachable: 0.05,
-  withdrawn: 0.01,
+  unreachable: 0.1,
+  withdrawn: 0.05,
   rejected_probe: 0.6,
-  closed_info_given: 0.01,
+  closed_info_given: 0.02,
 };
 const SPAM_REASON_POOL = [
   'template-text',
@@ -259,9 +298,9 @@ const SPAM_REASON_POOL = [
   'flagged-template',
 ];
 const SPAM_REASONS = `(ARRAY[${SPAM_REASON_POOL.map((r) => `'${r}'`).join(', ')}]::text[])`;
-/** Share of rows with tags: operators tag while working a case. */
-const TAGGED_OPEN = 0.15;
-const TAGGED_CLOSED = 0.03;
+/** Share of rows with tags: operators tag while working a case (about 10 % of all rows). */
+const TAGGED_OPEN = 0.2;
+const TAGGED_CLOSED = 0.085;
 
 function literal(v: string): string {
   if (!/^[a-z_]+$/.test(v)) throw new Error(`unexpected seed literal ${v}`);
@@ -414,16 +453,7 @@ FROM (
   ) operator
 ) closing`;
 
-/** 24 operators, 4 supervisors, an admin and a registrar: minimal rows satisfying users' NOT NULLs. */
-const USER_ROLES = [
-  ...Array.from({ length: 24 }, () => 'operator'),
-  ...Array.from({ length: 4 }, () => 'supervisor'),
-  'admin',
-  'registrar',
-];
-
 interface SeedResult {
-  users: { id: string; role: string }[];
   insertMs: number;
   /** Rebuilding the secondary indexes dropped for the bulk load. */
   indexMs: number;
@@ -434,7 +464,13 @@ interface SeedResult {
   shape: Record<string, number>;
 }
 
-async function seed(url: string, args: QueueArgs, signal: AbortSignal): Promise<SeedResult> {
+/** Seeds request_threads; `assignees` are real users (created through the service beforehand). */
+async function seed(
+  url: string,
+  args: QueueArgs,
+  assignees: string[],
+  signal: AbortSignal,
+): Promise<SeedResult> {
   const c = new pg.Client({ connectionString: url, application_name: 'whiteflag-bench-seed' });
   await c.connect();
   try {
@@ -442,16 +478,6 @@ async function seed(url: string, args: QueueArgs, signal: AbortSignal): Promise<
     await c.query("SET maintenance_work_mem = '256MB'");
     await c.query("SET work_mem = '64MB'");
     const t0 = performance.now();
-    const users = USER_ROLES.map((role) => ({ id: randomUUID(), role }));
-    await c.query(
-      `INSERT INTO users (id, email_index, email_enc, role, password_hash, kek_salt, public_key,
-         wrapped_secret_key, totp_secret_enc, must_change_password, created_at, updated_at)
-       SELECT u.id, ${randomBytea(32)}, 'bench-user-' || n, u.role, 'bench: no password', ${randomBytea(16)},
-         ${randomBytea(32)}, ${randomBytea(60)}, 'bench: no totp', false, now() - interval '800 days', now()
-       FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS u(id, role, n)`,
-      [users.map((u) => u.id), users.map((u) => u.role)],
-    );
-    const assignees = users.filter((u) => u.role === 'operator' || u.role === 'supervisor').map((u) => u.id);
     // Secondary indexes (not those behind PRIMARY KEY / UNIQUE constraints) are dropped for the bulk
     // load and rebuilt from their own definitions afterwards: several times faster than maintaining
     // them row by row, and the result is the same set of indexes the migrations created.
@@ -462,6 +488,11 @@ async function seed(url: string, args: QueueArgs, signal: AbortSignal): Promise<
        ORDER BY indexname`,
     );
     for (const ix of secondary.rows) await c.query(`DROP INDEX ${c.escapeIdentifier(ix.indexname)}`);
+    // The queue counts' triggers (migration 0017) are off for the bulk load; the counts are rebuilt
+    // from the loaded rows afterwards, as they would stand had every row come in through the app.
+    const counted =
+      ((await c.query("SELECT 1 FROM pg_proc WHERE proname = 'queue_counts_rebuild'")).rowCount ?? 0) > 0;
+    if (counted) await c.query('ALTER TABLE request_threads DISABLE TRIGGER USER');
     const now = new Date();
     for (let lo = 1; lo <= args.rows; lo += args.batch) {
       if (signal.aborted) throw new Error('interrupted');
@@ -476,11 +507,15 @@ async function seed(url: string, args: QueueArgs, signal: AbortSignal): Promise<
       if (signal.aborted) throw new Error('interrupted');
       await c.query(ix.indexdef);
     }
+    if (counted) {
+      await c.query('ALTER TABLE request_threads ENABLE TRIGGER USER');
+      await c.query('SELECT queue_counts_rebuild()');
+      await c.query('VACUUM (ANALYZE) queue_counts');
+    }
     const indexMs = performance.now() - ti;
     note(`rebuilt ${secondary.rows.length} secondary indexes in ${(indexMs / 1000).toFixed(1)} s`);
     const tv = performance.now();
     await c.query('VACUUM (ANALYZE) request_threads');
-    await c.query('ANALYZE users');
     const vacuumAnalyzeMs = performance.now() - tv;
     const sizes = await c.query<{ table_bytes: string; index_bytes: string }>(
       `SELECT pg_table_size('request_threads')::text AS table_bytes,
@@ -505,7 +540,6 @@ async function seed(url: string, args: QueueArgs, signal: AbortSignal): Promise<
        FROM request_threads`,
     );
     return {
-      users,
       insertMs,
       indexMs,
       vacuumAnalyzeMs,
@@ -972,14 +1006,324 @@ function report(
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// HTTP mode: the real server process, the console's own queries
+
+/** Issue #13 item 6: the dashboard's target for any range up to two years. */
+const DASHBOARD_TARGET_MS = 100;
+
+interface HttpCase {
+  name: string;
+  /** floor: what any request costs (no session; a session and nothing else), for reading the rest. */
+  kind: 'floor' | 'list' | 'count' | 'dashboard';
+  /** Path and query as the console sends it (console/src/api.ts, lib/queue-state.tsx). */
+  path: string;
+  session: 'operator' | 'admin';
+  /** The same call in-process, to capture its SQL for EXPLAIN (lists and counts). */
+  inProcess?: () => Promise<unknown>;
+}
+
+interface HttpResult {
+  name: string;
+  kind: HttpCase['kind'];
+  path: string;
+  rows: number;
+  runs: number;
+  ms: LatencySummary;
+  target: number;
+  pass: boolean;
+  plans: PlanSummary[];
+}
+
+function toSearch(q: Record<string, unknown>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v) u.append(k, String(x));
+    else u.append(k, String(v));
+  }
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * What the console's queue page sends: buildQueueQuery (open=true unless a status is picked, sort,
+ * limit 50, the view's awaitingReply/assignee) and buildCountsQuery (the filters minus status and
+ * assignee) for every filter an operator sets, and the statistics page's dashboard.
+ */
+function httpCases(
+  cases: ReturnType<typeof createCasesService>,
+  me: { id: string },
+  today: string,
+  cursor: string | null,
+): HttpCase[] {
+  const list = (name: string, f: Partial<QueueFilters>): HttpCase => {
+    const filters: QueueFilters = { sort: 'urgent', limit: 50, ...f };
+    const { sort, limit, ...rest } = filters;
+    return {
+      name,
+      kind: 'list',
+      path: `/api/requests${toSearch({ ...rest, sort, limit })}`,
+      session: 'operator',
+      inProcess: () => cases.listQueue(me, filters),
+    };
+  };
+  const count = (name: string, f: Parameters<typeof cases.countQueue>[1]): HttpCase => ({
+    name,
+    kind: 'count',
+    path: `/api/requests/counts${toSearch(f)}`,
+    session: 'operator',
+    inProcess: () => cases.countQueue(me, f),
+  });
+  const dashboard = (days: number): HttpCase => {
+    const from = new Date(Date.parse(`${today}T00:00:00Z`) - (days - 1) * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    return {
+      name: `dashboard ${days} days`,
+      kind: 'dashboard',
+      path: `/api/stats/dashboard${toSearch({ from, to: today })}`,
+      session: 'admin',
+    };
+  };
+  return [
+    { name: 'floor: GET /livez (no session)', kind: 'floor', path: '/livez', session: 'operator' },
+    { name: 'floor: GET /api/auth/me', kind: 'floor', path: '/api/auth/me', session: 'operator' },
+    list('open, urgent (Open tab)', { open: true }),
+    list('waiting, urgent (Waiting tab)', { open: true, awaitingReply: true }),
+    list('mine, urgent (Mine tab)', { open: true, assignee: 'me' }),
+    list('open, newest', { open: true, sort: 'newest' }),
+    list('open, waiting longest', { open: true, sort: 'waiting' }),
+    list('waiting tab, waiting longest', { open: true, awaitingReply: true, sort: 'waiting' }),
+    list('status=new', { status: ['new'] }),
+    list(`open+tag=${BENCH_TAG}`, { open: true, tag: BENCH_TAG }),
+    list(`open+tag=${RARE_TAG}`, { open: true, tag: RARE_TAG }),
+    list('open+category=war zone', { open: true, category: ['serviceman_war_zone'] }),
+    list('open+unassigned', { open: true, assignee: 'none' }),
+    list('open+channel=telegram', { open: true, channel: ['telegram'] }),
+    list('open+language=uk', { open: true, language: ['uk'] }),
+    list('open+urgency≥2', { open: true, urgency: 2 }),
+    list('open, fakes hidden', { open: true, likelyFake: false }),
+    list('open, fakes only', { open: true, likelyFake: true }),
+    list('status=closed_info_given', { status: ['closed_info_given'] }),
+    ...(cursor ? [list('open, urgent, page 2', { open: true, cursor })] : []),
+    count('counts', {}),
+    count('counts category=war zone', { category: ['serviceman_war_zone'] }),
+    count('counts channel=telegram', { channel: ['telegram'] }),
+    count('counts language=uk', { language: ['uk'] }),
+    count('counts urgency≥2', { urgency: 2 }),
+    count(`counts tag=${BENCH_TAG}`, { tag: BENCH_TAG }),
+    dashboard(30),
+    dashboard(90),
+    dashboard(365),
+    dashboard(730),
+  ];
+}
+
+type Session = Awaited<ReturnType<typeof apiLogin>>;
+
+/**
+ * Every case is called `runs` times, in rounds (one call of each case per round, in order), so that
+ * the machine's load, which others share, weighs on all cases alike; then each case's SQL is captured
+ * in-process and EXPLAINed.
+ */
+async function measureHttp(
+  all: HttpCase[],
+  sessions: Record<HttpCase['session'], Session>,
+  rec: QueryRecorder,
+  pool: pg.Pool,
+  opts: { warmup: number; runs: number },
+  signal: AbortSignal,
+): Promise<HttpResult[]> {
+  const rows = new Map<HttpCase, number>();
+  const times = new Map<HttpCase, number[]>(all.map((c) => [c, []]));
+  const call = async (c: HttpCase) => {
+    const res = await sessions[c.session].get(c.path);
+    const body = (await res.json()) as { items?: unknown[]; total?: number; series?: unknown[] };
+    if (res.status !== 200)
+      throw new Error(`${c.name}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+    rows.set(c, body.items?.length ?? body.total ?? body.series?.length ?? 0);
+  };
+  for (let i = 0; i < opts.warmup && !signal.aborted; i++) for (const c of all) await call(c);
+  for (let i = 0; i < opts.runs && !signal.aborted; i++) {
+    for (const c of all) {
+      const t0 = performance.now();
+      await call(c);
+      times.get(c)?.push(performance.now() - t0);
+    }
+    if ((i + 1) % 10 === 0) note(`round ${i + 1} of ${opts.runs}`);
+  }
+  const results: HttpResult[] = [];
+  for (const c of all) {
+    const plans: PlanSummary[] = [];
+    if (c.inProcess) {
+      rec.reset();
+      await c.inProcess();
+      for (const q of rec.last) plans.push(await explain(pool, q));
+    }
+    const xs = times.get(c) ?? [];
+    const ms = summarize(xs);
+    const target = c.kind === 'dashboard' ? DASHBOARD_TARGET_MS : P95_TARGET_MS;
+    const pass = c.kind === 'floor' || ms.p95 <= target;
+    results.push({
+      name: c.name,
+      kind: c.kind,
+      path: c.path,
+      rows: rows.get(c) ?? 0,
+      runs: xs.length,
+      ms,
+      target,
+      pass,
+      plans,
+    });
+  }
+  return results;
+}
+
+function httpReport(
+  db: BenchDatabase,
+  args: QueueArgs,
+  seeded: SeedResult,
+  audit: { ms: number; rows: number; refreshMs: number },
+  results: HttpResult[],
+): void {
+  const out: string[] = [
+    '',
+    `Whiteflag benchmark: queue over HTTP (${new Date().toISOString()})`,
+    `node ${process.version} · PostgreSQL ${db.serverVersion} (${db.mode === 'server' ? 'DATABASE_URL server' : 'embedded'}, database ${db.name}) · ${os.cpus().length} CPUs · load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+    `seeded ${seeded.shape.total} request_threads rows in ${fmt((seeded.insertMs + seeded.indexMs + seeded.vacuumAnalyzeMs) / 1000)} s (table ${mb(seeded.tableBytes)}, indexes ${mb(seeded.indexBytes)}); ${audit.rows} audit entries in ${fmt(audit.ms / 1000)} s; stats refresh of the whole range ${fmt(audit.refreshMs / 1000)} s`,
+    `shape: ${Object.entries(seeded.shape)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · ')}`,
+    `server process: node --import tsx src/main.ts (test/server-process.ts) on the seeded database; GET over HTTP with the session cookie, ${Math.min(args.warmup, 3)} warm-up rounds + ${args.httpRuns} rounds (one sequential call of every query per round); ms from request to parsed body`,
+    '',
+    table([
+      [
+        'query',
+        'rows',
+        'runs',
+        'p50',
+        'p95',
+        'max',
+        'target',
+        '',
+        'plan (same call in-process, EXPLAIN ANALYZE)',
+      ],
+      ...results.map((r) => [
+        r.name,
+        String(r.rows),
+        String(r.runs),
+        fmt(r.ms.p50),
+        fmt(r.ms.p95),
+        fmt(r.ms.max),
+        r.kind === 'floor' ? '' : `≤${r.target}`,
+        r.kind === 'floor' ? 'info' : r.pass ? 'PASS' : 'MISS',
+        r.plans.map((p) => `${p.access} ${fmt(p.executionMs, 1)}ms`).join(' | '),
+      ]),
+    ]),
+  ];
+  const slow = results.filter((r) => !r.pass && r.plans.length);
+  if (slow.length) {
+    out.push('', 'plans of the queries over target:');
+    for (const r of slow) {
+      out.push(`${r.name} (${r.path}): p95 ${fmt(r.ms.p95)} ms`);
+      r.plans.forEach((pl, i) => {
+        out.push(
+          `  ${r.plans.length > 1 ? `statement ${i + 1}: ` : ''}execution ${fmt(pl.executionMs, 2)} ms, planning ${fmt(pl.planningMs, 2)} ms, buffers hit ${pl.sharedHit} read ${pl.sharedRead}`,
+          ...pl.lines.map((l) => `    ${l}`),
+        );
+      });
+    }
+  }
+  const misses = results.filter((r) => !r.pass).map((r) => r.name);
+  out.push(
+    '',
+    `targets (lists and counts p95 ≤ ${P95_TARGET_MS} ms, dashboard ≤ ${DASHBOARD_TARGET_MS} ms): ${misses.length ? `MISS (${misses.join(', ')})` : 'PASS'}`,
+    '',
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      roundNumbers({
+        bench: 'queue',
+        mode: 'http',
+        at: new Date().toISOString(),
+        postgres: db.serverVersion,
+        dbMode: db.mode,
+        loadavg: os.loadavg(),
+        shape: seeded.shape,
+        runs: args.httpRuns,
+        cases: results.map((r) => ({
+          name: r.name,
+          kind: r.kind,
+          path: r.path,
+          rows: r.rows,
+          ms: r.ms,
+          pass: r.pass,
+          plan: r.plans.map((p) => ({
+            access: p.access,
+            executionMs: p.executionMs,
+            hit: p.sharedHit,
+            read: p.sharedRead,
+          })),
+        })),
+        ok: misses.length === 0,
+      }),
+    )}\n`,
+  );
+}
+
+const BENCH_PASSWORD = 'bench password 0123456789';
+
+/** Users through the service (real password hashes, TOTP secrets, e-mails the dashboard decrypts). */
+async function createUsers(core: Core) {
+  const make = async (email: string, role: 'operator' | 'supervisor' | 'admin') => {
+    const u = await core.users.createUser(
+      { email, role, password: BENCH_PASSWORD },
+      { type: 'cli', id: null },
+    );
+    const secret = new URL(u.totpUri).searchParams.get('secret');
+    if (!secret) throw new Error('no TOTP secret');
+    return { id: u.id, email, role, secret };
+  };
+  const admin = await make('bench-admin@example.org', 'admin');
+  const staff = [];
+  for (let i = 0; i < 24; i++) staff.push(await make(`operator${i}@example.org`, 'operator'));
+  for (let i = 0; i < 4; i++) staff.push(await make(`supervisor${i}@example.org`, 'supervisor'));
+  return { admin, staff };
+}
+
 const queue: Benchmark = {
   usage: USAGE,
   async run(ctx: BenchContext) {
     const args = parseQueueArgs(ctx.argv);
     note(process.env.DATABASE_URL ? 'creating a database on DATABASE_URL' : 'starting embedded PostgreSQL');
     const db = await openBenchDatabase(ctx.teardown);
+    // One keyring for the in-process core (users, seeding) and the server process (its environment).
+    const keyring = memoryKeyring();
+    const handle = connectDatabase(db.url, 4);
+    const closeHandle = once(() => handle.close());
+    ctx.teardown.add('close the setup pool', closeHandle);
+    const core = await createCore({
+      db: handle.db,
+      keyring,
+      clock: systemClock,
+      log: createLogger('warn'),
+      settings: { session: { idleMs: 15 * 60_000, maxMs: 10 * 3_600_000 } },
+    });
+    note('creating 29 users through the service');
+    const users = await createUsers(core);
+    await core.audit.chain();
     note(`seeding ${args.rows} rows in batches of ${args.batch}`);
-    const seeded = await seed(db.url, args, ctx.signal);
+    const seeded = await seed(
+      db.url,
+      args,
+      users.staff.map((u) => u.id),
+      ctx.signal,
+    );
     note(
       `seeded: INSERT ${fmt(seeded.insertMs / 1000)} s, indexes ${fmt(seeded.indexMs / 1000)} s, VACUUM ANALYZE ${fmt(seeded.vacuumAnalyzeMs / 1000)} s`,
     );
@@ -1015,6 +1359,83 @@ const queue: Benchmark = {
     if (!meRow) throw new Error('no operator holds an open case');
     const me = { id: meRow.assignee_id };
     note(`"me" = ${me.id} with ${meRow.n} open cases`);
+
+    if (args.mode === 'http') {
+      const meUser = users.staff.find((u) => u.id === me.id);
+      if (!meUser) throw new Error('"me" is not a created user');
+      // The dashboard reads the audit log (workload, funnel) and the rollup the ten-minute job fills.
+      const now = new Date();
+      const today = now.toISOString().slice(0, 10);
+      const answered = await pool.query<{ n: string }>(
+        'SELECT count(*)::text AS n FROM request_threads WHERE first_response_at IS NOT NULL',
+      );
+      const perThread = args.replies / Math.max(1, Number(answered.rows[0]?.n ?? 1));
+      note(`seeding ~${args.replies} replies and status changes into the audit log`);
+      const ta = performance.now();
+      const seededAudit = await pool.query(SEED_AUDIT, [0.2, perThread, users.staff.map((u) => u.id), now]);
+      await pool.query('VACUUM (ANALYZE) audit_log');
+      const auditMs = performance.now() - ta;
+      note(
+        `audit entries in ${fmt(auditMs / 1000)} s; refreshing the statistics rollup over ${HISTORY_DAYS} days`,
+      );
+      const stats = createStatsService({
+        db: handle.db,
+        audit: core.audit,
+        clock: systemClock,
+        vault: core.vault,
+      });
+      const tr = performance.now();
+      const first = new Date(now.getTime() - (HISTORY_DAYS + 1) * 86_400_000).toISOString().slice(0, 10);
+      await stats.refresh(first, today);
+      const refreshMs = performance.now() - tr;
+      await closeHandle();
+      if (ctx.signal.aborted) return;
+
+      note('starting the server process (node --import tsx src/main.ts) on the seeded database');
+      const key = (b: Buffer) => b.toString('base64');
+      const server = await startServerProcess(
+        {
+          WHITEFLAG_MASTER_KEY: key(keyring.masterKeys.get(keyring.activeMasterKeyId) as Buffer),
+          WHITEFLAG_INDEX_KEY: key(keyring.indexKey),
+          WHITEFLAG_AUDIT_KEY: key(keyring.auditKey),
+          WHITEFLAG_LOG_LEVEL: 'info',
+          // The seeded set stays as seeded while it is measured: no retention purge of two years of
+          // closed cases, no closing of silent ones, no purge of the sunk flood.
+          WHITEFLAG_RETENTION_DAYS: '3650',
+          WHITEFLAG_SILENT_DAYS: '365',
+          WHITEFLAG_SINK_PURGE_HOURS: String(24 * 30),
+        },
+        { databaseUrl: db.url },
+      );
+      ctx.teardown.add('stop the server process', () => server.cleanup());
+      const login = (u: { email: string; secret: string }) =>
+        apiLogin(server.url, u.email, BENCH_PASSWORD, totpCode(u.secret, new Date()));
+      const sessions = { operator: await login(meUser), admin: await login(users.admin) };
+      const firstPage = await cases.listQueue(me, { open: true, sort: 'urgent', limit: 50 });
+      const results = await measureHttp(
+        httpCases(cases, me, today, firstPage.nextCursor),
+        sessions,
+        rec,
+        pool,
+        { warmup: Math.min(args.warmup, 3), runs: args.httpRuns },
+        ctx.signal,
+      );
+      if (ctx.signal.aborted) return;
+      for (const r of results)
+        note(
+          `${r.name}: p50 ${fmt(r.ms.p50)} p95 ${fmt(r.ms.p95)} ms ${r.pass ? 'PASS' : 'MISS'} (${r.plans.map((p) => p.access).join(' | ')})`,
+        );
+      httpReport(db, args, seeded, { ms: auditMs, rows: seededAudit.rowCount ?? 0, refreshMs }, results);
+      await close();
+      if (args.hold) {
+        note(`holding ${db.url} and ${server.url} for inspection; Ctrl-C tears them down`);
+        await new Promise<void>((resolve) =>
+          ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+      }
+      return;
+    }
+    await closeHandle();
 
     const all = buildCases(cases, me, args);
     const phases: Phase[] = [await runPhase('baseline', all, rec, pool, args, ctx.signal)];

@@ -19,7 +19,8 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<Benchmar
     load: async () => (await import('./admission.bench.ts')).default,
   },
   queue: {
-    summary: 'first queue page for common filters with 1,000,000 requests (p95 ≤ 20 ms server time)',
+    summary:
+      'the console over HTTP with 1,000,000 requests: queue pages and counts (p95 ≤ 20 ms), dashboard (≤ 100 ms)',
     load: async () => (await import('./queue.bench.ts')).default,
   },
   channels: {

@@ -345,7 +345,7 @@ function pathCase(): string {
  * ($1) of the requests, and ~$2 replies spread over the answered requests by the operators ($3 uuid[]).
  * $4 = now (nothing is dated after it).
  */
-const SEED_AUDIT = `
+export const SEED_AUDIT = `
 INSERT INTO audit_log (seq, at, actor_type, actor_id, action, subject_type, subject_id, details)
 SELECT (SELECT coalesce(max(seq), 0) FROM audit_log) + row_number() OVER (ORDER BY at), at, 'operator',
   actor_id, action, 'request', subject_id, details

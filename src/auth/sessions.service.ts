@@ -244,7 +244,11 @@ export function createSessionsService(deps: SessionsDeps) {
       await db.deleteFrom('sessions').where('id', '=', id).execute();
       return null;
     }
-    if (opts.touch !== false)
+    // A person's request moves the idle clock, but at most one write per session every half minute
+    // (each write is a commit, and the console fires several requests per click): the idle timeout
+    // may come up to that much earlier, never later (decision 0017).
+    const touchEveryMs = Math.min(30_000, deps.session.idleMs / 30);
+    if (opts.touch !== false && now.getTime() - new Date(row.last_seen_at).getTime() >= touchEveryMs)
       await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     const orgKeyEnc = row.org_key_enc;
     if (orgKeyEnc && deps.routing && !deps.routing.status().unlocked) {

@@ -7,6 +7,9 @@ import { sql } from 'kysely';
  */
 export const SLA_MINUTES: Record<number, number> = { 3: 15, 2: 30, 1: 120, 0: 480 };
 
+/** The longest window: a clock started earlier than this has run out, whatever the urgency. */
+export const MAX_SLA_WINDOW_MS = 480 * 60_000;
+
 export interface SlaView {
   state: 'ok' | 'warning' | 'breach';
   dueAt: string | null;
