@@ -68,11 +68,17 @@ export async function createCore(deps: {
   const { db, clock, log } = deps;
   const sealer = createSealer();
   const vault = createVault(deps.keyring);
+  const notifier = createNotifier(
+    (payload) => sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${payload})`.execute(db),
+    (e) => log.warn({ err: String(e) }, 'live event not sent'),
+  );
+  // The audit log owns the one write path (audit/write.ts): transaction, audit entry, live events, chain.
   const audit = createAuditLog({
     db,
     clock,
     auditKey: deps.keyring.auditKey,
     checkpointFile: deps.settings.audit?.checkpointFile,
+    notifyLater: notifier.later,
   });
   // The routing tier: its key is only ever in this process's memory (crypto/routing.ts).
   const routing = createRoutingVault({
@@ -114,10 +120,6 @@ export async function createCore(deps: {
     loginThrottle,
     session: deps.settings.session,
   });
-  const notifier = createNotifier(
-    (payload) => sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${payload})`.execute(db),
-    (e) => log.warn({ err: String(e) }, 'live event not sent'),
-  );
   // Outbound channels register their adapters here (Telegram, WhatsApp, SMS); the outbox delivers.
   const adapters = new Map<Channel, ChannelAdapter>();
   const outbox = createOutbox({
@@ -168,7 +170,6 @@ export async function createCore(deps: {
     audit,
     clock,
     orgPublicKey: createOrgPublicKeyCache(db),
-    notifier,
     protocolVersion: () => protocol.currentVersion(),
   });
   const intake = withLanguageRouting(intakeService, assignment, log);

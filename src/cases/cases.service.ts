@@ -418,13 +418,12 @@ export function createCasesService(deps: CasesDeps) {
     event: RequestEventType,
     fn: (trx: Transaction<Database>, t: Awaited<ReturnType<typeof lockThread>>) => Promise<T>,
   ): Promise<T> {
-    const out = await db.transaction().execute(async (trx) => {
+    const out = await audit.write(async (trx) => {
       const t = await lockThread(trx, session, id);
       const r = await fn(trx, t);
       await notify(trx, event, id);
       return r;
     });
-    audit.chainSoon();
     return out;
   }
 
@@ -505,14 +504,13 @@ export function createCasesService(deps: CasesDeps) {
           .limit(50)
           .execute()
       : [];
-    await audit.append({
+    await audit.record({
       actorType: 'operator',
       actorId: session.user.id,
       action: 'request.decrypt',
       subjectType: 'request',
       subjectId: id,
     });
-    audit.chainSoon();
     const item = toItem(t as unknown as Row);
     const routes = await routesOf(db, t);
     const mergedIds = new Set(merged.map((m) => m.id));
@@ -867,7 +865,7 @@ export function createCasesService(deps: CasesDeps) {
   /** Supervisors hand requests over between shifts; several at once for a handover. */
   async function assign(session: Session, ids: string[], userId: string | null): Promise<number> {
     await assertAssignable(userId);
-    const updated = await db.transaction().execute(async (trx) => {
+    const updated = await audit.write(async (trx) => {
       const rows = await trx
         .updateTable('request_threads')
         .set({ assignee_id: userId, updated_at: clock.now() })
@@ -886,7 +884,6 @@ export function createCasesService(deps: CasesDeps) {
       }
       return rows.length;
     });
-    audit.chainSoon();
     return updated;
   }
 

@@ -219,7 +219,7 @@ export function createChannelIntake(deps: {
   async function attach(msg: InboundMessage, caseId: string, via: 'link' | 'receipt'): Promise<string> {
     const index = identityIndex(routing, msg.channel, msg.identity);
     const now = clock.now();
-    const rowId = await db.transaction().execute(async (trx) => {
+    const rowId = await deps.audit.write(async (trx) => {
       const target = await trx
         .selectFrom('request_threads')
         .select(['id', 'public_key', 'sk_for_org', 'category', 'language', 'assignee_id', 'protocol_version'])
@@ -319,7 +319,6 @@ export function createChannelIntake(deps: {
       );
       return rowId;
     });
-    deps.audit.chainSoon();
     // The code itself is never stored: the operator sees that the chat was linked, not the code.
     await intake.appendRequesterMessage(
       rowId,

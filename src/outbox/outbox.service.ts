@@ -153,7 +153,7 @@ export function createOutbox(deps: {
         .execute();
       return 'retry';
     }
-    await db.transaction().execute(async (trx) => {
+    await deps.audit.write(async (trx) => {
       await trx
         .updateTable('outbox')
         // Given up: the reply text is wiped (the operator still has it, sealed, in the thread).
@@ -203,7 +203,6 @@ export function createOutbox(deps: {
       );
       await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', row.thread_id)})`.execute(trx);
     });
-    deps.audit.chainSoon();
     return 'failed';
   }
 

@@ -480,43 +480,44 @@ export function createRegistryService(deps: PowDeps) {
         .executeTakeFirst();
       if (clash) throw new AppError('conflict', 'A facility with this name exists', { field: 'name' });
       const fid = id ?? randomUUID();
-      if (id) {
-        const r = await db
-          .updateTable('facilities')
-          .set({
-            name: input.name,
-            kind: input.kind,
-            address: input.address,
-            capacity: input.capacity,
-            closed_at: input.closed ? now : null,
-            updated_at: now,
-          })
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (r.numUpdatedRows === 0n) throw new AppError('not_found', 'No such facility');
-      } else {
-        await db
-          .insertInto('facilities')
-          .values({
-            id: fid,
-            name: input.name,
-            kind: input.kind,
-            address: input.address,
-            capacity: input.capacity,
-            created_at: now,
-            updated_at: now,
-            closed_at: null,
-          })
-          .execute();
-      }
-      await audit.append({
-        actorType: 'operator',
-        actorId,
-        action: id ? 'facility.update' : 'facility.create',
-        subjectType: 'facility',
-        subjectId: fid,
+      await audit.write(async (trx, w) => {
+        if (id) {
+          const r = await trx
+            .updateTable('facilities')
+            .set({
+              name: input.name,
+              kind: input.kind,
+              address: input.address,
+              capacity: input.capacity,
+              closed_at: input.closed ? now : null,
+              updated_at: now,
+            })
+            .where('id', '=', id)
+            .executeTakeFirst();
+          if (r.numUpdatedRows === 0n) throw new AppError('not_found', 'No such facility');
+        } else {
+          await trx
+            .insertInto('facilities')
+            .values({
+              id: fid,
+              name: input.name,
+              kind: input.kind,
+              address: input.address,
+              capacity: input.capacity,
+              created_at: now,
+              updated_at: now,
+              closed_at: null,
+            })
+            .execute();
+        }
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: id ? 'facility.update' : 'facility.create',
+          subjectType: 'facility',
+          subjectId: fid,
+        });
       });
-      audit.chainSoon();
       const all = await this.listFacilities();
       return all.find((f) => f.id === fid) as FacilityView;
     },
@@ -556,7 +557,7 @@ export function createRegistryService(deps: PowDeps) {
       if (input.arrivedOn && input.arrivedOn < identity.captureDate)
         throw new AppError('validation_failed', 'Arrival before capture', { field: 'arrivedOn' });
       const orgPublicKey = await deps.orgPublicKey();
-      const result = await db.transaction().execute(async (trx) => {
+      const result = await audit.write(async (trx) => {
         // Every record carries a sealed origin of the same length: the request's id, or the nil id for
         // a prisoner captured without one. Nothing is written to the request itself (a write in the
         // same transaction would link the two rows through their transaction ids).
@@ -635,7 +636,6 @@ export function createRegistryService(deps: PowDeps) {
         }
         return { id, ref };
       });
-      audit.chainSoon();
       return result;
     },
 
@@ -646,7 +646,7 @@ export function createRegistryService(deps: PowDeps) {
         throw new AppError('validation_failed', 'The record is incomplete', {
           issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
         });
-      await db.transaction().execute(async (trx) => {
+      await audit.write(async (trx) => {
         const rec = await lockRecord(trx, id);
         if (rec.version !== input.version)
           throw new AppError('conflict', 'Someone else changed this record; reload it', {
@@ -699,7 +699,6 @@ export function createRegistryService(deps: PowDeps) {
           trx,
         );
       });
-      audit.chainSoon();
     },
 
     async listRecords(
@@ -748,13 +747,12 @@ export function createRegistryService(deps: PowDeps) {
       ]);
       const names = await facilityNames(rows.map((r) => r.facility_id));
       if (rows.length > 0) {
-        await audit.append({
+        await audit.record({
           actorType: 'operator',
           actorId,
           action: 'pow.records.list',
           details: { shown: rows.length },
         });
-        audit.chainSoon();
       }
       return { items: rows.map((r) => summary(r, names)), total: Number(count.n) };
     },
@@ -797,14 +795,13 @@ export function createRegistryService(deps: PowDeps) {
         ...events.flatMap((e) => [e.facility_id, e.from_facility_id]),
       ]);
       const facilityRef = (fid: string | null) => (fid ? { id: fid, name: names.get(fid) ?? '' } : null);
-      await audit.append({
+      await audit.record({
         actorType: 'operator',
         actorId,
         action: 'pow.record.read',
         subjectType: 'pow_record',
         subjectId: id,
       });
-      audit.chainSoon();
       const now = today();
       const lastHealth = events.filter((e) => e.type === 'health_report').at(-1)?.occurred_on ?? null;
       const firstHealth = events.find((e) => e.type === 'health_report')?.occurred_on ?? null;
@@ -900,7 +897,7 @@ export function createRegistryService(deps: PowDeps) {
     },
 
     async auditDocument(actorId: string, recordId: string, kind: string) {
-      await audit.append({
+      await audit.record({
         actorType: 'operator',
         actorId,
         action: 'pow.document',
@@ -908,7 +905,6 @@ export function createRegistryService(deps: PowDeps) {
         subjectId: recordId,
         details: { kind },
       });
-      audit.chainSoon();
     },
 
     /** The decrypted identity and facility of a record, for documents and batches (no audit: callers audit). */
@@ -956,14 +952,13 @@ export function createRegistryService(deps: PowDeps) {
       } finally {
         orgKey.fill(0);
       }
-      await audit.append({
+      await audit.record({
         actorType: 'operator',
         actorId: session.user.id,
         action: 'pow.record.origin',
         subjectType: 'pow_record',
         subjectId: id,
       });
-      audit.chainSoon();
       if (!threadId) return { caseRef: null };
       const t = await db
         .selectFrom('request_threads')
@@ -976,10 +971,9 @@ export function createRegistryService(deps: PowDeps) {
     async addEvent(actorId: string, recordId: string, input: EventInput): Promise<{ id: string }> {
       if (!isoDate.safeParse(input.occurredOn).success)
         throw new AppError('validation_failed', 'Date as YYYY-MM-DD', { field: 'occurredOn' });
-      const id = await db
-        .transaction()
-        .execute(async (trx) => insertEvent(trx, await lockRecord(trx, recordId), input, actorId));
-      audit.chainSoon();
+      const id = await audit.write(async (trx) =>
+        insertEvent(trx, await lockRecord(trx, recordId), input, actorId),
+      );
       return { id };
     },
 
@@ -987,25 +981,26 @@ export function createRegistryService(deps: PowDeps) {
     async markCardSent(actorId: string, dutyId: string, sentOn: string): Promise<void> {
       if (sentOn > today())
         throw new AppError('validation_failed', 'The date is in the future', { field: 'sentOn' });
-      const r = await db
-        .updateTable('pow_card_duties')
-        .set({ sent_on: sentOn, sent_by: actorId })
-        .where('id', '=', dutyId)
-        .where('sent_on', 'is', null)
-        // Not before the arrival, transfer or admission it is for.
-        .where('event_on', '<=', sentOn)
-        .returning('record_id')
-        .executeTakeFirst();
-      if (!r) throw new AppError('not_found', 'No such open capture-card duty on or before that date');
-      await audit.append({
-        actorType: 'operator',
-        actorId,
-        action: 'pow.card.sent',
-        subjectType: 'pow_record',
-        subjectId: r.record_id,
-        details: { duty: dutyId },
+      await audit.write(async (trx, w) => {
+        const r = await trx
+          .updateTable('pow_card_duties')
+          .set({ sent_on: sentOn, sent_by: actorId })
+          .where('id', '=', dutyId)
+          .where('sent_on', 'is', null)
+          // Not before the arrival, transfer or admission it is for.
+          .where('event_on', '<=', sentOn)
+          .returning('record_id')
+          .executeTakeFirst();
+        if (!r) throw new AppError('not_found', 'No such open capture-card duty on or before that date');
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'pow.card.sent',
+          subjectType: 'pow_record',
+          subjectId: r.record_id,
+          details: { duty: dutyId },
+        });
       });
-      audit.chainSoon();
     },
 
     async cardDuty(dutyId: string) {
@@ -1070,8 +1065,7 @@ export function createRegistryService(deps: PowDeps) {
         );
         return { id };
       };
-      const out = trx ? await run(trx) : await db.transaction().execute(run);
-      audit.chainSoon();
+      const out = trx ? await run(trx) : await audit.write(run);
       return out;
     },
 
