@@ -9,8 +9,6 @@ import { createCannedService } from './canned/canned.service.ts';
 import { createCasesService } from './cases/cases.service.ts';
 import type { Channel } from './cases/categories.ts';
 import { createTimersService } from './cases/timers.service.ts';
-import type { ChannelAdapter } from './channels/channel.ts';
-import { createFormTokens } from './channels/web/form-token.ts';
 import type { Clock } from './clock.ts';
 import type { Keyring } from './crypto/keyring.ts';
 import { retierLegacyValues } from './crypto/retier.ts';
@@ -20,6 +18,7 @@ import { createSealer } from './crypto/sealed.ts';
 import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
 import { AppError } from './errors.ts';
+import { createFormTokens } from './http/form-token.ts';
 import {
   createChannelIntake,
   decryptChannelIdentity,
@@ -31,6 +30,7 @@ import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
 import type { Log } from './log.ts';
+import type { ChannelAdapter } from './outbox/channel-adapter.ts';
 import { createOutbox } from './outbox/outbox.service.ts';
 import { createBatchesService } from './pow/batches.service.ts';
 import { createRegistryService } from './pow/registry.service.ts';

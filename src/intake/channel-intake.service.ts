@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { CallerCategory } from '../cases/categories.ts';
-import type { Attachment, InboundMessage } from '../channels/channel.ts';
 import type { Clock } from '../clock.ts';
 import type { RoutingVault } from '../crypto/routing.ts';
 import type { Vault } from '../crypto/vault.ts';
@@ -9,6 +8,7 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
 import { createRateLimiter } from '../lib/rate-limit.ts';
+import type { Attachment, InboundMessage } from './inbound-message.ts';
 import { generateRef, type IntakeService } from './intake.service.ts';
 import type { MessageContent } from './message-content.ts';
 

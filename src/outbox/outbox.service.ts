@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Channel } from '../cases/categories.ts';
-import type { ChannelAdapter, OutboundMessage, SendResult } from '../channels/channel.ts';
 import type { Clock } from '../clock.ts';
 import type { RoutingVault } from '../crypto/routing.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { Log } from '../log.ts';
 import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
+import type { ChannelAdapter, OutboundMessage, SendResult } from './channel-adapter.ts';
 
 /**
  * Reliable outbound delivery: a reply is written to the outbox in the same transaction as the reply

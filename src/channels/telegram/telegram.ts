@@ -3,21 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { Api, Bot } from 'grammy';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
+import type { TelegramSettings } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { isLanguage, t } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
 import { createTelegramAdapter } from './telegram.adapter.ts';
 import { installConversation, type TelegramBotDeps } from './telegram.bot.ts';
 
-export interface TelegramSettings {
-  token: string;
-  mode: 'polling' | 'webhook';
-  apiRoot: string;
-  /** Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token (webhook mode). */
-  webhookSecret: string | undefined;
-  /** Public URL of /channels/telegram/webhook; when set, the app registers it with Telegram. */
-  webhookUrl: string | undefined;
-}
+export type { TelegramSettings };
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 

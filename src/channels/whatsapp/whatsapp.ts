@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CallerCategory } from '../../cases/categories.ts';
+import type { WhatsappSettings } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { isLanguage, type Language } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
@@ -17,6 +18,8 @@ import {
 } from '../channel.ts';
 import { checkAudio, fetchMedia, type MediaOrigins, stripImage } from '../media.ts';
 
+export type { WhatsappSettings };
+
 /**
  * WhatsApp Cloud API. Inbound: Meta's webhook, each request signed with the app secret
  * (X-Hub-Signature-256 over the raw body — checked before anything is parsed), plus the subscription
@@ -24,15 +27,6 @@ import { checkAudio, fetchMedia, type MediaOrigins, stripImage } from '../media.
  * free text (error 131047) and only an approved template may be sent: the reply then goes out as the
  * configured template with the reply text as its parameter.
  */
-export interface WhatsappSettings {
-  token: string;
-  phoneNumberId: string;
-  appSecret: string;
-  verifyToken: string;
-  apiRoot: string;
-  apiVersion: string;
-  template: string;
-}
 
 const ZWaMessage = z
   .object({
