@@ -73,10 +73,12 @@ export function createTelegram(
   // an hour that it arrived (from the live update: the chat id stays in memory, never on disk).
   const lockedAcks = new Map<number, number>();
   bot.use(async (ctx, next) => {
-    const key = String(ctx.update.update_id);
-    if (!recordedByRoute.has(ctx.update) && !(await channelIntake.record('telegram', key, ctx.update)))
-      return;
-    if (!deps.routing.isUnlocked()) {
+    // The one ingest path (channel-intake `accept`): a replay stops there, a locked server defers.
+    const r = await channelIntake.accept('telegram', String(ctx.update.update_id), ctx.update, () => next(), {
+      recorded: recordedByRoute.has(ctx.update),
+      permanent: isPermanent,
+    });
+    if (r === 'deferred' && !deps.routing.isUnlocked()) {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
       const chat = ctx.chat?.id;
       const now = Date.now();
@@ -90,15 +92,6 @@ export function createTelegram(
         const code = ctx.from?.language_code?.slice(0, 2);
         await ctx.reply(t(isLanguage(code) ? code : 'ru', 'bot.received_locked')).catch(() => undefined);
       }
-      return;
-    }
-    try {
-      await next();
-      await channelIntake.markProcessed('telegram', key);
-    } catch (e) {
-      if (isPermanent(e)) await channelIntake.markFailed('telegram', key, 'malformed_update');
-      else await channelIntake.markProcessed('telegram', key, e instanceof Error ? e.message : String(e));
-      throw e;
     }
   });
   installConversation(bot, { ...deps, apiRoot: settings.apiRoot, token: settings.token });

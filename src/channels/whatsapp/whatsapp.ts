@@ -194,7 +194,6 @@ export function createWhatsapp(
       },
       { category, language },
     );
-    await deps.channelIntake.markProcessed('whatsapp', m.id);
   }
 
   function verifySignature(raw: Buffer, header: unknown): boolean {
@@ -252,10 +251,10 @@ export function createWhatsapp(
         setImmediate(() => {
           void (async () => {
             for (const m of fresh) {
-              await handleMessage(m).catch(async (e: unknown) => {
-                deps.log.error({ err: String(e) }, 'whatsapp message failed');
-                await deps.channelIntake.markProcessed('whatsapp', m.id, String(e));
-              });
+              // The one ingest path (channel-intake `accept`), already recorded: locked → deferred.
+              await deps.channelIntake
+                .accept('whatsapp', m.id, m, () => handleMessage(m), { recorded: true })
+                .catch((e: unknown) => deps.log.error({ err: String(e) }, 'whatsapp message failed'));
             }
           })();
         });
@@ -264,10 +263,8 @@ export function createWhatsapp(
     });
   }
 
-  async function sweep(): Promise<number> {
-    const pending = await deps.channelIntake.pending('whatsapp');
-    for (const p of pending) await handleMessage(p.payload as WaMessage).catch(() => undefined);
-    return pending.length;
+  function sweep(): Promise<number> {
+    return deps.channelIntake.sweep('whatsapp', (p) => handleMessage(p as WaMessage));
   }
 
   return { adapter, registerWebhook, sweep, handleMessage };
