@@ -1,7 +1,7 @@
 import { CALLER_CATEGORIES, type CallerCategory } from '../../cases/categories.ts';
 import { formatReceiptCode } from '../../crypto/receipt.ts';
 import { layout } from '../../http/page-layout.ts';
-import { LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey, t } from '../../i18n/i18n.ts';
+import { type Language, type MessageKey, t } from '../../i18n/i18n.ts';
 import { LIMITS } from '../../intake/message-content.ts';
 import { html, type SafeHtml } from '../../lib/html.ts';
 import { type AnswerError, utcToKyivLocal } from '../../protocol/answers.ts';
