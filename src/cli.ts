@@ -287,7 +287,7 @@ async function run(argv: string[]): Promise<number> {
         const retired = remaining === 0 ? oldIds : [];
         for (const id of retired) ring.masterKeys.delete(id);
         await writeKeyFile(file, keyringToFile(ring));
-        await core.audit.append({
+        await core.audit.record({
           actorType: 'cli',
           action: 'keys.rotate',
           details: { newKey: newId, retired, rewrapped: n },
@@ -301,7 +301,7 @@ async function run(argv: string[]): Promise<number> {
       }
       case 'keys rewrap': {
         const n = await rewrapAll(core.db, core.vault);
-        await core.audit.append({
+        await core.audit.record({
           actorType: 'cli',
           action: 'keys.rewrap',
           details: { rewrapped: n, active: core.vault.activeMasterKeyId() },

@@ -1,8 +1,5 @@
 import path from 'node:path';
 import { z } from 'zod';
-import type { TwilioSettings } from './channels/sms/twilio.ts';
-import type { TelegramSettings } from './channels/telegram/telegram.ts';
-import type { WhatsappSettings } from './channels/whatsapp/whatsapp.ts';
 
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
@@ -86,6 +83,35 @@ const ZEnv = z.object({
     .optional(),
   TWILIO_API_BASE: z.string().url().optional(),
 });
+
+// The messaging channels' settings: part of the configuration, read by the adapters in channels/.
+export interface TelegramSettings {
+  token: string;
+  mode: 'polling' | 'webhook';
+  apiRoot: string;
+  /** Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token (webhook mode). */
+  webhookSecret: string | undefined;
+  /** Public URL of /channels/telegram/webhook; when set, the app registers it with Telegram. */
+  webhookUrl: string | undefined;
+}
+
+export interface WhatsappSettings {
+  token: string;
+  phoneNumberId: string;
+  appSecret: string;
+  verifyToken: string;
+  apiRoot: string;
+  apiVersion: string;
+  template: string;
+}
+
+export interface TwilioSettings {
+  accountSid: string;
+  authToken: string;
+  from: string;
+  apiBase: string | undefined;
+  publicOrigin: string | undefined;
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';

@@ -9,8 +9,6 @@ import { createCannedService } from './canned/canned.service.ts';
 import { createCasesService } from './cases/cases.service.ts';
 import type { Channel } from './cases/categories.ts';
 import { createTimersService } from './cases/timers.service.ts';
-import type { ChannelAdapter } from './channels/channel.ts';
-import { createFormTokens } from './channels/web/form-token.ts';
 import type { Clock } from './clock.ts';
 import type { Keyring } from './crypto/keyring.ts';
 import { retierLegacyValues } from './crypto/retier.ts';
@@ -20,6 +18,7 @@ import { createSealer } from './crypto/sealed.ts';
 import { createVault } from './crypto/vault.ts';
 import type { Db } from './db/database.ts';
 import { AppError } from './errors.ts';
+import { createFormTokens } from './http/form-token.ts';
 import {
   createChannelIntake,
   decryptChannelIdentity,
@@ -31,6 +30,7 @@ import { createIntakeService } from './intake/intake.service.ts';
 import { createOrgPublicKeyCache } from './intake/org-key.ts';
 import { createKnowledgeService } from './knowledge/knowledge.service.ts';
 import type { Log } from './log.ts';
+import type { ChannelAdapter } from './outbox/channel-adapter.ts';
 import { createOutbox } from './outbox/outbox.service.ts';
 import { createBatchesService } from './pow/batches.service.ts';
 import { createRegistryService } from './pow/registry.service.ts';
@@ -68,11 +68,17 @@ export async function createCore(deps: {
   const { db, clock, log } = deps;
   const sealer = createSealer();
   const vault = createVault(deps.keyring);
+  const notifier = createNotifier(
+    (payload) => sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${payload})`.execute(db),
+    (e) => log.warn({ err: String(e) }, 'live event not sent'),
+  );
+  // The audit log owns the one write path (audit/write.ts): transaction, audit entry, live events, chain.
   const audit = createAuditLog({
     db,
     clock,
     auditKey: deps.keyring.auditKey,
     checkpointFile: deps.settings.audit?.checkpointFile,
+    notifyLater: notifier.later,
   });
   // The routing tier: its key is only ever in this process's memory (crypto/routing.ts).
   const routing = createRoutingVault({
@@ -114,10 +120,6 @@ export async function createCore(deps: {
     loginThrottle,
     session: deps.settings.session,
   });
-  const notifier = createNotifier(
-    (payload) => sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${payload})`.execute(db),
-    (e) => log.warn({ err: String(e) }, 'live event not sent'),
-  );
   // Outbound channels register their adapters here (Telegram, WhatsApp, SMS); the outbox delivers.
   const adapters = new Map<Channel, ChannelAdapter>();
   const outbox = createOutbox({
@@ -168,7 +170,6 @@ export async function createCore(deps: {
     audit,
     clock,
     orgPublicKey: createOrgPublicKeyCache(db),
-    notifier,
     protocolVersion: () => protocol.currentVersion(),
   });
   const intake = withLanguageRouting(intakeService, assignment, log);

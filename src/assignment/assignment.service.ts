@@ -45,7 +45,7 @@ export function createAssignmentService(deps: { db: Db; audit: AuditLog; clock: 
   }
 
   async function setSettings(actorId: string, value: RoutingSettings): Promise<RoutingSettings> {
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       await trx
         .insertInto('settings')
         .values({
@@ -65,7 +65,6 @@ export function createAssignmentService(deps: { db: Db; audit: AuditLog; clock: 
         trx,
       );
     });
-    audit.chainSoon();
     cache = { value, at: Date.now() };
     return value;
   }
@@ -74,7 +73,7 @@ export function createAssignmentService(deps: { db: Db; audit: AuditLog; clock: 
     const clean = [...new Set(languages.map((l) => l.trim().toLowerCase()))].sort();
     if (clean.length > 20 || clean.some((l) => !LANGUAGE_CODE.test(l)))
       throw new AppError('validation_failed', 'Languages are ISO 639 codes such as ru, uk, ko (at most 20)');
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       const r = await trx
         .updateTable('users')
         .set({ languages: clean, updated_at: clock.now() })
@@ -93,7 +92,6 @@ export function createAssignmentService(deps: { db: Db; audit: AuditLog; clock: 
         trx,
       );
     });
-    audit.chainSoon();
     return clean;
   }
 
@@ -149,7 +147,7 @@ export function createAssignmentService(deps: { db: Db; audit: AuditLog; clock: 
       .sort((a, b) => a.holding - b.holding || (a.id < b.id ? -1 : 1));
     const pick = candidates[0];
     if (!pick) return null;
-    const assigned = await db.transaction().execute(async (trx) => {
+    const assigned = await audit.write(async (trx) => {
       const r = await trx
         .updateTable('request_threads')
         .set({ assignee_id: pick.id, updated_at: clock.now() })
@@ -172,7 +170,6 @@ export function createAssignmentService(deps: { db: Db; audit: AuditLog; clock: 
       return true;
     });
     if (!assigned) return null;
-    audit.chainSoon();
     return pick.id;
   }
 

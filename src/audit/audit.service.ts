@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
+import type { RequestEventType } from '../realtime/events.ts';
 import {
   appendCheckpoint,
   auditSubkey,
@@ -10,6 +11,7 @@ import {
   checkpointSigner,
   readCheckpointFile,
 } from './checkpoints.ts';
+import { createWritePath } from './write.ts';
 
 /**
  * Append-only, keyed hash chain.
@@ -100,6 +102,8 @@ export function createAuditLog(deps: {
   auditKey: Buffer;
   /** Where signed checkpoints are appended (outside the database); none: checkpoints are off. */
   checkpointFile?: string | undefined;
+  /** The coalescing live-event notifier for `notifyAfterCommit` (realtime/events.ts). */
+  notifyLater?: ((type: RequestEventType, id: string) => void) | undefined;
 }) {
   const { db, clock } = deps;
   const chainKey = auditSubkey(deps.auditKey, 'chain');
@@ -192,29 +196,34 @@ export function createAuditLog(deps: {
     });
   }
 
+  async function insert(q: Db | Transaction<Database>, entry: AuditEntry): Promise<void> {
+    await q
+      .insertInto('audit_log')
+      .values({
+        at: clock.now(),
+        actor_type: entry.actorType,
+        actor_id: entry.actorId ?? null,
+        action: entry.action,
+        subject_type: entry.subjectType ?? null,
+        subject_id: entry.subjectId ?? null,
+        details: JSON.stringify(entry.details ?? {}),
+      })
+      .execute();
+  }
+
+  // Fire-and-forget chaining after a commit; errors are retried by the next call (every minute).
+  // Private: only the write path (write.ts) calls it, after its transaction committed.
+  const writePath = createWritePath({
+    db,
+    insert,
+    chainSoon: () => void chain().catch(() => {}),
+    notifyLater: deps.notifyLater,
+  });
+
   return {
-    /** Inserts an entry in the given transaction (or on its own). Call `chainSoon()` after commit. */
-    async append(entry: AuditEntry, trx?: Transaction<Database>): Promise<void> {
-      await (trx ?? db)
-        .insertInto('audit_log')
-        .values({
-          at: clock.now(),
-          actor_type: entry.actorType,
-          actor_id: entry.actorId ?? null,
-          action: entry.action,
-          subject_type: entry.subjectType ?? null,
-          subject_id: entry.subjectId ?? null,
-          details: JSON.stringify(entry.details ?? {}),
-        })
-        .execute();
-    },
+    ...writePath,
 
     chain,
-
-    /** Fire-and-forget chaining after a commit; errors are retried by the next call (every minute). */
-    chainSoon(): void {
-      chain().catch(() => {});
-    },
 
     /** Who signs checkpoints (public half only) and where they go. */
     checkpointInfo() {

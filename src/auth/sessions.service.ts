@@ -114,13 +114,12 @@ export function createSessionsService(deps: SessionsDeps) {
       reason: string,
       code: 'invalid_credentials' | 'totp_reused' = 'invalid_credentials',
     ): Promise<never> => {
-      await audit.append({
+      await audit.record({
         actorType: 'operator',
         actorId: u?.id ?? null,
         action: 'auth.login_failed',
         details: { reason },
       });
-      audit.chainSoon();
       if (code === 'totp_reused')
         throw new AppError('totp_reused', 'This code was already used; wait for the next one');
       throw new AppError('invalid_credentials', 'E-mail, password or code is wrong');
@@ -140,7 +139,7 @@ export function createSessionsService(deps: SessionsDeps) {
     const expiresAt = new Date(now.getTime() + deps.session.maxMs);
     if (orgKey && deps.routing && !deps.routing.status().unlocked)
       await deps.routing.unlockWithOrgKey(orgKey, 'login').catch(() => false);
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       await trx
         .insertInto('sessions')
         .values({
@@ -166,7 +165,6 @@ export function createSessionsService(deps: SessionsDeps) {
       );
     });
     orgKey?.fill(0);
-    audit.chainSoon();
     return {
       token: token.toString('base64url'),
       csrfToken: csrf.toString('base64url'),
@@ -275,9 +273,10 @@ export function createSessionsService(deps: SessionsDeps) {
   }
 
   async function logout(session: Session): Promise<void> {
-    await db.deleteFrom('sessions').where('id', '=', session.id).execute();
-    await audit.append({ actorType: 'operator', actorId: session.user.id, action: 'auth.logout' });
-    audit.chainSoon();
+    await audit.write(async (trx, w) => {
+      await trx.deleteFrom('sessions').where('id', '=', session.id).execute();
+      await w.audit({ actorType: 'operator', actorId: session.user.id, action: 'auth.logout' });
+    });
   }
 
   /**

@@ -121,7 +121,7 @@ export function createUsersService(deps: UsersDeps) {
     const now = clock.now();
 
     let bootstrapOrgSecret: Uint8Array | null = null;
-    const result = await db.transaction().execute(async (trx) => {
+    const result = await audit.write(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`.execute(trx);
       const existing = await trx
         .selectFrom('users')
@@ -185,7 +185,6 @@ export function createUsersService(deps: UsersDeps) {
       );
       return { recoveryKey, hasOrgKey: orgKeySealed !== null };
     });
-    audit.chainSoon();
     const orgSecret = bootstrapOrgSecret ?? grantFromOrgKey;
     if (orgSecret && deps.routing) await deps.routing.unlockWithOrgKey(orgSecret, 'bootstrap');
     if (bootstrapOrgSecret) Buffer.from(bootstrapOrgSecret).fill(0);
@@ -228,7 +227,7 @@ export function createUsersService(deps: UsersDeps) {
       .executeTakeFirst();
     if (!target) throw new AppError('not_found', 'No such user');
     if (target.disabled_at) throw new AppError('conflict', 'User is disabled');
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       await trx
         .updateTable('users')
         .set({ org_key_sealed: sealer.seal(target.public_key, orgSecretKey), updated_at: clock.now() })
@@ -245,7 +244,6 @@ export function createUsersService(deps: UsersDeps) {
         trx,
       );
     });
-    audit.chainSoon();
   }
 
   /** Recovery: opens the organisation key with the offline recovery key. */
@@ -285,7 +283,7 @@ export function createUsersService(deps: UsersDeps) {
     const { salt, wrapped } = await wrapWithPassword(secret, newPassword);
     secret.fill(0);
     const passwordHash = await hashPassword(newPassword);
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       await trx
         .updateTable('users')
         .set({
@@ -310,7 +308,6 @@ export function createUsersService(deps: UsersDeps) {
         trx,
       );
     });
-    audit.chainSoon();
   }
 
   /**
@@ -322,7 +319,7 @@ export function createUsersService(deps: UsersDeps) {
     const endSessions = failures >= PASSWORD_CHANGE_MAX_FAILURES;
     if (endSessions) passwordChangeFailures.delete(userId);
     else passwordChangeFailures.set(userId, failures);
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       if (endSessions) await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
       await audit.append(
         {
@@ -336,7 +333,6 @@ export function createUsersService(deps: UsersDeps) {
         trx,
       );
     });
-    audit.chainSoon();
     if (endSessions) {
       throw new AppError('unauthenticated', 'Too many wrong passwords: every session ended; log in again');
     }
@@ -344,7 +340,7 @@ export function createUsersService(deps: UsersDeps) {
   }
 
   async function setDisabled(userId: string, disabled: boolean, actor: Actor): Promise<void> {
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       const r = await trx
         .updateTable('users')
         .set({
@@ -368,7 +364,6 @@ export function createUsersService(deps: UsersDeps) {
         trx,
       );
     });
-    audit.chainSoon();
   }
 
   async function listUsers(): Promise<UserSummary[]> {
@@ -416,7 +411,7 @@ export function createUsersService(deps: UsersDeps) {
   /** A lost authenticator: a new TOTP secret, and every session of that user ends. */
   async function resetTotp(userId: string, actor: Actor): Promise<string> {
     const secret = generateTotpSecret();
-    const email = await db.transaction().execute(async (trx) => {
+    const email = await audit.write(async (trx) => {
       const u = await trx
         .updateTable('users')
         .set({
@@ -442,7 +437,6 @@ export function createUsersService(deps: UsersDeps) {
       );
       return vault.decrypt(u.email_enc, 'users.email');
     });
-    audit.chainSoon();
     return totpUri(secret, email);
   }
 

@@ -96,26 +96,27 @@ export function createWebauthnService(deps: {
       if (!verified.verified) throw new AppError('validation_failed', 'Security key response rejected');
       const c = verified.registrationInfo.credential;
       const now = clock.now();
-      await db
-        .insertInto('webauthn_credentials')
-        .values({
-          id: c.id,
-          user_id: session.user.id,
-          public_key: Buffer.from(c.publicKey),
-          counter: c.counter,
-          transports: c.transports ?? [],
-          name,
-          created_at: now,
-        })
-        .execute();
-      await audit.append({
-        actorType: 'operator',
-        actorId: session.user.id,
-        action: 'auth.webauthn_register',
-        subjectType: 'user',
-        subjectId: session.user.id,
+      await audit.write(async (trx, w) => {
+        await trx
+          .insertInto('webauthn_credentials')
+          .values({
+            id: c.id,
+            user_id: session.user.id,
+            public_key: Buffer.from(c.publicKey),
+            counter: c.counter,
+            transports: c.transports ?? [],
+            name,
+            created_at: now,
+          })
+          .execute();
+        await w.audit({
+          actorType: 'operator',
+          actorId: session.user.id,
+          action: 'auth.webauthn_register',
+          subjectType: 'user',
+          subjectId: session.user.id,
+        });
       });
-      audit.chainSoon();
       return { id: c.id, name, createdAt: now.toISOString(), lastUsedAt: null };
     },
 
@@ -130,20 +131,21 @@ export function createWebauthnService(deps: {
     },
 
     async remove(userId: string, id: string) {
-      const r = await db
-        .deleteFrom('webauthn_credentials')
-        .where('user_id', '=', userId)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (r.numDeletedRows === 0n) throw new AppError('not_found', 'No such security key');
-      await audit.append({
-        actorType: 'operator',
-        actorId: userId,
-        action: 'auth.webauthn_remove',
-        subjectType: 'user',
-        subjectId: userId,
+      await audit.write(async (trx, w) => {
+        const r = await trx
+          .deleteFrom('webauthn_credentials')
+          .where('user_id', '=', userId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (r.numDeletedRows === 0n) throw new AppError('not_found', 'No such security key');
+        await w.audit({
+          actorType: 'operator',
+          actorId: userId,
+          action: 'auth.webauthn_remove',
+          subjectType: 'user',
+          subjectId: userId,
+        });
       });
-      audit.chainSoon();
     },
 
     /** Step 1: the password (same checks and same failures as the TOTP login), then a challenge. */
@@ -195,13 +197,12 @@ export function createWebauthnService(deps: {
         .where('user_id', '=', pending.user_id)
         .executeTakeFirst();
       const failed = async (): Promise<never> => {
-        await audit.append({
+        await audit.record({
           actorType: 'operator',
           actorId: pending.user_id,
           action: 'auth.login_failed',
           details: { reason: 'webauthn' },
         });
-        audit.chainSoon();
         throw new AppError('invalid_credentials', 'E-mail, password or code is wrong');
       };
       if (!cred) return failed();

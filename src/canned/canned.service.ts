@@ -45,7 +45,7 @@ export function createCannedService(deps: { db: Db; audit: AuditLog; clock: Cloc
         string,
         Array<{ title: string; body: string }>
       >;
-      return db.transaction().execute(async (trx) => {
+      return audit.write(async (trx) => {
         await sql`SELECT pg_advisory_xact_lock(727012)`.execute(trx);
         const any = await trx.selectFrom('canned_replies').select('id').limit(1).executeTakeFirst();
         if (any) return 0;
@@ -75,19 +75,21 @@ export function createCannedService(deps: { db: Db; audit: AuditLog; clock: Cloc
       input: { language: string; title: string; body: string },
     ): Promise<CannedReply> {
       const now = clock.now();
-      const row = await db
-        .insertInto('canned_replies')
-        .values({ id: randomUUID(), ...input, created_by: actorId, created_at: now, updated_at: now })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await audit.append({
-        actorType: 'operator',
-        actorId,
-        action: 'canned.create',
-        subjectType: 'canned_reply',
-        subjectId: row.id,
+      const row = await audit.write(async (trx, w) => {
+        const row = await trx
+          .insertInto('canned_replies')
+          .values({ id: randomUUID(), ...input, created_by: actorId, created_at: now, updated_at: now })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'canned.create',
+          subjectType: 'canned_reply',
+          subjectId: row.id,
+        });
+        return row;
       });
-      audit.chainSoon();
       return toView(row);
     },
     async update(
@@ -95,34 +97,37 @@ export function createCannedService(deps: { db: Db; audit: AuditLog; clock: Cloc
       id: string,
       input: { language: string; title: string; body: string },
     ): Promise<CannedReply> {
-      const row = await db
-        .updateTable('canned_replies')
-        .set({ ...input, updated_at: clock.now() })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw new AppError('not_found', 'No such canned reply');
-      await audit.append({
-        actorType: 'operator',
-        actorId,
-        action: 'canned.update',
-        subjectType: 'canned_reply',
-        subjectId: id,
+      const row = await audit.write(async (trx, w) => {
+        const row = await trx
+          .updateTable('canned_replies')
+          .set({ ...input, updated_at: clock.now() })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) throw new AppError('not_found', 'No such canned reply');
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'canned.update',
+          subjectType: 'canned_reply',
+          subjectId: id,
+        });
+        return row;
       });
-      audit.chainSoon();
       return toView(row);
     },
     async remove(actorId: string, id: string): Promise<void> {
-      const r = await db.deleteFrom('canned_replies').where('id', '=', id).executeTakeFirst();
-      if (r.numDeletedRows === 0n) throw new AppError('not_found', 'No such canned reply');
-      await audit.append({
-        actorType: 'operator',
-        actorId,
-        action: 'canned.delete',
-        subjectType: 'canned_reply',
-        subjectId: id,
+      await audit.write(async (trx, w) => {
+        const r = await trx.deleteFrom('canned_replies').where('id', '=', id).executeTakeFirst();
+        if (r.numDeletedRows === 0n) throw new AppError('not_found', 'No such canned reply');
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'canned.delete',
+          subjectType: 'canned_reply',
+          subjectId: id,
+        });
       });
-      audit.chainSoon();
     },
   };
 }

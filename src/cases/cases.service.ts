@@ -1,27 +1,19 @@
-import { type Expression, type SqlBool, sql, type Transaction } from 'kysely';
+import { type Expression, type Selectable, type SqlBool, sql, type Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
-import { can, canAccessRequest } from '../auth/policies.ts';
+import { canAccessRequest } from '../auth/policies.ts';
 import type { Session } from '../auth/sessions.service.ts';
 import type { Clock } from '../clock.ts';
 import type { RoutingVault } from '../crypto/routing.ts';
 import type { Sealer } from '../crypto/sealed.ts';
-import { openThreadWithOrgKey } from '../crypto/thread-keys.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { decodeContent, encodeContent } from '../intake/message-content.ts';
 import { EVENTS_CHANNEL, eventPayload, type RequestEventType } from '../realtime/events.ts';
-import {
-  allowedTransitions,
-  type CaseState,
-  CLOSED_STATES,
-  canTransition,
-  isCaseState,
-  isClosed,
-} from './case-state.ts';
+import { createCaseCommands } from './case-commands.service.ts';
+import { type CaseState, CLOSED_STATES, isCaseState, isClosed } from './case-state.ts';
+import { createCaseThreadService } from './case-thread.service.ts';
 import type { CallerCategory, Channel } from './categories.ts';
 import { computeSla, MAX_SLA_WINDOW_MS, type SlaView, slaBreachSql } from './sla.ts';
-import { openTimerField, sealTimerField } from './timer-fields.ts';
 
 export interface QueueFilters {
   status?: CaseState[] | undefined;
@@ -113,7 +105,7 @@ export interface CasesDeps {
   ) => Promise<Map<string, { status: string; attempts: number; lastError: string | null }>>;
 }
 
-type Row = {
+export type Row = {
   id: string;
   ref: string;
   channel: string;
@@ -200,7 +192,7 @@ export function normalizeTags(tags: string[]): string[] {
 }
 
 export function createCasesService(deps: CasesDeps) {
-  const { db, sealer, audit, clock } = deps;
+  const { db, audit, clock } = deps;
 
   function toItem(r: Row): QueueItem {
     const status = isCaseState(r.status) ? r.status : 'new';
@@ -510,13 +502,12 @@ export function createCasesService(deps: CasesDeps) {
     event: RequestEventType,
     fn: (trx: Transaction<Database>, t: Awaited<ReturnType<typeof lockThread>>) => Promise<T>,
   ): Promise<T> {
-    const out = await db.transaction().execute(async (trx) => {
+    const out = await audit.write(async (trx) => {
       const t = await lockThread(trx, session, id);
       const r = await fn(trx, t);
       await notify(trx, event, id);
       return r;
     });
-    audit.chainSoon();
     return out;
   }
 
@@ -527,106 +518,6 @@ export function createCasesService(deps: CasesDeps) {
       .where('id', '=', id)
       .executeTakeFirstOrThrow()) as Row;
     return toItem(r);
-  }
-
-  function openMessages(
-    orgKey: Buffer,
-    threads: Array<{ id: string; public_key: Buffer; sk_for_org: Buffer; channel: string }>,
-  ) {
-    return Promise.all(
-      threads.map(async (t) => {
-        const kp = openThreadWithOrgKey(sealer, orgKey, { publicKey: t.public_key, skForOrg: t.sk_for_org });
-        const rows = await db
-          .selectFrom('thread_messages')
-          .selectAll()
-          .where('thread_id', '=', t.id)
-          .orderBy('id')
-          .execute();
-        const views = rows.map((m): ThreadMessageView => {
-          const c = decodeContent(sealer.open(kp, m.sealed));
-          return {
-            id: m.id,
-            direction: m.direction,
-            authorId: m.author_id,
-            body: c.body,
-            name: c.name,
-            contact: c.contact,
-            attachments: c.attachments,
-            channel: m.direction === 'in' || m.direction === 'out' ? (m.channel ?? t.channel) : undefined,
-            at: new Date(m.created_at).toISOString(),
-          };
-        });
-        kp.secretKey.fill(0);
-        return views;
-      }),
-    );
-  }
-
-  /** Decrypts a whole thread (and duplicates merged into it) in the operator's session. Audited. */
-  async function openRequest(session: Session, id: string) {
-    const t = await db.selectFrom('request_threads').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!t) throw new AppError('not_found', 'No such request');
-    assertAccess(session, t);
-    const orgKey = session.orgKey();
-    if (!orgKey)
-      throw new AppError('key_not_granted', 'Your account has not been granted the organisation key yet');
-    const merged = await db
-      .selectFrom('request_threads')
-      .select(['id', 'ref', 'public_key', 'sk_for_org', 'channel'])
-      .where('merged_into', '=', id)
-      .execute();
-    let messages: ThreadMessageView[];
-    try {
-      messages = (await openMessages(orgKey, [t, ...merged]))
-        .flat()
-        .sort((a, b) => a.at.localeCompare(b.at) || Number(a.id) - Number(b.id));
-    } finally {
-      orgKey.fill(0);
-    }
-    if (deps.deliveryOf) {
-      const delivery = await deps.deliveryOf([t.id, ...merged.map((m) => m.id)]);
-      for (const m of messages) if (delivery.has(m.id)) m.delivery = delivery.get(m.id);
-    }
-    const related = t.identity_index
-      ? await db
-          .selectFrom('request_threads')
-          .select(['id', 'ref', 'status', 'created_at'])
-          .where('identity_index', '=', t.identity_index)
-          .where('id', '!=', id)
-          .orderBy('created_at', 'desc')
-          .limit(50)
-          .execute()
-      : [];
-    await audit.append({
-      actorType: 'operator',
-      actorId: session.user.id,
-      action: 'request.decrypt',
-      subjectType: 'request',
-      subjectId: id,
-    });
-    audit.chainSoon();
-    const item = toItem(t as unknown as Row);
-    const routes = await routesOf(db, t);
-    const mergedIds = new Set(merged.map((m) => m.id));
-    return {
-      request: item,
-      routes: routes.map((r) => ({ id: r.id, channel: r.channel, lastInboundAt: r.lastInboundAt })),
-      /** Earlier requests from the same chat or number (a count: their content stays need-to-know). */
-      wroteBefore: related.filter((r) => !mergedIds.has(r.id)).length,
-      expectedFrontDate:
-        t.expected_front_enc && deps.routing
-          ? openTimerField(deps.routing, 'expected_front', t.expected_front_enc)
-          : null,
-      allowedTransitions: [...allowedTransitions(item.status)],
-      messages,
-      related: related.map((r) => ({
-        id: r.id,
-        ref: r.ref,
-        status: r.status,
-        createdAt: new Date(r.created_at).toISOString(),
-      })),
-      merged: merged.map((m) => ({ id: m.id, ref: m.ref })),
-    };
   }
 
   function auditEntry(session: Session, id: string, action: string, details?: Record<string, unknown>) {
@@ -640,404 +531,21 @@ export function createCasesService(deps: CasesDeps) {
     };
   }
 
-  async function insertMessage(
-    trx: Transaction<Database>,
-    t: { id: string; public_key: Buffer },
-    session: Session,
-    direction: 'out' | 'note',
-    body: string,
-    channel?: string,
-  ) {
-    return trx
-      .insertInto('thread_messages')
-      .values({
-        thread_id: t.id,
-        direction,
-        author_id: session.user.id,
-        sealed: sealer.seal(t.public_key, encodeContent({ body })),
-        created_at: clock.now(),
-        ...(channel ? { channel } : {}),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-  }
-
-  /**
-   * Where a reply can go, the last place he wrote first: the web page (the case has a receipt) and
-   * every chat attached to the case or folded into it.
-   */
-  async function routesOf(
-    trx: Transaction<Database> | Db,
-    t: { id: string; channel: string; identity_enc: string | null },
-  ): Promise<Array<ReplyRoute & { identity_enc: string | null }>> {
-    const others = await trx
-      .selectFrom('request_threads')
-      .select(['id', 'channel', 'identity_enc'])
-      .where('merged_into', '=', t.id)
-      .where('identity_enc', 'is not', null)
-      .where('purged_at', 'is', null)
-      .execute();
-    const all = [...(t.channel === 'web' || t.identity_enc ? [t] : []), ...others];
-    if (all.length === 0) return [];
-    const last = await trx
-      .selectFrom('thread_messages')
-      .select(['thread_id', (eb) => eb.fn.max('id').as('last_id'), (eb) => eb.fn.max('created_at').as('at')])
-      .where(
-        'thread_id',
-        'in',
-        all.map((r) => r.id),
-      )
-      .where('direction', '=', 'in')
-      .groupBy('thread_id')
-      .execute();
-    const byId = new Map(last.map((l) => [l.thread_id, l]));
-    return all
-      .map((r) => {
-        const l = byId.get(r.id);
-        return {
-          id: r.id,
-          channel: r.channel,
-          identity_enc: r.identity_enc,
-          lastInboundAt: l?.at ? new Date(l.at as Date).toISOString() : null,
-          lastId: Number(l?.last_id ?? 0),
-        };
-      })
-      .sort((a, b) => b.lastId - a.lastId)
-      .map(({ lastId: _, ...r }) => r);
-  }
-
-  /**
-   * An operator reply, sealed to the thread's public key. Replying to an unassigned request takes it
-   * (so two operators do not answer the same person), and a first reply moves `new` to `screening`.
-   */
-  async function reply(
-    session: Session,
-    id: string,
-    body: string,
-    via?: string,
-  ): Promise<{ messageId: string; channel: string }> {
-    return mutate(session, id, 'message', async (trx, t) => {
-      const now = clock.now();
-      // He may write from several places over the months: the reply goes where he last wrote, unless
-      // the operator picks another of the case's routes.
-      const routes = await routesOf(trx, t);
-      const route = via ? routes.find((r) => r.id === via) : routes[0];
-      if (via && !route)
-        throw new AppError('validation_failed', 'No such reply route for this request', { field: 'via' });
-      const channel = route?.channel ?? t.channel;
-      const msg = await insertMessage(
-        trx,
-        t,
-        session,
-        'out',
-        body,
-        channel === t.channel ? undefined : channel,
-      );
-      if (route && channel !== 'web' && deps.deliver)
-        await deps.deliver(trx, { id: t.id, channel, identity_enc: route.identity_enc }, msg.id, body);
-      const nextStatus = t.status === 'new' ? 'screening' : t.status;
-      await trx
-        .updateTable('request_threads')
-        .set((eb) => ({
-          message_count: eb('message_count', '+', 1),
-          awaiting_reply: false,
-          last_operator_at: now,
-          first_response_at: t.first_response_at ?? now,
-          updated_at: now,
-          assignee_id: t.assignee_id ?? session.user.id,
-          status: nextStatus,
-          returned_at: null,
-        }))
-        .where('id', '=', id)
-        .execute();
-      await audit.append(auditEntry(session, id, 'request.reply', { channel }), trx);
-      if (nextStatus !== t.status)
-        await audit.append(
-          auditEntry(session, id, 'request.status', { from: t.status, to: nextStatus }),
-          trx,
-        );
-      return { messageId: msg.id, channel };
-    });
-  }
-
-  /**
-   * The date he expects to be at the front (the questionnaire asks; the operator may correct it). A
-   * timer field: sealed, read by the waiting reminders. Setting it again restarts the reminders.
-   */
-  async function setExpectedFront(session: Session, id: string, date: string | null): Promise<QueueItem> {
-    if (!deps.routing) throw new AppError('unavailable', 'No routing vault');
-    const routing = deps.routing;
-    return mutate(session, id, 'updated', async (trx) => {
-      await trx
-        .updateTable('request_threads')
-        .set({
-          expected_front_enc: date ? sealTimerField(routing, 'expected_front', date) : null,
-          wait_reminders_sent: 0,
-          updated_at: clock.now(),
-        })
-        .where('id', '=', id)
-        .execute();
-      // The date itself stays out of the audit log (it is what the sealing protects).
-      await audit.append(auditEntry(session, id, 'request.expected_front', { set: date !== null }), trx);
-      return reload(trx, id);
-    });
-  }
-
-  /**
-   * An operator confirms or overrules the spam/probe score. Confirming flags the channel identity (30
-   * days) and the exact template text, so the next fakes from them score high; overruling clears both.
-   */
-  async function setTriageVerdict(
-    session: Session,
-    id: string,
-    verdict: 'genuine' | 'spam',
-    reason: string | undefined,
-  ): Promise<QueueItem> {
-    return mutate(session, id, 'updated', async (trx, t) => {
-      const now = clock.now();
-      const expires = new Date(now.getTime() + 30 * 86_400_000);
-      await trx
-        .updateTable('request_threads')
-        .set({
-          triage_verdict: verdict,
-          spam_score: verdict === 'spam' ? Math.max(t.spam_score, 80) : 0,
-          spam_reasons:
-            verdict === 'spam'
-              ? [...new Set([...t.spam_reasons, 'operator-confirmed'])]
-              : ['operator-overruled'],
-          updated_at: now,
-        })
-        .where('id', '=', id)
-        .execute();
-      if (verdict === 'spam') {
-        if (t.identity_index) {
-          await trx
-            .insertInto('flagged_identities')
-            .values({
-              identity_index: t.identity_index,
-              reason: reason ?? 'spam',
-              flagged_by: session.user.id,
-              created_at: now,
-              expires_at: expires,
-            })
-            .onConflict((oc) =>
-              oc
-                .column('identity_index')
-                .doUpdateSet({ reason: reason ?? 'spam', flagged_by: session.user.id, expires_at: expires }),
-            )
-            .execute();
-        }
-        if (t.text_fingerprint) {
-          await trx
-            .insertInto('flagged_fingerprints')
-            .values({
-              fingerprint: t.text_fingerprint,
-              flagged_by: session.user.id,
-              created_at: now,
-              expires_at: expires,
-            })
-            .onConflict((oc) => oc.column('fingerprint').doUpdateSet({ expires_at: expires }))
-            .execute();
-        }
-      } else {
-        if (t.identity_index)
-          await trx.deleteFrom('flagged_identities').where('identity_index', '=', t.identity_index).execute();
-        if (t.text_fingerprint)
-          await trx
-            .deleteFrom('flagged_fingerprints')
-            .where('fingerprint', '=', t.text_fingerprint)
-            .execute();
-      }
-      await audit.append(
-        auditEntry(session, id, 'request.triage', { verdict, reason: reason ?? null, score: t.spam_score }),
-        trx,
-      );
-      return reload(trx, id);
-    });
-  }
-
-  async function markCallbackDone(session: Session, id: string): Promise<QueueItem> {
-    return mutate(session, id, 'updated', async (trx, t) => {
-      if (!t.callback_requested_at)
-        throw new AppError('callback_not_requested', 'No call-back was requested');
-      await trx
-        .updateTable('request_threads')
-        .set({ callback_done_at: clock.now(), updated_at: clock.now() })
-        .where('id', '=', id)
-        .execute();
-      await audit.append(auditEntry(session, id, 'request.callback_done'), trx);
-      return reload(trx, id);
-    });
-  }
-
-  /** Internal note: sealed like everything else, never shown to the requester. */
-  async function addNote(session: Session, id: string, body: string): Promise<{ messageId: string }> {
-    return mutate(session, id, 'message', async (trx, t) => {
-      const msg = await insertMessage(trx, t, session, 'note', body);
-      await trx
-        .updateTable('request_threads')
-        .set({ updated_at: clock.now() })
-        .where('id', '=', id)
-        .execute();
-      await audit.append(auditEntry(session, id, 'request.note'), trx);
-      return { messageId: msg.id };
-    });
-  }
-
-  async function changeStatus(
-    session: Session,
-    id: string,
-    to: CaseState,
-    details: Record<string, unknown> = {},
-  ): Promise<QueueItem> {
-    return mutate(session, id, 'updated', async (trx, t) => {
-      const from = isCaseState(t.status) ? t.status : 'new';
-      if (!canTransition(from, to)) {
-        throw new AppError('invalid_transition', `Cannot move a request from ${from} to ${to}`, {
-          from,
-          to,
-          allowed: allowedTransitions(from),
-        });
-      }
-      const now = clock.now();
-      await trx
-        .updateTable('request_threads')
-        .set({
-          status: to,
-          updated_at: now,
-          closed_at: isClosed(to) ? now : null,
-          assignee_id: t.assignee_id ?? session.user.id,
-        })
-        .where('id', '=', id)
-        .execute();
-      await audit.append(auditEntry(session, id, 'request.status', { from, to, ...details }), trx);
-      return reload(trx, id);
-    });
-  }
-
-  async function claim(session: Session, id: string): Promise<QueueItem> {
-    return mutate(session, id, 'updated', async (trx, t) => {
-      if (t.assignee_id && t.assignee_id !== session.user.id)
-        throw new AppError('conflict', 'Already taken by another operator');
-      await trx
-        .updateTable('request_threads')
-        .set({ assignee_id: session.user.id, updated_at: clock.now() })
-        .where('id', '=', id)
-        .execute();
-      await audit.append(auditEntry(session, id, 'request.claim'), trx);
-      return reload(trx, id);
-    });
-  }
-
-  async function release(session: Session, id: string): Promise<QueueItem> {
-    return mutate(session, id, 'updated', async (trx, t) => {
-      if (t.assignee_id !== session.user.id && !can(session.user.role, 'request.assign')) {
-        throw new AppError('forbidden', 'Only the assignee or a supervisor can release a request');
-      }
-      await trx
-        .updateTable('request_threads')
-        .set({ assignee_id: null, updated_at: clock.now() })
-        .where('id', '=', id)
-        .execute();
-      await audit.append(auditEntry(session, id, 'request.release', { from: t.assignee_id }), trx);
-      return reload(trx, id);
-    });
-  }
-
-  async function assertAssignable(userId: string | null) {
-    if (userId === null) return;
-    const u = await db
-      .selectFrom('users')
-      .select(['role', 'disabled_at'])
-      .where('id', '=', userId)
-      .executeTakeFirst();
-    if (!u || u.disabled_at) throw new AppError('not_found', 'No such active user');
-    if (!['operator', 'supervisor', 'admin'].includes(u.role))
-      throw new AppError('validation_failed', 'That user does not work the queue');
-  }
-
-  /** Supervisors hand requests over between shifts; several at once for a handover. */
-  async function assign(session: Session, ids: string[], userId: string | null): Promise<number> {
-    await assertAssignable(userId);
-    const updated = await db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .updateTable('request_threads')
-        .set({ assignee_id: userId, updated_at: clock.now() })
-        .where('id', 'in', ids)
-        .returning(['id'])
-        .execute();
-      // Duplicates merged into these requests move with them.
-      await trx
-        .updateTable('request_threads')
-        .set({ assignee_id: userId })
-        .where('merged_into', 'in', ids)
-        .execute();
-      for (const r of rows) {
-        await audit.append(auditEntry(session, r.id, 'request.assign', { to: userId }), trx);
-        await notify(trx, 'updated', r.id);
-      }
-      return rows.length;
-    });
-    audit.chainSoon();
-    return updated;
-  }
-
-  async function setTags(session: Session, id: string, tags: string[]): Promise<QueueItem> {
-    const clean = normalizeTags(tags);
-    return mutate(session, id, 'updated', async (trx, t) => {
-      await trx
-        .updateTable('request_threads')
-        .set({ tags: clean, updated_at: clock.now() })
-        .where('id', '=', id)
-        .execute();
-      await audit.append(auditEntry(session, id, 'request.tags', { from: t.tags, to: clean }), trx);
-      return reload(trx, id);
-    });
-  }
-
-  /** Marks a request as spam or a probe by the adversary, with the operator's reason on the audit log. */
-  async function markProbe(session: Session, id: string, reason: string): Promise<QueueItem> {
-    return changeStatus(session, id, 'rejected_probe', { reason });
-  }
-
-  /** Folds a duplicate into another request: it leaves the queue and its messages show in the target. */
-  async function merge(session: Session, id: string, intoId: string): Promise<QueueItem> {
-    if (id === intoId) throw new AppError('validation_failed', 'A request cannot be merged into itself');
-    return mutate(session, id, 'updated', async (trx, t) => {
-      if (t.merged_into) throw new AppError('conflict', 'Already merged');
-      const target = await lockThread(trx, session, intoId);
-      if (target.merged_into)
-        throw new AppError('conflict', 'The target was itself merged into another request');
-      await trx
-        .updateTable('request_threads')
-        .set({ merged_into: intoId, updated_at: clock.now() })
-        .where('merged_into', '=', id)
-        .execute();
-      // The duplicate follows the target's need-to-know: whoever holds the target holds the duplicate.
-      await trx
-        .updateTable('request_threads')
-        .set({
-          merged_into: intoId,
-          awaiting_reply: false,
-          updated_at: clock.now(),
-          assignee_id: target.assignee_id ?? session.user.id,
-        })
-        .where((eb) => eb.or([eb('id', '=', id), eb('merged_into', '=', intoId)]))
-        .execute();
-      await trx
-        .updateTable('request_threads')
-        .set((eb) => ({
-          message_count: eb('message_count', '+', t.message_count),
-          awaiting_reply: sql<boolean>`awaiting_reply OR ${t.awaiting_reply}`,
-          updated_at: clock.now(),
-        }))
-        .where('id', '=', intoId)
-        .execute();
-      await audit.append(auditEntry(session, id, 'request.merge', { into: intoId }), trx);
-      await notify(trx, 'updated', intoId);
-      return reload(trx, intoId);
-    });
-  }
+  // What the case resources share (case-thread.service.ts, case-commands.service.ts).
+  const kit: CaseKit = { deps, toItem, notify, assertAccess, lockThread, mutate, reload, auditEntry };
+  const { openRequest, reply, addNote } = createCaseThreadService(kit);
+  const {
+    changeStatus,
+    claim,
+    release,
+    assign,
+    setTags,
+    markProbe,
+    merge,
+    markCallbackDone,
+    setTriageVerdict,
+    setExpectedFront,
+  } = createCaseCommands(kit);
 
   /** Who is on shift (a live session), what each holds, and what is waiting: the supervisor's view. */
   async function supervisorOverview(idleMs: number) {
@@ -1119,3 +627,34 @@ export function createCasesService(deps: CasesDeps) {
 }
 
 export type CasesService = ReturnType<typeof createCasesService>;
+
+type LockedThread = Selectable<Database['request_threads']>;
+
+/** The helpers the case resources share; built in `createCasesService`. */
+export interface CaseKit {
+  deps: CasesDeps;
+  toItem(r: Row): QueueItem;
+  notify(trx: Transaction<Database> | Db, type: RequestEventType, id: string): Promise<void>;
+  assertAccess(session: Session, t: { assignee_id: string | null }): void;
+  lockThread(trx: Transaction<Database>, session: Session, id: string): Promise<LockedThread>;
+  mutate<T>(
+    session: Session,
+    id: string,
+    event: RequestEventType,
+    fn: (trx: Transaction<Database>, t: LockedThread) => Promise<T>,
+  ): Promise<T>;
+  reload(trx: Transaction<Database> | Db, id: string): Promise<QueueItem>;
+  auditEntry(
+    session: Session,
+    id: string,
+    action: string,
+    details?: Record<string, unknown>,
+  ): {
+    actorType: 'operator';
+    actorId: string;
+    action: string;
+    subjectType: string;
+    subjectId: string;
+    details: Record<string, unknown> | undefined;
+  };
+}

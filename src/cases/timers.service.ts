@@ -37,7 +37,7 @@ export function createTimersService(deps: {
   async function runReminders(): Promise<number> {
     const now = clock.now();
     if (!deps.routing.isUnlocked()) return 0;
-    return db.transaction().execute(async (trx) => {
+    return audit.write(async (trx) => {
       const pending = await trx
         .selectFrom('case_reminders')
         .select(['thread_id', 'kind', 'due_enc'])
@@ -85,7 +85,7 @@ export function createTimersService(deps: {
     let moved = 0;
     for (const [state, days] of perState) {
       const cutoff = new Date(now.getTime() - days * 86_400_000);
-      moved += await db.transaction().execute(async (trx) => {
+      moved += await audit.write(async (trx) => {
         const rows = await trx
           .updateTable('request_threads')
           .set({ status: 'unreachable', closed_at: now, updated_at: now, awaiting_reply: false })
@@ -122,7 +122,6 @@ export function createTimersService(deps: {
         return rows.length;
       });
     }
-    if (moved) audit.chainSoon();
     return moved;
   }
 
@@ -155,7 +154,7 @@ export function createTimersService(deps: {
       while (expected.getTime() + waitReminderOffsetDays(t, n) * 86_400_000 <= now.getTime()) n++;
       if (n === w.wait_reminders_sent) continue;
       const overdueDays = Math.floor((now.getTime() - expected.getTime()) / 86_400_000);
-      await db.transaction().execute(async (trx) => {
+      await audit.write(async (trx) => {
         const updated = await trx
           .updateTable('request_threads')
           .set({ wait_reminders_sent: n })

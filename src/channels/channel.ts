@@ -1,50 +1,12 @@
-import type { Channel } from '../cases/categories.ts';
+import type { SendResult } from '../outbox/channel-adapter.ts';
 
 /**
- * The one small interface every messaging channel implements (adding Signal or Viber is one folder):
- * routes turn provider webhooks into `InboundMessage`s for intake, and `send` delivers one outbound
- * message. Delivery is driven by the outbox, which retries according to the `SendResult`.
+ * Every messaging channel (adding Signal or Viber is one folder) turns provider webhooks into intake's
+ * `InboundMessage` and implements the outbox's `ChannelAdapter` to deliver. The interfaces live with
+ * the code that uses them; they are re-exported here for the adapters.
  */
-export interface Attachment {
-  kind: 'image' | 'voice' | 'audio' | 'document';
-  mime: string;
-  /** Bytes as received (images already stripped of metadata); sealed with the message, never on disk. */
-  data: Buffer;
-}
-
-export interface InboundMessage {
-  channel: Channel;
-  /** Provider's unique id for this update (idempotency: a replayed update is ignored). */
-  updateKey: string;
-  /** Chat id or phone number: stored only server-tier encrypted, looked up by blind index. */
-  identity: string;
-  text: string;
-  attachments?: Attachment[];
-}
-
-export interface OutboundMessage {
-  to: string;
-  text: string;
-  /** Channel-specific hints (e.g. WhatsApp template when the 24-hour window is closed). */
-  kind?: 'text' | 'template' | undefined;
-}
-
-export type SendResult =
-  | { ok: true; providerMessageId?: string | undefined }
-  | {
-      ok: false;
-      retryable: boolean;
-      retryAfterMs?: number | undefined;
-      error: string;
-      code?: string | undefined;
-    };
-
-export interface ChannelAdapter {
-  readonly channel: Channel;
-  send(message: OutboundMessage, idempotencyKey: string): Promise<SendResult>;
-  /** Sustained sends per second across all chats, and per chat (the provider's limits). */
-  readonly limits: { perSecond: number; perRecipientPerSecond: number };
-}
+export type { Attachment, InboundMessage } from '../intake/inbound-message.ts';
+export type { ChannelAdapter, OutboundMessage, SendResult } from '../outbox/channel-adapter.ts';
 
 /** Classifies an HTTP status from a provider: what to retry and what is final. */
 export function classifyHttpFailure(status: number, error: string, retryAfterMs?: number): SendResult {

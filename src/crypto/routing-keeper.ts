@@ -75,14 +75,13 @@ export function createRoutingKeeper(deps: {
     if (!routing.unlock(secrets, how)) return false;
     log.info({ how }, 'routing key unlocked');
     await audit
-      .append({
+      .record({
         actorType: 'system',
         action: 'routing.unlocked',
         subjectType: 'system',
         subjectId: null,
         details: { how, lockedSince: lockedSince?.toISOString() ?? null },
       })
-      .then(() => audit.chainSoon())
       .catch((e: unknown) => log.warn({ err: String(e) }, 'routing unlock not audited'));
     return true;
   }

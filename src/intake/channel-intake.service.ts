@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/audit.service.ts';
-import type { CallerCategory } from '../cases/categories.ts';
-import type { Attachment, InboundMessage } from '../channels/channel.ts';
+import type { CallerCategory, Channel } from '../cases/categories.ts';
 import type { Clock } from '../clock.ts';
 import type { RoutingVault } from '../crypto/routing.ts';
 import type { Vault } from '../crypto/vault.ts';
@@ -9,6 +8,7 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
 import { createRateLimiter } from '../lib/rate-limit.ts';
+import type { Attachment, InboundMessage } from './inbound-message.ts';
 import { generateRef, type IntakeService } from './intake.service.ts';
 import type { MessageContent } from './message-content.ts';
 
@@ -107,7 +107,11 @@ export function createChannelIntake(deps: {
    * Processed: the raw update (names, text) is wiped at once — only its id stays, to recognise
    * replays. Failed: kept for the sweep; a deferral for a budget does not count as an attempt.
    */
-  async function markProcessed(channel: string, updateKey: string, error?: string): Promise<void> {
+  function markProcessed(channel: string, updateKey: string, error?: string): Promise<void> {
+    return finish(channel, updateKeyOf(channel, updateKey), error);
+  }
+
+  async function finish(channel: string, storedKey: string, error?: string): Promise<void> {
     const deferred = error !== undefined && /rate_limited|Too many|routing key is locked/.test(error);
     await db
       .updateTable('inbound_updates')
@@ -118,7 +122,7 @@ export function createChannelIntake(deps: {
         ...(error ? {} : { payload_enc: null }),
       }))
       .where('channel', '=', channel)
-      .where('update_key', '=', updateKeyOf(channel, updateKey))
+      .where('update_key', '=', storedKey)
       .execute();
   }
 
@@ -127,7 +131,11 @@ export function createChannelIntake(deps: {
    * secret). Marked processed with a stable error code and its payload wiped, so it is neither retried
    * nor kept at rest.
    */
-  async function markFailed(channel: string, updateKey: string, code: 'malformed_update'): Promise<void> {
+  function markFailed(channel: string, updateKey: string, code: 'malformed_update'): Promise<void> {
+    return fail(channel, updateKeyOf(channel, updateKey), code);
+  }
+
+  async function fail(channel: string, storedKey: string, code: 'malformed_update'): Promise<void> {
     await db
       .updateTable('inbound_updates')
       .set((eb) => ({
@@ -137,7 +145,7 @@ export function createChannelIntake(deps: {
         payload_enc: null,
       }))
       .where('channel', '=', channel)
-      .where('update_key', '=', updateKeyOf(channel, updateKey))
+      .where('update_key', '=', storedKey)
       .execute();
   }
 
@@ -219,7 +227,7 @@ export function createChannelIntake(deps: {
   async function attach(msg: InboundMessage, caseId: string, via: 'link' | 'receipt'): Promise<string> {
     const index = identityIndex(routing, msg.channel, msg.identity);
     const now = clock.now();
-    const rowId = await db.transaction().execute(async (trx) => {
+    const rowId = await deps.audit.write(async (trx) => {
       const target = await trx
         .selectFrom('request_threads')
         .select(['id', 'public_key', 'sk_for_org', 'category', 'language', 'assignee_id', 'protocol_version'])
@@ -319,7 +327,6 @@ export function createChannelIntake(deps: {
       );
       return rowId;
     });
-    deps.audit.chainSoon();
     // The code itself is never stored: the operator sees that the chat was linked, not the code.
     await intake.appendRequesterMessage(
       rowId,
@@ -407,10 +414,68 @@ export function createChannelIntake(deps: {
   }
 
   /**
-   * One ingest path for channels whose update is the message itself (SMS, voice): recorded sealed
-   * first, then received at once — or, while the routing key is locked, received by `sweepMessages`
-   * once a server is unlocked. Returns null for a replay.
+   * The one ingest path every channel takes (Telegram, WhatsApp, SMS, voice), after authenticating the
+   * provider: the update is recorded first by its keyed id (a replay stops here: `'replay'`), sealed to
+   * the routing key; while that key is locked nothing is attempted (`'deferred'`: the sweep runs it once
+   * a server is unlocked); otherwise `handle` runs now. Handled: the raw update is wiped. A failure is
+   * kept for the sweep (a budget or a lock is not counted as an attempt); a permanent one is marked
+   * failed with a stable code and wiped. `recorded: true` when the channel recorded it already (to
+   * acknowledge its webhook first).
    */
+  async function accept<T>(
+    channel: Channel,
+    updateKey: string,
+    payload: unknown,
+    handle: () => Promise<T>,
+    opts: { recorded?: boolean; permanent?: (e: unknown) => boolean } = {},
+  ): Promise<T | 'replay' | 'deferred'> {
+    if (!opts.recorded && !(await record(channel, updateKey, payload))) return 'replay';
+    return run(channel, updateKeyOf(channel, updateKey), handle, opts.permanent);
+  }
+
+  async function run<T>(
+    channel: Channel,
+    storedKey: string,
+    handle: () => Promise<T>,
+    permanent?: (e: unknown) => boolean,
+  ): Promise<T | 'deferred'> {
+    if (!routing.isUnlocked()) return 'deferred';
+    try {
+      const r = await handle();
+      await finish(channel, storedKey);
+      return r;
+    } catch (e) {
+      if (permanent?.(e)) await fail(channel, storedKey, 'malformed_update');
+      else await finish(channel, storedKey, e instanceof Error ? e.message : String(e));
+      if (e instanceof AppError && e.code === 'locked') return 'deferred';
+      throw e;
+    }
+  }
+
+  /** Runs again what `accept` recorded but did not handle (locked, a crash, a budget); how many ran. */
+  async function sweep(
+    channel: Channel,
+    handle: (payload: unknown) => Promise<unknown>,
+    opts: { permanent?: (e: unknown) => boolean } = {},
+  ): Promise<number> {
+    let done = 0;
+    for (const p of await pending(channel)) {
+      const r = await run(channel, p.updateKey, () => handle(p.payload), opts.permanent).catch(
+        () => 'failed' as const,
+      );
+      if (r !== 'failed' && r !== 'deferred') done++;
+    }
+    return done;
+  }
+
+  function messageOf(d: DeferredMessage): InboundMessage {
+    return {
+      ...d.msg,
+      attachments: (d.msg.attachments ?? []).map((a) => ({ ...a, data: Buffer.from(a.data, 'base64') })),
+    };
+  }
+
+  /** Channels whose update is the message itself (SMS, voice): `accept` with intake's `receive`. */
   async function ingest(
     msg: InboundMessage,
     ctx: ReceiveContext,
@@ -434,41 +499,22 @@ export function createChannelIntake(deps: {
       },
       ctx,
     };
-    if (!(await record(msg.channel, msg.updateKey, deferred))) return null;
-    if (!routing.isUnlocked()) return 'deferred';
-    try {
-      const r = await receive(msg, ctx);
-      await markProcessed(msg.channel, msg.updateKey);
-      return r;
-    } catch (e) {
-      await markProcessed(msg.channel, msg.updateKey, e instanceof Error ? e.message : String(e));
-      if (e instanceof AppError && e.code === 'locked') return 'deferred';
-      throw e;
-    }
+    const r = await accept(msg.channel, msg.updateKey, deferred, () => receive(msg, ctx));
+    return r === 'replay' ? null : r;
   }
 
   /** Receives the messages `ingest` recorded but could not receive yet (locked, crash, budget). */
-  async function sweepMessages(channel: InboundMessage['channel']): Promise<number> {
-    let done = 0;
-    for (const p of await pending(channel)) {
-      const d = p.payload as DeferredMessage;
-      if (d?.kind !== 'message') continue;
-      const msg: InboundMessage = {
-        ...d.msg,
-        attachments: (d.msg.attachments ?? []).map((a) => ({ ...a, data: Buffer.from(a.data, 'base64') })),
-      };
-      try {
-        await receive(msg, d.ctx);
-        await markProcessed(channel, d.msg.updateKey);
-        done++;
-      } catch (e) {
-        await markProcessed(channel, d.msg.updateKey, e instanceof Error ? e.message : String(e));
-      }
-    }
-    return done;
+  function sweepMessages(channel: InboundMessage['channel']): Promise<number> {
+    return sweep(channel, async (payload) => {
+      const d = payload as DeferredMessage;
+      if (d?.kind !== 'message') throw new AppError('bad_request', 'Not a recorded message');
+      await receive(messageOf(d), d.ctx);
+    });
   }
 
   return {
+    accept,
+    sweep,
     record,
     markProcessed,
     markFailed,

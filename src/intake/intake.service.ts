@@ -11,7 +11,6 @@ import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
-import type { Notifier } from '../realtime/events.ts';
 import { RESCORE_WHILE_BELOW, SIGNAL_CAPS, scoreRequest } from '../triage/scoring.ts';
 import { SKETCH, type TextSketch, textSketch } from '../triage/text-sketch.ts';
 import { triageRequest } from '../triage/triage.ts';
@@ -64,7 +63,6 @@ export interface IntakeDeps {
   audit: AuditLog;
   clock: Clock;
   orgPublicKey: () => Promise<Buffer>;
-  notifier: Notifier;
   /** The protocol version new requests follow (recorded on the request). */
   protocolVersion?: () => string | null;
 }
@@ -192,7 +190,9 @@ export function createIntakeService(deps: IntakeDeps) {
       spam: spam.score,
       spamReasons: spam.reasons,
     });
-    const result = await sql<{ subject_id: string }>`
+    // The statement carries its audit entry: one round trip, one commit, chained after it.
+    await audit.writeStatement(async (q, w) => {
+      const r = await sql<{ subject_id: string }>`
       WITH claim AS (${claim}),
       t AS (
         INSERT INTO request_threads (id, ref, channel, category, language, urgency, status, public_key, sk_for_org,
@@ -216,9 +216,11 @@ export function createIntakeService(deps: IntakeDeps) {
       )
       INSERT INTO audit_log (at, actor_type, action, subject_type, subject_id, details)
       SELECT ${now}, 'requester', 'request.create', 'request', t.id::text, ${details}::jsonb FROM t
-      RETURNING subject_id`.execute(db);
-    if (result.rows.length === 0) throw new AppError('invalid_form_token', 'This form was already submitted');
-    audit.chainSoon();
+      RETURNING subject_id`.execute(q);
+      if (r.rows.length === 0) throw new AppError('invalid_form_token', 'This form was already submitted');
+      w.notifyAfterCommit('created', id);
+      return r;
+    });
     // Once a text shows up as a template, the copies that came before it are suspect too: raise them.
     // Only while the template is young (see RESCORE_WHILE_BELOW), and then only its latest copies.
     if (needsRescoring(signals, spam.reasons)) {
@@ -226,7 +228,6 @@ export function createIntakeService(deps: IntakeDeps) {
         .execute(db)
         .catch(() => undefined);
     }
-    deps.notifier.later('created', id);
     return { id, ref, receiptCode: code ?? undefined, receiptWords: receipt?.words };
   }
 
@@ -367,7 +368,7 @@ export function createIntakeService(deps: IntakeDeps) {
     opts: { channel?: string; formNonce?: { nonce: Buffer; expiresAt: Date } } = {},
   ): Promise<{ returned: boolean }> {
     const now = clock.now();
-    const { target, returned } = await db.transaction().execute(async (trx) => {
+    const { returned } = await audit.write(async (trx, w) => {
       if (opts.formNonce) {
         const claimed = await sql`INSERT INTO form_nonces (nonce, expires_at)
           VALUES (${opts.formNonce.nonce}, ${opts.formNonce.expiresAt})
@@ -472,11 +473,10 @@ export function createIntakeService(deps: IntakeDeps) {
         { actorType: 'requester', action: 'request.message_in', subjectType: 'request', subjectId: threadId },
         trx,
       );
+      w.notifyAfterCommit('message', target);
+      if (reopen || wake) w.notifyAfterCommit('updated', target);
       return { target, returned: reopen || wake };
     });
-    audit.chainSoon();
-    deps.notifier.later('message', target);
-    if (returned) deps.notifier.later('updated', target);
     return { returned };
   }
 

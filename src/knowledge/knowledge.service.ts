@@ -29,7 +29,7 @@ export function createKnowledgeService(deps: { db: Db; audit: AuditLog; clock: C
   async function seedFromFiles(): Promise<number> {
     const files = await loadArticles();
     let inserted = 0;
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(727005)`.execute(trx);
       for (const lang of LANGUAGES) {
         // A further language lists the English article where it has none of its own: seed only its own.
@@ -96,7 +96,7 @@ export function createKnowledgeService(deps: { db: Db; audit: AuditLog; clock: C
     lang: Language,
     input: { title: string; body: string; category: ArticleCategory; order: number },
   ): Promise<{ version: number }> {
-    const version = await db.transaction().execute(async (trx) => {
+    const version = await audit.write(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(727005)`.execute(trx);
       const last = await trx
         .selectFrom('knowledge_articles')
@@ -132,7 +132,6 @@ export function createKnowledgeService(deps: { db: Db; audit: AuditLog; clock: C
       );
       return next;
     });
-    audit.chainSoon();
     cache = null;
     return { version };
   }

@@ -120,7 +120,7 @@ export async function runBackupCommand(
           clock: systemClock,
           auditKey: runtime.keyring.auditKey,
         });
-        await audit.append({
+        await audit.record({
           actorType: 'cli',
           action: 'backup.create',
           details: { keyId: r.header.keyId, schema: r.header.schema, bytes: r.bytes },
@@ -202,7 +202,7 @@ export async function runBackupCommand(
         // would itself look like tampering.
         if (keysOk && auditKey) {
           const audit = createAuditLog({ db: handle.db, clock: systemClock, auditKey });
-          await audit.append({
+          await audit.record({
             actorType: 'cli',
             action: 'backup.restore',
             details: { createdAt: header.createdAt, keyId: header.keyId, schema: header.schema, keysOk },

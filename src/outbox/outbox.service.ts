@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Channel } from '../cases/categories.ts';
-import type { ChannelAdapter, OutboundMessage, SendResult } from '../channels/channel.ts';
 import type { Clock } from '../clock.ts';
 import type { RoutingVault } from '../crypto/routing.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { Log } from '../log.ts';
 import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
+import type { ChannelAdapter, OutboundMessage, SendResult } from './channel-adapter.ts';
 
 /**
  * Reliable outbound delivery: a reply is written to the outbox in the same transaction as the reply
@@ -153,7 +153,7 @@ export function createOutbox(deps: {
         .execute();
       return 'retry';
     }
-    await db.transaction().execute(async (trx) => {
+    await deps.audit.write(async (trx) => {
       await trx
         .updateTable('outbox')
         // Given up: the reply text is wiped (the operator still has it, sealed, in the thread).
@@ -203,7 +203,6 @@ export function createOutbox(deps: {
       );
       await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', row.thread_id)})`.execute(trx);
     });
-    deps.audit.chainSoon();
     return 'failed';
   }
 

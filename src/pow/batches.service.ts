@@ -275,7 +275,7 @@ export function createBatchesService(deps: {
   /** The active signing key, created on first use (its secret half is server-tier encrypted). */
   /** Creates the first signing key once, across instances (advisory lock); public reads never decrypt. */
   async function ensureSigningKey(): Promise<void> {
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${BUILD_LOCK + 1})`.execute(trx);
       const exists = await trx
         .selectFrom('signing_keys')
@@ -415,7 +415,7 @@ export function createBatchesService(deps: {
     /** Takes every pending change into a new signed batch. */
     async build(actorId: string | null): Promise<BatchView> {
       const key = await signingKey();
-      const out = await db.transaction().execute(async (trx) => {
+      const out = await audit.write(async (trx) => {
         // One build at a time; a second one meanwhile is refused rather than queued.
         const locked = await sql<{
           ok: boolean;
@@ -556,7 +556,6 @@ export function createBatchesService(deps: {
         );
         return id;
       });
-      audit.chainSoon();
       return this.get(out);
     },
 
@@ -603,7 +602,7 @@ export function createBatchesService(deps: {
     async document(actorId: string, id: string, format: string) {
       const b = await load(id);
       if (!b.content_enc) throw new AppError('not_found', 'This batch content was removed');
-      await audit.append({
+      await audit.record({
         actorType: 'operator',
         actorId,
         action: 'pow.batch.export',
@@ -611,7 +610,6 @@ export function createBatchesService(deps: {
         subjectId: id,
         details: { format },
       });
-      audit.chainSoon();
       const bytes = Buffer.from(vault.decrypt(b.content_enc, 'notification_batches.content'), 'utf8');
       return {
         number: b.number,
@@ -635,37 +633,38 @@ export function createBatchesService(deps: {
         throw new AppError('validation_failed', 'Delivery time is invalid or in the future', {
           field: 'deliveredAt',
         });
-      const r = await db
-        .updateTable('notification_batches')
-        .set({
-          status: 'delivered',
-          delivered_at: at,
-          delivered_by: actorId,
-          delivery_method: input.method,
-          delivery_reference: input.reference,
-        })
-        .where('id', '=', id)
-        .where('status', '=', 'built')
-        .executeTakeFirst();
-      if (r.numUpdatedRows === 0n) {
-        await load(id);
-        throw new AppError('invalid_transition', 'Only a built batch can be marked delivered');
-      }
-      await audit.append({
-        actorType: 'operator',
-        actorId,
-        action: 'pow.batch.deliver',
-        subjectType: 'notification_batch',
-        subjectId: id,
-        details: { method: input.method },
+      await audit.write(async (trx, w) => {
+        const r = await trx
+          .updateTable('notification_batches')
+          .set({
+            status: 'delivered',
+            delivered_at: at,
+            delivered_by: actorId,
+            delivery_method: input.method,
+            delivery_reference: input.reference,
+          })
+          .where('id', '=', id)
+          .where('status', '=', 'built')
+          .executeTakeFirst();
+        if (r.numUpdatedRows === 0n) {
+          await load(id);
+          throw new AppError('invalid_transition', 'Only a built batch can be marked delivered');
+        }
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'pow.batch.deliver',
+          subjectType: 'notification_batch',
+          subjectId: id,
+          details: { method: input.method },
+        });
       });
-      audit.chainSoon();
       return this.get(id);
     },
 
     /** A built batch that was never delivered (lost, wrong) is voided: its changes are pending again. */
     async voidBatch(actorId: string, id: string, reason: string) {
-      await db.transaction().execute(async (trx) => {
+      await audit.write(async (trx) => {
         const r = await trx
           .updateTable('notification_batches')
           .set({ status: 'void', voided_at: clock.now(), void_reason: reason, content_enc: null })
@@ -688,7 +687,6 @@ export function createBatchesService(deps: {
           trx,
         );
       });
-      audit.chainSoon();
       return this.get(id);
     },
   };

@@ -131,7 +131,7 @@ export function createProtocolService(deps: ProtocolDeps) {
 
   /** At start-up: the shipped default becomes a version (and current, if newer than what is published). */
   async function seed(def: Protocol): Promise<void> {
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(727004)`.execute(trx);
       const exists = await trx
         .selectFrom('protocol_versions')
@@ -172,7 +172,6 @@ export function createProtocolService(deps: ProtocolDeps) {
         trx,
       );
     });
-    audit.chainSoon();
   }
 
   /** Publishing validates the whole definition first: a broken one is refused, never half-applied. */
@@ -188,7 +187,7 @@ export function createProtocolService(deps: ProtocolDeps) {
       throw new AppError('conflict', `Version ${def.version} must be newer than the current ${prev.version}`);
     }
     const diff = diffProtocols(prev, def);
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(727004)`.execute(trx);
       const exists = await trx
         .selectFrom('protocol_versions')
@@ -223,7 +222,6 @@ export function createProtocolService(deps: ProtocolDeps) {
         trx,
       );
     });
-    audit.chainSoon();
     versions.set(def.version, def);
     currentVersion = def.version;
     return { version: def.version, diff };
@@ -373,7 +371,7 @@ export function createProtocolService(deps: ProtocolDeps) {
     const kp = operatorKeys(session, t);
     try {
       const view = await buildView(t, kp, 'operator');
-      await audit.append({
+      await audit.record({
         actorType: 'operator',
         actorId: session.user.id,
         action: 'request.decrypt',
@@ -381,7 +379,6 @@ export function createProtocolService(deps: ProtocolDeps) {
         subjectId: id,
         details: { part: 'protocol' },
       });
-      audit.chainSoon();
       return view;
     } finally {
       kp.secretKey.fill(0);
@@ -413,11 +410,10 @@ export function createProtocolService(deps: ProtocolDeps) {
       throw new AppError('forbidden', 'This step is for operators');
     const values = validateStepAnswers(step, raw);
     await routing.ready();
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       await writeAnswers(trx, actor, t, step, values);
       await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', threadId)})`.execute(trx);
     });
-    audit.chainSoon();
     return { saved: [...values.keys()] };
   }
 
@@ -587,7 +583,7 @@ export function createProtocolService(deps: ProtocolDeps) {
         throw new AppError('forbidden', 'Your role cannot answer protocol questions');
       if (t.purged_at) throw new AppError('conflict', 'This case was purged');
     }
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx) => {
       const locked = await trx
         .selectFrom('request_threads')
         .selectAll()
@@ -634,7 +630,6 @@ export function createProtocolService(deps: ProtocolDeps) {
       if (step.moveTo) await transitionIn(trx, session, locked, step.moveTo, { step: stepId });
       await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${eventPayload('updated', threadId)})`.execute(trx);
     });
-    audit.chainSoon();
     return cases.getItem(threadId);
   }
 
@@ -646,7 +641,7 @@ export function createProtocolService(deps: ProtocolDeps) {
     if (!step?.instructions) throw new AppError('not_found', `Step ${stepId} has no instructions`);
     const lang: Language = isLanguage(t.language) ? t.language : 'ru';
     const result = await cases.reply(session, threadId, textIn(step.instructions, lang));
-    await audit.append({
+    await audit.record({
       actorType: 'operator',
       actorId: session.user.id,
       action: 'protocol.instructions_sent',
@@ -654,7 +649,6 @@ export function createProtocolService(deps: ProtocolDeps) {
       subjectId: threadId,
       details: { step: stepId, lang },
     });
-    audit.chainSoon();
     return result;
   }
 

@@ -188,38 +188,39 @@ export function createRelativesService(deps: {
       const id = randomUUID();
       const ref = `RI-${randomBytes(4).toString('hex').toUpperCase()}`;
       const receiptCode = input.channel === 'web' ? generateReceiptCode() : null;
-      await db
-        .insertInto('relative_inquiries')
-        .values({
-          id,
-          ref,
-          channel: input.channel,
-          language: input.language,
-          query_enc: vault.encrypt(JSON.stringify(parsed.data), 'relative_inquiries.query'),
-          receipt_lookup: receiptCode ? receiptLookup(receiptCode) : null,
-          identity_index: identityIndex,
-          identity_enc: input.identity
-            ? routing.encrypt(input.identity, 'relative_inquiries.identity')
-            : null,
-          status: 'open',
-          matched_record_id: null,
-          answer_kind: null,
-          answer_enc: null,
-          answered_by: null,
-          answered_at: null,
-          created_by: input.actorId ?? null,
-          created_at: clock.now(),
-        })
-        .execute();
-      await audit.append({
-        actorType: input.actorId ? 'operator' : 'requester',
-        actorId: input.actorId ?? null,
-        action: 'inquiry.create',
-        subjectType: 'relative_inquiry',
-        subjectId: id,
-        details: { channel: input.channel },
+      await audit.write(async (trx, w) => {
+        await trx
+          .insertInto('relative_inquiries')
+          .values({
+            id,
+            ref,
+            channel: input.channel,
+            language: input.language,
+            query_enc: vault.encrypt(JSON.stringify(parsed.data), 'relative_inquiries.query'),
+            receipt_lookup: receiptCode ? receiptLookup(receiptCode) : null,
+            identity_index: identityIndex,
+            identity_enc: input.identity
+              ? routing.encrypt(input.identity, 'relative_inquiries.identity')
+              : null,
+            status: 'open',
+            matched_record_id: null,
+            answer_kind: null,
+            answer_enc: null,
+            answered_by: null,
+            answered_at: null,
+            created_by: input.actorId ?? null,
+            created_at: clock.now(),
+          })
+          .execute();
+        await w.audit({
+          actorType: input.actorId ? 'operator' : 'requester',
+          actorId: input.actorId ?? null,
+          action: 'inquiry.create',
+          subjectType: 'relative_inquiry',
+          subjectId: id,
+          details: { channel: input.channel },
+        });
       });
-      audit.chainSoon();
       return { id, ref, receiptCode };
     },
 
@@ -237,13 +238,12 @@ export function createRelativesService(deps: {
         base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
       ]);
       if (rows.length) {
-        await audit.append({
+        await audit.record({
           actorType: 'operator',
           actorId,
           action: 'inquiry.list',
           details: { shown: rows.length },
         });
-        audit.chainSoon();
       }
       return {
         items: rows.map((r) => {
@@ -266,14 +266,13 @@ export function createRelativesService(deps: {
     async get(actorId: string, id: string) {
       const r = await load(id);
       const query = decryptQuery(r.query_enc);
-      await audit.append({
+      await audit.record({
         actorType: 'operator',
         actorId,
         action: 'inquiry.read',
         subjectType: 'relative_inquiry',
         subjectId: id,
       });
-      audit.chainSoon();
       const found = r.status === 'open' ? await candidates(query.sought) : [];
       const matched = r.matched_record_id
         ? await db
@@ -321,7 +320,7 @@ export function createRelativesService(deps: {
       id: string,
       input: { kind: AnswerKind; recordId?: string | null; message: string },
     ) {
-      await db.transaction().execute(async (trx) => {
+      await audit.write(async (trx) => {
         const r = await trx
           .selectFrom('relative_inquiries')
           .selectAll()
@@ -399,7 +398,6 @@ export function createRelativesService(deps: {
           trx,
         );
       });
-      audit.chainSoon();
       return this.get(actorId, id);
     },
 
@@ -427,6 +425,7 @@ export function createRelativesService(deps: {
       const r = await load(inquiryId);
       if (r.answer_kind !== 'found' || !r.matched_record_id)
         throw new AppError('conflict', 'Letters can be sent once the person has been found');
+      const recordId = r.matched_record_id;
       const open = await db
         .selectFrom('pow_letters')
         .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -437,30 +436,31 @@ export function createRelativesService(deps: {
       if (Number(open.n) >= 5)
         throw new AppError('rate_limited', 'Five letters are waiting to be delivered; please wait');
       const id = randomUUID();
-      await db
-        .insertInto('pow_letters')
-        .values({
-          id,
-          record_id: r.matched_record_id,
-          inquiry_id: inquiryId,
-          direction: 'to_prisoner',
-          kind: 'letter',
-          body_enc: vault.encrypt(body, 'pow_letters.body'),
-          status: 'received',
-          created_by: null,
-          created_at: clock.now(),
-          delivered_at: null,
-          delivered_by: null,
-        })
-        .execute();
-      await audit.append({
-        actorType: 'requester',
-        action: 'letter.received',
-        subjectType: 'pow_record',
-        subjectId: r.matched_record_id,
-        details: { letter: id },
+      await audit.write(async (trx, w) => {
+        await trx
+          .insertInto('pow_letters')
+          .values({
+            id,
+            record_id: recordId,
+            inquiry_id: inquiryId,
+            direction: 'to_prisoner',
+            kind: 'letter',
+            body_enc: vault.encrypt(body, 'pow_letters.body'),
+            status: 'received',
+            created_by: null,
+            created_at: clock.now(),
+            delivered_at: null,
+            delivered_by: null,
+          })
+          .execute();
+        await w.audit({
+          actorType: 'requester',
+          action: 'letter.received',
+          subjectType: 'pow_record',
+          subjectId: recordId,
+          details: { letter: id },
+        });
       });
-      audit.chainSoon();
       return { id };
     },
 
@@ -475,7 +475,7 @@ export function createRelativesService(deps: {
     ) {
       const day = input.sentOn ?? toDay(clock.now());
       const id = randomUUID();
-      await db.transaction().execute(async (trx) => {
+      await audit.write(async (trx) => {
         const rec = await trx
           .selectFrom('pow_records')
           .select('id')
@@ -542,7 +542,7 @@ export function createRelativesService(deps: {
     /** A relative's letter was handed to the prisoner: logged in the welfare log (art. 71). */
     async letterDelivered(actorId: string, letterId: string, deliveredOn?: string) {
       const day = deliveredOn ?? toDay(clock.now());
-      await db.transaction().execute(async (trx) => {
+      await audit.write(async (trx) => {
         const l = await trx
           .updateTable('pow_letters')
           .set({ status: 'delivered', delivered_at: clock.now(), delivered_by: actorId })

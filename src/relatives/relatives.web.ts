@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { FormTokens } from '../channels/web/form-token.ts';
-import { langOf, parseForm, requireFormBody, sendHtml } from '../channels/web/http.ts';
-import { layout } from '../channels/web/web.pages.ts';
 import type { Clock } from '../clock.ts';
 import { formatReceiptCode, normalizeReceiptCode } from '../crypto/receipt.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import type { FormTokens } from '../http/form-token.ts';
+import { layout } from '../http/page-layout.ts';
+import { langOf, parseForm, requireFormBody, sendHtml } from '../http/public-form.ts';
 import type { Language } from '../i18n/i18n.ts';
 import { describeDate, parsePartialDate } from '../lib/dates.ts';
 import { html, type SafeHtml } from '../lib/html.ts';

@@ -27,7 +27,7 @@ export function createRetentionService(deps: {
     let purged = 0;
     let lastXid = '0';
     for (;;) {
-      const n = await db.transaction().execute(async (trx) => {
+      const n = await audit.write(async (trx) => {
         lastXid =
           (await sql<{ x: string }>`SELECT pg_current_xact_id()::text AS x`.execute(trx)).rows[0]?.x ??
           lastXid;
@@ -104,19 +104,21 @@ export function createRetentionService(deps: {
     await db.deleteFrom('inbound_updates').where('received_at', '<', cutoff).execute();
     // Relatives' inquiries (who asked, how to reach them) go once answered and quiet for the period;
     // letters stay in the prisoner's welfare log without the link to the relative.
-    const inquiries = await sql`
-      DELETE FROM relative_inquiries i WHERE i.status = 'answered' AND i.answered_at < ${cutoff}
-        AND NOT EXISTS (SELECT 1 FROM pow_letters l WHERE l.inquiry_id = i.id AND l.created_at >= ${cutoff})`.execute(
-      db,
-    );
-    if (Number(inquiries.numAffectedRows ?? 0n) > 0) {
-      await audit.append({
-        actorType: 'system',
-        action: 'retention.inquiries',
-        details: { count: Number(inquiries.numAffectedRows), olderThanDays: deps.retentionDays },
-      });
-      audit.chainSoon();
-    }
+    const inquiries = await audit.write(async (trx, w) => {
+      const r = await sql`
+        DELETE FROM relative_inquiries i WHERE i.status = 'answered' AND i.answered_at < ${cutoff}
+          AND NOT EXISTS (SELECT 1 FROM pow_letters l WHERE l.inquiry_id = i.id AND l.created_at >= ${cutoff})`.execute(
+        trx,
+      );
+      if (Number(r.numAffectedRows ?? 0n) > 0) {
+        await w.audit({
+          actorType: 'system',
+          action: 'retention.inquiries',
+          details: { count: Number(r.numAffectedRows), olderThanDays: deps.retentionDays },
+        });
+      }
+      return r;
+    });
     const vacuum = opts.vacuum ?? 'plain';
     const forgotten = Number(inquiries.numAffectedRows ?? 0n);
     if ((purged > 0 || forgotten > 0) && vacuum !== 'none') {

@@ -1,8 +1,10 @@
+import type { Transaction } from 'kysely';
 import sharp from 'sharp';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { type Language, type MessageKey, t } from '../i18n/i18n.ts';
 
@@ -128,10 +130,15 @@ export function createOrganisationService(deps: { db: Db; audit: AuditLog; clock
       .executeTakeFirst();
     return row?.value;
   }
-  async function writeKey(key: string, value: unknown, actorId: string): Promise<void> {
+  async function writeKey(
+    q: Transaction<Database>,
+    key: string,
+    value: unknown,
+    actorId: string,
+  ): Promise<void> {
     const json = JSON.stringify(value);
     const now = deps.clock.now();
-    await deps.db
+    await q
       .insertInto('settings')
       .values({ key, value: json, updated_at: now, updated_by: actorId })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: json, updated_at: now, updated_by: actorId }))
@@ -155,15 +162,16 @@ export function createOrganisationService(deps: { db: Db; audit: AuditLog; clock
       }
       const current = await this.get();
       const value: Organisation = { ...parsed.data, logo: current.logo };
-      await writeKey('organisation', value, actorId);
-      // The audit entry says what kinds changed, not the numbers and addresses themselves.
-      await deps.audit.append({
-        actorType: 'operator',
-        actorId,
-        action: 'settings.organisation',
-        details: { channels: value.channels.map((c) => c.kind), named: value.name.length > 0 },
+      await deps.audit.write(async (trx, w) => {
+        await writeKey(trx, 'organisation', value, actorId);
+        // The audit entry says what kinds changed, not the numbers and addresses themselves.
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'settings.organisation',
+          details: { channels: value.channels.map((c) => c.kind), named: value.name.length > 0 },
+        });
       });
-      deps.audit.chainSoon();
       cache = { value, at: Date.now() };
       return value;
     },
@@ -185,17 +193,18 @@ export function createOrganisationService(deps: { db: Db; audit: AuditLog; clock
       }
       const { createHash } = await import('node:crypto');
       const hash = png ? createHash('sha256').update(png).digest('hex').slice(0, 12) : null;
-      await writeKey('organisation.logo', png ? { png: png.toString('base64') } : {}, actorId);
       const current = await this.get();
       const value: Organisation = { ...current, logo: hash };
-      await writeKey('organisation', value, actorId);
-      await deps.audit.append({
-        actorType: 'operator',
-        actorId,
-        action: 'settings.organisation.logo',
-        details: { logo: hash },
+      await deps.audit.write(async (trx, w) => {
+        await writeKey(trx, 'organisation.logo', png ? { png: png.toString('base64') } : {}, actorId);
+        await writeKey(trx, 'organisation', value, actorId);
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'settings.organisation.logo',
+          details: { logo: hash },
+        });
       });
-      deps.audit.chainSoon();
       cache = { value, at: Date.now() };
       return value;
     },

@@ -53,44 +53,48 @@ export function createSettingsService(deps: {
     },
     async setCaseTimers(actorId: string, value: CaseTimeouts): Promise<CaseTimeouts> {
       const json = JSON.stringify(value);
-      await deps.db
-        .insertInto('settings')
-        .values({ key: 'case_timers', value: json, updated_at: deps.clock.now(), updated_by: actorId })
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet({ value: json, updated_at: deps.clock.now(), updated_by: actorId }),
-        )
-        .execute();
-      await deps.audit.append({
-        actorType: 'operator',
-        actorId,
-        action: 'settings.case_timers',
-        details: { ...value },
+      await deps.audit.write(async (trx, w) => {
+        await trx
+          .insertInto('settings')
+          .values({ key: 'case_timers', value: json, updated_at: deps.clock.now(), updated_by: actorId })
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet({ value: json, updated_at: deps.clock.now(), updated_by: actorId }),
+          )
+          .execute();
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'settings.case_timers',
+          details: { ...value },
+        });
       });
-      deps.audit.chainSoon();
       return this.caseTimers();
     },
     async setIntake(actorId: string, value: IntakeSettings): Promise<IntakeSettings> {
-      await deps.db
-        .insertInto('settings')
-        .values({
-          key: 'intake',
-          value: JSON.stringify(value),
-          updated_at: deps.clock.now(),
-          updated_by: actorId,
-        })
-        .onConflict((oc) =>
-          oc
-            .column('key')
-            .doUpdateSet({ value: JSON.stringify(value), updated_at: deps.clock.now(), updated_by: actorId }),
-        )
-        .execute();
-      await deps.audit.append({
-        actorType: 'operator',
-        actorId,
-        action: 'settings.intake',
-        details: { ...value },
+      await deps.audit.write(async (trx, w) => {
+        await trx
+          .insertInto('settings')
+          .values({
+            key: 'intake',
+            value: JSON.stringify(value),
+            updated_at: deps.clock.now(),
+            updated_by: actorId,
+          })
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet({
+              value: JSON.stringify(value),
+              updated_at: deps.clock.now(),
+              updated_by: actorId,
+            }),
+          )
+          .execute();
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'settings.intake',
+          details: { ...value },
+        });
       });
-      deps.audit.chainSoon();
       cache = { value, at: Date.now() };
       return value;
     },

@@ -68,7 +68,7 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
 
   /** Recomputes the rollup for [from, to] (dates, inclusive), replacing those days' rows atomically. */
   async function refresh(from: string, to: string): Promise<number> {
-    return db.transaction().execute(async (trx) => {
+    return deps.audit.write(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(727006)`.execute(trx);
       await trx.deleteFrom('stats_daily').where('day', '>=', from).where('day', '<=', to).execute();
       const r = await sql`
@@ -332,33 +332,35 @@ export function createStatsService(deps: { db: Db; audit: AuditLog; clock: Clock
 
   async function annotate(actorId: string, day: string, label: string) {
     const id = randomUUID();
-    await db
-      .insertInto('stats_annotations')
-      .values({ id, day, label, created_by: actorId, created_at: clock.now() })
-      .execute();
-    await deps.audit.append({
-      actorType: 'operator',
-      actorId,
-      action: 'stats.annotate',
-      subjectType: 'annotation',
-      subjectId: id,
-      details: { day },
+    await deps.audit.write(async (trx, w) => {
+      await trx
+        .insertInto('stats_annotations')
+        .values({ id, day, label, created_by: actorId, created_at: clock.now() })
+        .execute();
+      await w.audit({
+        actorType: 'operator',
+        actorId,
+        action: 'stats.annotate',
+        subjectType: 'annotation',
+        subjectId: id,
+        details: { day },
+      });
     });
-    deps.audit.chainSoon();
     return { id, day, label };
   }
 
   async function removeAnnotation(actorId: string, id: string) {
-    const r = await db.deleteFrom('stats_annotations').where('id', '=', id).executeTakeFirst();
-    if (r.numDeletedRows === 0n) throw new AppError('not_found', 'No such annotation');
-    await deps.audit.append({
-      actorType: 'operator',
-      actorId,
-      action: 'stats.annotation_delete',
-      subjectType: 'annotation',
-      subjectId: id,
+    await deps.audit.write(async (trx, w) => {
+      const r = await trx.deleteFrom('stats_annotations').where('id', '=', id).executeTakeFirst();
+      if (r.numDeletedRows === 0n) throw new AppError('not_found', 'No such annotation');
+      await w.audit({
+        actorType: 'operator',
+        actorId,
+        action: 'stats.annotation_delete',
+        subjectType: 'annotation',
+        subjectId: id,
+      });
     });
-    deps.audit.chainSoon();
   }
 
   return { refresh, refreshRecent, dashboard, csv, publicWeekly, annotate, removeAnnotation, FUNNEL_STATES };

@@ -104,26 +104,27 @@ export function createVoiceSettings(deps: { db: Db; audit: AuditLog; clock: Cloc
   }
 
   async function setSettings(session: Session, value: VoiceSettings): Promise<VoiceSettings> {
-    const json = JSON.stringify(value);
-    await db
-      .insertInto('settings')
-      .values({ key: 'voice', value: json, updated_at: clock.now(), updated_by: session.user.id })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({ value: json, updated_at: clock.now(), updated_by: session.user.id }),
-      )
-      .execute();
-    await audit.append({
-      actorType: 'operator',
-      actorId: session.user.id,
-      action: 'voice.settings',
-      details: {
-        queueTimeoutSec: value.queueTimeoutSec,
-        hours: value.hours,
-        recordCalls: value.recordCalls,
-        callbackSlaMinutes: value.callbackSlaMinutes,
-      },
+    await audit.write(async (trx, w) => {
+      const json = JSON.stringify(value);
+      await trx
+        .insertInto('settings')
+        .values({ key: 'voice', value: json, updated_at: clock.now(), updated_by: session.user.id })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({ value: json, updated_at: clock.now(), updated_by: session.user.id }),
+        )
+        .execute();
+      await w.audit({
+        actorType: 'operator',
+        actorId: session.user.id,
+        action: 'voice.settings',
+        details: {
+          queueTimeoutSec: value.queueTimeoutSec,
+          hours: value.hours,
+          recordCalls: value.recordCalls,
+          callbackSlaMinutes: value.callbackSlaMinutes,
+        },
+      });
     });
-    audit.chainSoon();
     cache = { value, at: Date.now() };
     return value;
   }
@@ -152,46 +153,52 @@ export function createVoiceSettings(deps: { db: Db; audit: AuditLog; clock: Cloc
       throw new AppError('validation_failed', 'Unknown language or step', { field: 'step' });
     const { wav, durationMs } = encodePrompt(bytes);
     const token = randomBytes(24).toString('base64url');
-    await db
-      .insertInto('voice_prompts')
-      .values({
-        language,
-        step,
-        audio: wav,
-        token,
-        duration_ms: durationMs,
-        uploaded_by: session.user.id,
-        uploaded_at: clock.now(),
-      })
-      .onConflict((oc) =>
-        oc.columns(['language', 'step']).doUpdateSet({
+    await audit.write(async (trx, w) => {
+      await trx
+        .insertInto('voice_prompts')
+        .values({
+          language,
+          step,
           audio: wav,
           token,
           duration_ms: durationMs,
           uploaded_by: session.user.id,
           uploaded_at: clock.now(),
-        }),
-      )
-      .execute();
-    await audit.append({
-      actorType: 'operator',
-      actorId: session.user.id,
-      action: 'voice.prompt_uploaded',
-      details: { language, step, durationMs },
+        })
+        .onConflict((oc) =>
+          oc.columns(['language', 'step']).doUpdateSet({
+            audio: wav,
+            token,
+            duration_ms: durationMs,
+            uploaded_by: session.user.id,
+            uploaded_at: clock.now(),
+          }),
+        )
+        .execute();
+      await w.audit({
+        actorType: 'operator',
+        actorId: session.user.id,
+        action: 'voice.prompt_uploaded',
+        details: { language, step, durationMs },
+      });
     });
-    audit.chainSoon();
     return { language, step, durationMs };
   }
 
   async function deletePrompt(session: Session, language: string, step: string) {
-    await db.deleteFrom('voice_prompts').where('language', '=', language).where('step', '=', step).execute();
-    await audit.append({
-      actorType: 'operator',
-      actorId: session.user.id,
-      action: 'voice.prompt_deleted',
-      details: { language, step },
+    await audit.write(async (trx, w) => {
+      await trx
+        .deleteFrom('voice_prompts')
+        .where('language', '=', language)
+        .where('step', '=', step)
+        .execute();
+      await w.audit({
+        actorType: 'operator',
+        actorId: session.user.id,
+        action: 'voice.prompt_deleted',
+        details: { language, step },
+      });
     });
-    audit.chainSoon();
   }
 
   async function listPrompts() {

@@ -63,17 +63,18 @@ export function createVoiceService(deps: {
   }
 
   async function setAvailability(session: Session, available: boolean) {
-    await db
-      .insertInto('voice_operators')
-      .values({ user_id: session.user.id, available, updated_at: clock.now() })
-      .onConflict((oc) => oc.column('user_id').doUpdateSet({ available, updated_at: clock.now() }))
-      .execute();
-    await audit.append({
-      actorType: 'operator',
-      actorId: session.user.id,
-      action: available ? 'voice.available' : 'voice.busy',
+    await audit.write(async (trx, w) => {
+      await trx
+        .insertInto('voice_operators')
+        .values({ user_id: session.user.id, available, updated_at: clock.now() })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ available, updated_at: clock.now() }))
+        .execute();
+      await w.audit({
+        actorType: 'operator',
+        actorId: session.user.id,
+        action: available ? 'voice.available' : 'voice.busy',
+      });
     });
-    audit.chainSoon();
     // Someone just became free: calls already waiting ring them.
     if (available) {
       const waiting = await db
@@ -93,14 +94,15 @@ export function createVoiceService(deps: {
       throw new AppError('validation_failed', 'Phone number in international format (+…)', {
         field: 'phone',
       });
-    const phone_enc = phone === null ? null : vault.encrypt(phone, 'voice_operators.phone');
-    await db
-      .insertInto('voice_operators')
-      .values({ user_id: session.user.id, phone_enc, available: false, updated_at: clock.now() })
-      .onConflict((oc) => oc.column('user_id').doUpdateSet({ phone_enc, updated_at: clock.now() }))
-      .execute();
-    await audit.append({ actorType: 'operator', actorId: session.user.id, action: 'voice.phone_set' });
-    audit.chainSoon();
+    await audit.write(async (trx, w) => {
+      const phone_enc = phone === null ? null : vault.encrypt(phone, 'voice_operators.phone');
+      await trx
+        .insertInto('voice_operators')
+        .values({ user_id: session.user.id, phone_enc, available: false, updated_at: clock.now() })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ phone_enc, updated_at: clock.now() }))
+        .execute();
+      await w.audit({ actorType: 'operator', actorId: session.user.id, action: 'voice.phone_set' });
+    });
   }
 
   function phoneOf(row: { phone_enc: string | null } | undefined): string | null {
@@ -296,46 +298,52 @@ export function createVoiceService(deps: {
       .where('provider_sid', '=', legSid)
       .executeTakeFirst();
     if (!leg) return null;
-    const won = await db
-      .updateTable('voice_calls')
-      .set({ state: 'bridged', answered_by: leg.user_id, answered_at: clock.now(), outcome: 'answered' })
-      .where('id', '=', leg.call_id)
-      .where('state', '=', 'queued')
-      .returning(['id', 'thread_id'])
-      .executeTakeFirst();
-    if (!won) return null;
-    // The other phones stop ringing.
-    const others = await db
-      .updateTable('voice_legs')
-      .set({ ended_at: clock.now() })
-      .where('call_id', '=', leg.call_id)
-      .where('provider_sid', '!=', legSid)
-      .where('ended_at', 'is', null)
-      .returning('provider_sid')
-      .execute();
-    for (const o of others) await provider?.hangUp(o.provider_sid).catch(() => undefined);
     const s = await settings();
-    if (s.recordCalls)
-      await db.updateTable('voice_calls').set({ recorded: true }).where('id', '=', won.id).execute();
-    if (won.thread_id) {
-      // Answering a call takes the case, as replying to it does.
-      await db
-        .updateTable('request_threads')
-        .set({ assignee_id: leg.user_id, updated_at: clock.now() })
-        .where('id', '=', won.thread_id)
-        .where('assignee_id', 'is', null)
+    // The race for the call, the case it takes and the audit entry commit together; the provider is
+    // told to stop the other phones only after that.
+    const taken = await audit.write(async (trx, w) => {
+      const won = await trx
+        .updateTable('voice_calls')
+        .set({ state: 'bridged', answered_by: leg.user_id, answered_at: clock.now(), outcome: 'answered' })
+        .where('id', '=', leg.call_id)
+        .where('state', '=', 'queued')
+        .returning(['id', 'thread_id'])
+        .executeTakeFirst();
+      if (!won) return null;
+      // The other phones stop ringing.
+      const others = await trx
+        .updateTable('voice_legs')
+        .set({ ended_at: clock.now() })
+        .where('call_id', '=', leg.call_id)
+        .where('provider_sid', '!=', legSid)
+        .where('ended_at', 'is', null)
+        .returning('provider_sid')
         .execute();
-      await audit.append({
-        actorType: 'operator',
-        actorId: leg.user_id,
-        action: 'voice.call_answered',
-        subjectType: 'request',
-        subjectId: won.thread_id,
-        details: { callId: won.id },
-      });
-      audit.chainSoon();
-    }
-    await notify(won.thread_id);
+      if (s.recordCalls)
+        await trx.updateTable('voice_calls').set({ recorded: true }).where('id', '=', won.id).execute();
+      if (won.thread_id) {
+        // Answering a call takes the case, as replying to it does.
+        await trx
+          .updateTable('request_threads')
+          .set({ assignee_id: leg.user_id, updated_at: clock.now() })
+          .where('id', '=', won.thread_id)
+          .where('assignee_id', 'is', null)
+          .execute();
+        await w.audit({
+          actorType: 'operator',
+          actorId: leg.user_id,
+          action: 'voice.call_answered',
+          subjectType: 'request',
+          subjectId: won.thread_id,
+          details: { callId: won.id },
+        });
+      }
+      await w.notify('updated', won.thread_id);
+      return { won, others };
+    });
+    if (!taken) return null;
+    const { won, others } = taken;
+    for (const o of others) await provider?.hangUp(o.provider_sid).catch(() => undefined);
     return { callId: won.id, recordCalls: s.recordCalls };
   }
 
@@ -425,7 +433,7 @@ export function createVoiceService(deps: {
     const s = await settings();
     const now = clock.now();
     const due = callbackDueAt(window, now, s.utcOffsetMinutes);
-    await db.transaction().execute(async (trx) => {
+    await audit.write(async (trx, w) => {
       await trx
         .deleteFrom('voice_callbacks')
         .where('thread_id', '=', threadId)
@@ -450,9 +458,8 @@ export function createVoiceService(deps: {
         },
         trx,
       );
+      await w.notify('updated', threadId);
     });
-    audit.chainSoon();
-    await notify(threadId);
   }
 
   async function accessibleThread(session: Session, threadId: string) {
@@ -502,23 +509,24 @@ export function createVoiceService(deps: {
       log.warn({ code: (e as { code?: unknown }).code ?? 'error' }, 'call-back not placed');
       throw new AppError('unavailable', 'The provider did not place the call');
     }
-    await db.updateTable('voice_calls').set({ provider_sid: sid }).where('id', '=', call.id).execute();
-    await db
-      .updateTable('voice_callbacks')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('thread_id', '=', threadId)
-      .where('done_at', 'is', null)
-      .execute();
-    await audit.append({
-      actorType: 'operator',
-      actorId: session.user.id,
-      action: 'voice.callback_call',
-      subjectType: 'request',
-      subjectId: threadId,
-      details: { callId: call.id },
+    await audit.write(async (trx, w) => {
+      await trx.updateTable('voice_calls').set({ provider_sid: sid }).where('id', '=', call.id).execute();
+      await trx
+        .updateTable('voice_callbacks')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('thread_id', '=', threadId)
+        .where('done_at', 'is', null)
+        .execute();
+      await w.audit({
+        actorType: 'operator',
+        actorId: session.user.id,
+        action: 'voice.callback_call',
+        subjectType: 'request',
+        subjectId: threadId,
+        details: { callId: call.id },
+      });
+      await w.notify('updated', threadId);
     });
-    audit.chainSoon();
-    await notify(threadId);
     return { callId: call.id };
   }
 
@@ -557,41 +565,43 @@ export function createVoiceService(deps: {
           ? 'failed'
           : 'missed';
     const now = clock.now();
-    await db
-      .updateTable('voice_calls')
-      .set({
-        state: 'ended',
-        outcome,
-        ended_at: now,
-        duration_sec: durationSec,
-        answered_at: outcome === 'answered' ? now : null,
-      })
-      .where('id', '=', callId)
-      .execute();
-    if (c.thread_id) {
-      await db
-        .updateTable('voice_callbacks')
-        .set({ last_outcome: outcome, ...(outcome === 'answered' ? { done_at: now } : {}) })
-        .where('thread_id', '=', c.thread_id)
-        .where('done_at', 'is', null)
+    const threadId = c.thread_id;
+    await audit.write(async (trx, w) => {
+      await trx
+        .updateTable('voice_calls')
+        .set({
+          state: 'ended',
+          outcome,
+          ended_at: now,
+          duration_sec: durationSec,
+          answered_at: outcome === 'answered' ? now : null,
+        })
+        .where('id', '=', callId)
         .execute();
-      if (outcome === 'answered')
-        await db
-          .updateTable('request_threads')
-          .set({ callback_done_at: now, updated_at: now })
-          .where('id', '=', c.thread_id)
-          .where('callback_requested_at', 'is not', null)
+      if (threadId) {
+        await trx
+          .updateTable('voice_callbacks')
+          .set({ last_outcome: outcome, ...(outcome === 'answered' ? { done_at: now } : {}) })
+          .where('thread_id', '=', threadId)
+          .where('done_at', 'is', null)
           .execute();
-      await audit.append({
-        actorType: 'system',
-        action: 'voice.callback_result',
-        subjectType: 'request',
-        subjectId: c.thread_id,
-        details: { callId, outcome, durationSec },
-      });
-      audit.chainSoon();
-    }
-    await notify(c.thread_id);
+        if (outcome === 'answered')
+          await trx
+            .updateTable('request_threads')
+            .set({ callback_done_at: now, updated_at: now })
+            .where('id', '=', threadId)
+            .where('callback_requested_at', 'is not', null)
+            .execute();
+        await w.audit({
+          actorType: 'system',
+          action: 'voice.callback_result',
+          subjectType: 'request',
+          subjectId: threadId,
+          details: { callId, outcome, durationSec },
+        });
+      }
+      await w.notify('updated', threadId);
+    });
   }
 
   /** Open call-backs, the most urgent first, with their SLA. */
@@ -682,21 +692,22 @@ export function createVoiceService(deps: {
   /** The operator asked the caller and SMS is safe for them (or no longer is). Audited. */
   async function setSmsAllowed(session: Session, threadId: string, allowed: boolean) {
     await accessibleThread(session, threadId);
-    await db
-      .updateTable('request_threads')
-      .set({ sms_allowed: allowed })
-      .where('id', '=', threadId)
-      .execute();
-    await audit.append({
-      actorType: 'operator',
-      actorId: session.user.id,
-      action: 'voice.sms_allowed',
-      subjectType: 'request',
-      subjectId: threadId,
-      details: { allowed },
+    await audit.write(async (trx, w) => {
+      await trx
+        .updateTable('request_threads')
+        .set({ sms_allowed: allowed })
+        .where('id', '=', threadId)
+        .execute();
+      await w.audit({
+        actorType: 'operator',
+        actorId: session.user.id,
+        action: 'voice.sms_allowed',
+        subjectType: 'request',
+        subjectId: threadId,
+        details: { allowed },
+      });
+      await w.notify('updated', threadId);
     });
-    audit.chainSoon();
-    await notify(threadId);
     return { smsAllowed: allowed };
   }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import type { CallerCategory } from '../../cases/categories.ts';
 import type { Clock } from '../../clock.ts';
+import type { TwilioSettings } from '../../config.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
 import { isLanguage, type Language, t } from '../../i18n/i18n.ts';
@@ -21,6 +22,8 @@ import type { MediaOrigins } from '../media.ts';
 import { createTwilioClient } from './twilio-client.ts';
 import { createTwilioVoice } from './twilio-voice.ts';
 
+export type { TwilioSettings };
+
 /**
  * SMS and voice through Twilio-compatible webhooks. Every webhook's X-Twilio-Signature (status
  * callbacks included) is validated with the twilio library against the URL Twilio called; a forged one
@@ -28,13 +31,6 @@ import { createTwilioVoice } from './twilio-voice.ts';
  * voicemail, call-backs) is `twilio-voice.ts`. Replies to callers go out as SMS only where an operator
  * enabled it for the case (`request_threads.sms_allowed`).
  */
-export interface TwilioSettings {
-  accountSid: string;
-  authToken: string;
-  from: string;
-  apiBase: string | undefined;
-  publicOrigin: string | undefined;
-}
 
 /** Where Twilio serves recordings and media (its API, then possibly its CDN); nothing else is fetched. */
 export const TWILIO_MEDIA_HOSTS = ['*.twilio.com', '*.twiliocdn.com'] as const;

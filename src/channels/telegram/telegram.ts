@@ -3,21 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { Api, Bot } from 'grammy';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
+import type { TelegramSettings } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { isLanguage, t } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
 import { createTelegramAdapter } from './telegram.adapter.ts';
 import { installConversation, type TelegramBotDeps } from './telegram.bot.ts';
 
-export interface TelegramSettings {
-  token: string;
-  mode: 'polling' | 'webhook';
-  apiRoot: string;
-  /** Secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token (webhook mode). */
-  webhookSecret: string | undefined;
-  /** Public URL of /channels/telegram/webhook; when set, the app registers it with Telegram. */
-  webhookUrl: string | undefined;
-}
+export type { TelegramSettings };
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
@@ -80,10 +73,12 @@ export function createTelegram(
   // an hour that it arrived (from the live update: the chat id stays in memory, never on disk).
   const lockedAcks = new Map<number, number>();
   bot.use(async (ctx, next) => {
-    const key = String(ctx.update.update_id);
-    if (!recordedByRoute.has(ctx.update) && !(await channelIntake.record('telegram', key, ctx.update)))
-      return;
-    if (!deps.routing.isUnlocked()) {
+    // The one ingest path (channel-intake `accept`): a replay stops there, a locked server defers.
+    const r = await channelIntake.accept('telegram', String(ctx.update.update_id), ctx.update, () => next(), {
+      recorded: recordedByRoute.has(ctx.update),
+      permanent: isPermanent,
+    });
+    if (r === 'deferred' && !deps.routing.isUnlocked()) {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
       const chat = ctx.chat?.id;
       const now = Date.now();
@@ -97,15 +92,6 @@ export function createTelegram(
         const code = ctx.from?.language_code?.slice(0, 2);
         await ctx.reply(t(isLanguage(code) ? code : 'ru', 'bot.received_locked')).catch(() => undefined);
       }
-      return;
-    }
-    try {
-      await next();
-      await channelIntake.markProcessed('telegram', key);
-    } catch (e) {
-      if (isPermanent(e)) await channelIntake.markFailed('telegram', key, 'malformed_update');
-      else await channelIntake.markProcessed('telegram', key, e instanceof Error ? e.message : String(e));
-      throw e;
     }
   });
   installConversation(bot, { ...deps, apiRoot: settings.apiRoot, token: settings.token });

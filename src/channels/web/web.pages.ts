@@ -1,14 +1,13 @@
 import { CALLER_CATEGORIES, type CallerCategory } from '../../cases/categories.ts';
 import { formatReceiptCode } from '../../crypto/receipt.ts';
-import { LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey, t } from '../../i18n/i18n.ts';
+import { layout } from '../../http/page-layout.ts';
+import { type Language, type MessageKey, t } from '../../i18n/i18n.ts';
 import { LIMITS } from '../../intake/message-content.ts';
 import { html, type SafeHtml } from '../../lib/html.ts';
 import { type AnswerError, utcToKyivLocal } from '../../protocol/answers.ts';
 import { textIn } from '../../protocol/protocol.schema.ts';
 import type { StepView } from '../../protocol/protocol.service.ts';
 import type { PowChallenge } from './form-pow.ts';
-import { organisationFooter, originLinks } from './organisation.pages.ts';
-import { pageContext } from './page-context.ts';
 
 /**
  * Server-rendered public pages: plain HTML forms, no JavaScript, no third-party resources, so they
@@ -21,36 +20,6 @@ export interface FormValues {
   contact?: string;
 }
 export type FieldErrors = Partial<Record<'category' | 'message' | 'name' | 'contact' | 'code', MessageKey>>;
-
-export function layout(lang: Language, path: string, body: SafeHtml): string {
-  const org = pageContext()?.org;
-  return `<!doctype html>${html`<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${org?.name || t(lang, 'site.title')}</title>
-<link rel="stylesheet" href="/static/site.css">
-${originLinks(path, lang)}
-</head>
-<body>
-<a class="skip" href="#main">${t(lang, 'site.skip')}</a>
-<header>
-  <a class="brand" href="/?lang=${lang}">${org?.logo ? html`<img class="logo" src="/org/logo.png?v=${org.logo}" alt="" width="40" height="40">` : ''}${org?.name || 'Whiteflag'}</a>
-  <nav aria-label="${t(lang, 'site.languages')}">
-    ${LANGUAGES.map((l) =>
-      l === lang
-        ? html`<span class="lang current" lang="${l}">${LANGUAGE_NAMES[l]}</span>`
-        : html`<a class="lang" lang="${l}" hreflang="${l}" href="${path}?lang=${l}">${LANGUAGE_NAMES[l]}</a>`,
-    )}
-  </nav>
-</header>
-${org?.description ? html`<p class="org-description">${org.description}</p>` : ''}
-<main id="main">${body}</main>
-${organisationFooter(lang)}
-</body>
-</html>`}`;
-}
 
 function fieldError(lang: Language, id: string, key: MessageKey | undefined): SafeHtml {
   return key ? html`<p class="error" id="${id}-error">${t(lang, key)}</p>` : html``;

@@ -5,6 +5,8 @@ import type { Clock } from '../../clock.ts';
 import { receiptCandidates } from '../../crypto/receipt.ts';
 import { AppError } from '../../errors.ts';
 import { PUBLIC_FORM_CSP } from '../../http/csp.ts';
+import type { FormTokens } from '../../http/form-token.ts';
+import { langOf, parseForm, requireFormBody, sendHtml } from '../../http/public-form.ts';
 import type { Language, MessageKey } from '../../i18n/i18n.ts';
 import type { IntakeService } from '../../intake/intake.service.ts';
 import { LIMITS } from '../../intake/message-content.ts';
@@ -14,8 +16,6 @@ import type { AnswerError } from '../../protocol/answers.ts';
 import type { ProtocolService } from '../../protocol/protocol.service.ts';
 import type { SettingsService } from '../../settings/settings.service.ts';
 import { type FormPow, POW_CLIENT_JS } from './form-pow.ts';
-import type { FormTokens } from './form-token.ts';
-import { langOf, parseForm, requireFormBody, sendHtml } from './http.ts';
 import {
   type FieldErrors,
   type FormValues,

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CallerCategory } from '../../cases/categories.ts';
+import type { WhatsappSettings } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { isLanguage, type Language } from '../../i18n/i18n.ts';
 import type { ChannelIntake } from '../../intake/channel-intake.service.ts';
@@ -17,6 +18,8 @@ import {
 } from '../channel.ts';
 import { checkAudio, fetchMedia, type MediaOrigins, stripImage } from '../media.ts';
 
+export type { WhatsappSettings };
+
 /**
  * WhatsApp Cloud API. Inbound: Meta's webhook, each request signed with the app secret
  * (X-Hub-Signature-256 over the raw body — checked before anything is parsed), plus the subscription
@@ -24,15 +27,6 @@ import { checkAudio, fetchMedia, type MediaOrigins, stripImage } from '../media.
  * free text (error 131047) and only an approved template may be sent: the reply then goes out as the
  * configured template with the reply text as its parameter.
  */
-export interface WhatsappSettings {
-  token: string;
-  phoneNumberId: string;
-  appSecret: string;
-  verifyToken: string;
-  apiRoot: string;
-  apiVersion: string;
-  template: string;
-}
 
 const ZWaMessage = z
   .object({
@@ -200,7 +194,6 @@ export function createWhatsapp(
       },
       { category, language },
     );
-    await deps.channelIntake.markProcessed('whatsapp', m.id);
   }
 
   function verifySignature(raw: Buffer, header: unknown): boolean {
@@ -258,10 +251,10 @@ export function createWhatsapp(
         setImmediate(() => {
           void (async () => {
             for (const m of fresh) {
-              await handleMessage(m).catch(async (e: unknown) => {
-                deps.log.error({ err: String(e) }, 'whatsapp message failed');
-                await deps.channelIntake.markProcessed('whatsapp', m.id, String(e));
-              });
+              // The one ingest path (channel-intake `accept`), already recorded: locked → deferred.
+              await deps.channelIntake
+                .accept('whatsapp', m.id, m, () => handleMessage(m), { recorded: true })
+                .catch((e: unknown) => deps.log.error({ err: String(e) }, 'whatsapp message failed'));
             }
           })();
         });
@@ -270,10 +263,8 @@ export function createWhatsapp(
     });
   }
 
-  async function sweep(): Promise<number> {
-    const pending = await deps.channelIntake.pending('whatsapp');
-    for (const p of pending) await handleMessage(p.payload as WaMessage).catch(() => undefined);
-    return pending.length;
+  function sweep(): Promise<number> {
+    return deps.channelIntake.sweep('whatsapp', (p) => handleMessage(p as WaMessage));
   }
 
   return { adapter, registerWebhook, sweep, handleMessage };

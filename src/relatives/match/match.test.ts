@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { generateInquiries, generateRegistry, mulberry32, patronymic, romanize } from './generate.ts';
+import {
+  generateInquiries,
+  generateRegistry,
+  mulberry32,
+  patronymic,
+  romanize,
+} from '../../../test/generators/names.ts';
 import {
   blockingKeys,
   CANDIDATE_LIMIT,

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../../clock.ts';
-import type { Vault } from '../../crypto/vault.ts';
+import type { Clock } from '../clock.ts';
+import type { Vault } from '../crypto/vault.ts';
 
 /**
  * CSRF protection for the public form that needs no cookie and no JavaScript: the form carries a

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { AppError } from '../../errors.ts';
-import { isLanguage, type Language, negotiateLanguage } from '../../i18n/i18n.ts';
+import { AppError } from '../errors.ts';
+import { isLanguage, type Language, negotiateLanguage } from '../i18n/i18n.ts';
 
 /** Shared by the public, server-rendered pages (surrender form, follow-up, relatives desk). */
 

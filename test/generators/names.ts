@@ -1,7 +1,7 @@
-import type { PowIdentity } from '../../pow/record.ts';
-import { groupById, NAME_GROUPS, type NameGroup } from './names.ts';
-import { type MatchPerson, personFromIdentity } from './person.ts';
-import { transliterate } from './translit.ts';
+import type { PowIdentity } from '../../src/pow/record.ts';
+import { groupById, NAME_GROUPS, type NameGroup } from '../../src/relatives/match/names.ts';
+import { type MatchPerson, personFromIdentity } from '../../src/relatives/match/person.ts';
+import { transliterate } from '../../src/relatives/match/translit.ts';
 
 /**
  * Seeded generator of Russian and Ukrainian men as a POW registry would hold them, and of the ways a

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
-import type { Organisation, OrganisationService } from '../../settings/organisation.ts';
+import type { Organisation, OrganisationService } from '../settings/organisation.ts';
 
 /**
  * What every public page needs beyond its own content: the organisation's face and the public origin

@@ -1,6 +1,6 @@
-import { LANGUAGES, type Language, t } from '../../i18n/i18n.ts';
-import { html, type SafeHtml } from '../../lib/html.ts';
-import { CHANNEL_KINDS, channelHref, channelLabel } from '../../settings/organisation.ts';
+import { LANGUAGES, type Language, t } from '../i18n/i18n.ts';
+import { html, type SafeHtml } from '../lib/html.ts';
+import { CHANNEL_KINDS, channelHref, channelLabel } from '../settings/organisation.ts';
 import { pageContext } from './page-context.ts';
 
 /**
