@@ -445,9 +445,13 @@ export function createCasesService(deps: CasesDeps) {
     return sql.join(parts, sql` AND `);
   }
 
-  /** Folds the appended count deltas into queue_counts (the housekeeping job, every minute). */
+  /**
+   * Folds the appended count deltas into queue_counts (the housekeeping job, every minute). The fold is
+   * one statement (atomic on its own: a delta is moved exactly once); clearing rows that reached zero is
+   * a second, independent one — a zero row adds nothing to any count, so no transaction is needed.
+   */
   async function foldQueueCounts(): Promise<number> {
-    return db.transaction().execute(async (trx) => {
+    {
       const r = await sql`
         WITH moved AS (DELETE FROM queue_count_deltas RETURNING *)
         INSERT INTO queue_counts (tag, status, category, channel, language, detected_language, urgency,
@@ -458,10 +462,10 @@ export function createCasesService(deps: CasesDeps) {
         GROUP BY tag, status, category, channel, language, detected_language, urgency, awaiting_reply,
           unassigned, sla_pending
         ON CONFLICT (tag, status, category, channel, language, detected_language, urgency, awaiting_reply,
-          unassigned, sla_pending) DO UPDATE SET n = queue_counts.n + excluded.n`.execute(trx);
-      await sql`DELETE FROM queue_counts WHERE n = 0`.execute(trx);
+          unassigned, sla_pending) DO UPDATE SET n = queue_counts.n + excluded.n`.execute(db);
+      await sql`DELETE FROM queue_counts WHERE n = 0`.execute(db);
       return Number(r.numAffectedRows ?? 0n);
-    });
+    }
   }
 
   async function slaBreaches(limit = 200): Promise<QueueItem[]> {
