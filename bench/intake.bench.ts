@@ -266,7 +266,7 @@ async function startServer(args: IntakeArgs, ctx: BenchContext): Promise<ServerU
     dbUrl,
     mode,
     serverVersion,
-    webProcesses: /web processes: (\d+)/.exec(server.output())?.[1] ?? '1 (one process)',
+    webProcesses: /"webProcesses":(\d+)/.exec(server.output())?.[1] ?? '1 (one process: web and jobs)',
   };
 }
 
