@@ -8,7 +8,7 @@ import pg from 'pg';
 import { startServerProcess } from '../test/server-process.ts';
 import { UsageError } from './lib/args.ts';
 import { type Benchmark, note } from './lib/benchmark.ts';
-import { cpuMsBetween, groupTicks, loadAverage, USER_HZ } from './lib/proc.ts';
+import { cpuMsBetween, groupTicks, loadAverage, postmasterTicks, USER_HZ } from './lib/proc.ts';
 import { fmt, table } from './lib/report.ts';
 
 /**
@@ -147,6 +147,7 @@ const admission: Benchmark = {
 
     const pgDir = path.join(server.dataDir, 'pg');
     const pm = fs.readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n');
+    const postmaster = Number(pm[0]);
     const pgPort = Number(pm[3]);
     const pgPassword = fs.readFileSync(path.join(server.dataDir, 'keys', 'pg-password'), 'utf8').trim();
     const pgc = new pg.Client({
@@ -260,9 +261,10 @@ const admission: Benchmark = {
     note(
       `flood: ${rate}/s for ${durationS} s from ${sockets} connections; ${genuineN} genuine people arriving`,
     );
-    // The server's process group: the node process(es) — with web processes, the supervisor and its
-    // children — and the embedded PostgreSQL it started.
+    // The server's process group without PostgreSQL: the node process(es) — with web processes, the
+    // supervisor and its children; PostgreSQL: the postmaster and its children.
     const g0 = groupTicks(server.pid);
+    const pg0 = postmasterTicks(postmaster);
     const t0 = performance.now();
     const people = Array.from({ length: genuineN }, (_, i) =>
       person(i, 1000 + (i * (durationS * 1000 - 9000)) / Math.max(1, genuineN - 1)),
@@ -272,7 +274,7 @@ const admission: Benchmark = {
     const windowS = (performance.now() - t0) / 1000;
     const g1 = groupTicks(server.pid);
     const nodeJ = (cpuMsBetween(g0.server, g1.server) * USER_HZ) / 1000;
-    const pgJ = (cpuMsBetween(g0.postgres, g1.postgres) * USER_HZ) / 1000;
+    const pgJ = (cpuMsBetween(pg0, postmasterTicks(postmaster)) * USER_HZ) / 1000;
     const after = await pgc.query<{ n: string; bytes: string }>(
       `SELECT (SELECT count(*) FROM request_threads) AS n,
         (SELECT sum(pg_total_relation_size(c))::bigint FROM unnest(ARRAY['request_threads','thread_messages','text_bands','audit_log']::regclass[]) c) AS bytes`,

@@ -37,6 +37,8 @@ const RATIO_TARGET = 0.6;
 const P99_TARGET_MS = 50;
 /** Issue #13: CPU per accepted web request (GET + POST, Node + PostgreSQL) on this machine. */
 const CPU_TARGET_MS = 1;
+/** How long the idle server is watched before the load. */
+const IDLE_MS = 5000;
 
 export const INTAKE_USAGE = `${LOAD_ARGS_USAGE}
   --web-processes N       the server's WHITEFLAG_WEB_PROCESSES (default: the server's own default)
@@ -174,6 +176,8 @@ interface WebPhaseResult {
   statements: StatementRow[];
   /** What the server printed from the preflight request on. */
   output: string;
+  /** The same server idle just before the load: its own background work (timers, job polling). */
+  idle: WindowCounters;
 }
 
 interface StatementRow {
@@ -291,6 +295,20 @@ async function webIntakePhase(
     throw new Error(`POST /requests preflight answered ${probeRes.status}: ${probeBody.slice(0, 300)}`);
   await checkpoint(sut.dbUrl);
 
+  // The idle server's own CPU (housekeeping timers, job polling, peer key requests) over a few seconds:
+  // reported, and subtracted in the "idle subtracted" figures, so that a slow run (few requests to
+  // share it) does not look like expensive requests.
+  const idleProbe = await WindowProbe.open({
+    url: sut.dbUrl,
+    serverGroup: sut.server.pid,
+    waitSampleMs: 1000,
+  });
+  idleProbe.mark('start');
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  idleProbe.mark('end');
+  const idle = await idleProbe.result();
+  await idleProbe.close();
+
   // Wait events sampled twice a second: each sample is PostgreSQL CPU charged to the requests.
   const probe = await WindowProbe.open({ url: sut.dbUrl, serverGroup: sut.server.pid, waitSampleMs: 500 });
   ctx.teardown.add(
@@ -321,7 +339,7 @@ async function webIntakePhase(
   await probe.close();
   await resetStatements;
   const statements = args.pgStatStatements ? await readPgStat(sut.dbUrl) : [];
-  return { load, counters, statements, output: sut.server.output().slice(outputFrom) };
+  return { load, counters, statements, output: sut.server.output().slice(outputFrom), idle };
 }
 
 async function resetPgStat(url: string): Promise<void> {
@@ -425,6 +443,33 @@ function report(
       ['Node (server processes)', '-', fmt(nodeMs, 3)],
       ['PostgreSQL', fmt(cpuPerOp(a.postgresCpuPct, a, raw.load), 3), fmt(pgMs, 3)],
       ['total', fmt(cpuPerOp(a.postgresCpuPct, a, raw.load), 3), fmt(totalMs, 3)],
+      [
+        'Node, idle server subtracted',
+        '-',
+        fmt(cpuPerOp(b.serverCpuPct - web.idle.serverCpuPct, b, web.load), 3),
+      ],
+      [
+        'PostgreSQL, idle server subtracted',
+        fmt(cpuPerOp(a.postgresCpuPct - web.idle.postgresCpuPct, a, raw.load), 3),
+        fmt(cpuPerOp(b.postgresCpuPct - web.idle.postgresCpuPct, b, web.load), 3),
+      ],
+      [
+        'total, idle server subtracted',
+        fmt(cpuPerOp(a.postgresCpuPct - web.idle.postgresCpuPct, a, raw.load), 3),
+        fmt(
+          cpuPerOp(
+            b.serverCpuPct + b.postgresCpuPct - web.idle.serverCpuPct - web.idle.postgresCpuPct,
+            b,
+            web.load,
+          ),
+          3,
+        ),
+      ],
+      [
+        `idle server (${IDLE_MS / 1000} s before the load): Node / PostgreSQL, % of one core`,
+        '',
+        `${fmt(web.idle.serverCpuPct, 1)} / ${fmt(web.idle.postgresCpuPct, 1)}`,
+      ],
       [
         "(the bench's own client, not counted)",
         fmt(cpuPerOp(a.processCpuPct, a, raw.load), 3),
@@ -535,6 +580,8 @@ function report(
       nodeCpuMsPerOp: nodeMs,
       pgCpuMsPerOp: pgMs,
       cpuMsPerOp: totalMs,
+      idleServerCpuPct: web.idle.serverCpuPct,
+      idlePostgresCpuPct: web.idle.postgresCpuPct,
       responseSamples: web.load.responseSamples,
       clientCpuMs: web.load.clientCpuMs,
       counters: web.counters,

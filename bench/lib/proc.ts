@@ -8,6 +8,7 @@ export const USER_HZ = 100;
 
 interface Stat {
   comm: string;
+  ppid: number;
   pgrp: number;
   ticks: number;
 }
@@ -24,6 +25,7 @@ function statOf(pid: number): Stat | undefined {
   const f = s.slice(close + 2).split(' ');
   return {
     comm: s.slice(s.indexOf('(') + 1, close),
+    ppid: Number(f[1]),
     pgrp: Number(f[2]),
     ticks: Number(f[11]) + Number(f[12]),
   };
@@ -44,6 +46,21 @@ export function groupTicks(pgid: number): GroupTicks {
     (st.comm === 'postgres' ? out.postgres : out.server).set(Number(d), st.ticks);
   }
   return out;
+}
+
+/**
+ * Jiffies per pid of a PostgreSQL server: the postmaster and its children (backends and background
+ * processes start sessions of their own, so they are not in the postmaster's process group).
+ */
+export function postmasterTicks(postmaster: number): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const pid = Number(d);
+    const st = statOf(pid);
+    if (st && (pid === postmaster || st.ppid === postmaster)) m.set(pid, st.ticks);
+  }
+  return m;
 }
 
 /** Jiffies per pid of the given processes that are PostgreSQL processes. */
