@@ -8,6 +8,7 @@ import pg from 'pg';
 import { startServerProcess } from '../test/server-process.ts';
 import { UsageError } from './lib/args.ts';
 import { type Benchmark, note } from './lib/benchmark.ts';
+import { cpuMsBetween, groupTicks, loadAverage, postmasterTicks, USER_HZ } from './lib/proc.ts';
 import { fmt, table } from './lib/report.ts';
 
 /**
@@ -27,7 +28,8 @@ const USAGE = `  --rate N        flood posts per second (default 300)
   --sockets N     the flood's keep-alive connections (default 64)
   --read S        seconds a genuine person spends on the form before sending (default 3–6, random)
   --genuine-js F  share of genuine people whose browser runs the form's proof of work (default 0: the
-                  worst case, nobody has JavaScript)`;
+                  worst case, nobody has JavaScript)
+  --web-processes N  the server's WHITEFLAG_WEB_PROCESSES (default: the server's default, 1)`;
 
 const WORDS =
   'дом поле река утро вечер письмо дорога город брат мать отец друг ночь зима весна лето осень хлеб вода свет окно дверь стол книга работа война мир помощь связь телефон деньги поезд автобус школа больница врач солдат часть приказ позиция отпуск семья сестра сын дочь жена муж'.split(
@@ -96,46 +98,6 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
 }
 
-/** user + system jiffies of a process (Linux /proc; 100 per second). */
-function ticks(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
-}
-
-/** The processes whose parent is `ppid`. */
-function childrenOf(ppid: number): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) === ppid) out.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-/** CPU jiffies of every process of the embedded PostgreSQL (the postmaster and its children), by pid. */
-function postgresTicks(postmaster: number): Map<number, number> {
-  const m = new Map<number, number>([[postmaster, ticks(postmaster)]]);
-  for (const pid of childrenOf(postmaster)) m.set(pid, ticks(pid));
-  return m;
-}
-
-function diffTicks(a: Map<number, number>, b: Map<number, number>): number {
-  let j = 0;
-  for (const [pid, t] of b) j += t - (a.get(pid) ?? 0);
-  return j;
-}
-
 const admission: Benchmark = {
   usage: USAGE,
   async run(ctx) {
@@ -145,7 +107,7 @@ const admission: Benchmark = {
         args: ctx.argv,
         strict: true,
         options: Object.fromEntries(
-          ['rate', 'duration', 'genuine', 'sockets', 'read', 'genuine-js'].map((k) => [
+          ['rate', 'duration', 'genuine', 'sockets', 'read', 'genuine-js', 'web-processes'].map((k) => [
             k,
             { type: 'string' as const },
           ]),
@@ -168,8 +130,14 @@ const admission: Benchmark = {
     const readS = values.read === undefined ? undefined : num('read', 4);
     const jsShare = values['genuine-js'] === undefined ? 0 : Math.min(1, num('genuine-js', 0));
 
-    note('starting the server (node --import tsx src/main.ts, default configuration, embedded PostgreSQL)');
-    const server = await startServerProcess({ WHITEFLAG_LOG_LEVEL: 'info' });
+    const webProcesses = values['web-processes'];
+    note(
+      `starting the server (node --import tsx src/main.ts, default configuration${webProcesses ? `, ${webProcesses} web processes` : ''}, embedded PostgreSQL)`,
+    );
+    const server = await startServerProcess({
+      WHITEFLAG_LOG_LEVEL: 'info',
+      ...(webProcesses ? { WHITEFLAG_WEB_PROCESSES: webProcesses } : {}),
+    });
     ctx.teardown.add('stop the server and remove its data folder', () => server.cleanup());
     const admin = await server.cli(
       ['user', 'add', '--email', 'bench@example.org', '--role', 'admin', '--password-stdin'],
@@ -181,9 +149,6 @@ const admission: Benchmark = {
     const pm = fs.readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n');
     const postmaster = Number(pm[0]);
     const pgPort = Number(pm[3]);
-    const serverPid = Number(
-      fs.readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(') ')[1]?.split(' ')[1],
-    );
     const pgPassword = fs.readFileSync(path.join(server.dataDir, 'keys', 'pg-password'), 'utf8').trim();
     const pgc = new pg.Client({
       connectionString: `postgres://whiteflag:${encodeURIComponent(pgPassword)}@127.0.0.1:${pgPort}/postgres`,
@@ -296,8 +261,10 @@ const admission: Benchmark = {
     note(
       `flood: ${rate}/s for ${durationS} s from ${sockets} connections; ${genuineN} genuine people arriving`,
     );
-    const node0 = ticks(serverPid);
-    const pg0 = postgresTicks(postmaster);
+    // The server's process group without PostgreSQL: the node process(es) — with web processes, the
+    // supervisor and its children; PostgreSQL: the postmaster and its children.
+    const g0 = groupTicks(server.pid);
+    const pg0 = postmasterTicks(postmaster);
     const t0 = performance.now();
     const people = Array.from({ length: genuineN }, (_, i) =>
       person(i, 1000 + (i * (durationS * 1000 - 9000)) / Math.max(1, genuineN - 1)),
@@ -305,8 +272,9 @@ const admission: Benchmark = {
     await pace(rate, durationS * 1000, true);
     await Promise.all(people);
     const windowS = (performance.now() - t0) / 1000;
-    const nodeJ = ticks(serverPid) - node0;
-    const pgJ = diffTicks(pg0, postgresTicks(postmaster));
+    const g1 = groupTicks(server.pid);
+    const nodeJ = (cpuMsBetween(g0.server, g1.server) * USER_HZ) / 1000;
+    const pgJ = (cpuMsBetween(pg0, postmasterTicks(postmaster)) * USER_HZ) / 1000;
     const after = await pgc.query<{ n: string; bytes: string }>(
       `SELECT (SELECT count(*) FROM request_threads) AS n,
         (SELECT sum(pg_total_relation_size(c))::bigint FROM unnest(ARRAY['request_threads','thread_messages','text_bands','audit_log']::regclass[]) c) AS bytes`,
@@ -366,7 +334,8 @@ const admission: Benchmark = {
         'requests stored / intake tables grew by',
         `${stored} / ${fmt(bytes / 1048576)} MiB (${fmt(bytes / Math.max(1, stored))} B per request)`,
       ],
-      ['window, s', fmt(windowS)],
+      ['window, s / load average at the end', `${fmt(windowS)} / ${loadAverage()}`],
+      ['web processes', webProcesses ?? '1 (default: web and jobs in one process)'],
     ];
     process.stdout.write(`${table([['admission', 'value'], ...rows], ['left', 'left'])}\n`);
   },

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -39,6 +40,12 @@ const ZEnv = z.object({
   WHITEFLAG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   WHITEFLAG_SILENT_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   WHITEFLAG_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  // Web processes behind the one port (node:cluster): a number, or `auto` for one per core. 1 (the
+  // default) serves HTTP in the same process as the jobs, as before (docs/decisions/0016).
+  WHITEFLAG_WEB_PROCESSES: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
+    .default(1)
+    .transform((v) => (v === 'auto' ? Math.min(64, os.availableParallelism()) : v)),
   // Prometheus metrics, /livez and /readyz on their own listener: off unless a port is set.
   WHITEFLAG_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WHITEFLAG_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -142,6 +149,11 @@ export interface Config {
   backup: { publicKey: string | undefined; publicKeyFile: string };
   /** web: HTTP only; worker: scheduled jobs only; all: both in one process (the default). */
   role: 'all' | 'web' | 'worker';
+  /**
+   * How many processes serve HTTP on the one port. Above 1 (roles `all` and `web`), the started
+   * process supervises: N web processes, plus one job runner for role `all` (src/cluster.ts).
+   */
+  webProcesses: number;
   telegram: TelegramSettings | undefined;
   whatsapp: WhatsappSettings | undefined;
   twilio: TwilioSettings | undefined;
@@ -202,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicKeyFile: path.join(dataDir, 'backup-public.key'),
     },
     role: e.WHITEFLAG_ROLE,
+    webProcesses: e.WHITEFLAG_WEB_PROCESSES,
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {
           token: e.TELEGRAM_BOT_TOKEN,

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
@@ -6,6 +7,7 @@ import { createTwilioChannels } from './channels/sms/twilio.ts';
 import { createTelegram } from './channels/telegram/telegram.ts';
 import { createWhatsapp } from './channels/whatsapp/whatsapp.ts';
 import { systemClock } from './clock.ts';
+import { PROCESS_NAME_ENV, runCluster } from './cluster.ts';
 import { loadConfig } from './config.ts';
 import { createCore } from './core.ts';
 import { housekeeping } from './jobs/housekeeping.ts';
@@ -20,13 +22,27 @@ import { openRuntime } from './runtime.ts';
 /**
  * Entry point. Roles: `all` (default: web server and scheduled jobs in one process), `web` (HTTP only,
  * for several instances behind a load balancer), `worker` (jobs only). `npm start -- --role worker`.
+ * `--web-processes N` (WHITEFLAG_WEB_PROCESSES, `auto` = one per core): N web processes behind the one
+ * port and, for role `all`, one job runner, under a supervising process (src/cluster.ts).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { role: { type: 'string' } }, strict: false });
-  const config = loadConfig(
-    values.role ? { ...process.env, WHITEFLAG_ROLE: String(values.role) } : process.env,
-  );
-  const log = createLogger(config.log.level);
+  const { values } = parseArgs({
+    options: { role: { type: 'string' }, 'web-processes': { type: 'string' } },
+    strict: false,
+  });
+  const env = { ...process.env };
+  // A cluster child runs the role its supervisor gave it, whatever the command line said.
+  if (values.role && !cluster.isWorker) env.WHITEFLAG_ROLE = String(values.role);
+  if (values['web-processes'] && !cluster.isWorker)
+    env.WHITEFLAG_WEB_PROCESSES = String(values['web-processes']);
+  const config = loadConfig(env);
+  const processName = cluster.isWorker ? process.env[PROCESS_NAME_ENV] : undefined;
+  const rootLog = createLogger(config.log.level);
+  const log = processName ? rootLog.child({ process: processName }) : rootLog;
+  if (cluster.isPrimary && config.role !== 'worker' && config.webProcesses > 1) {
+    await runCluster(config, log);
+    return;
+  }
   const runtime = await openRuntime(config, log);
   if (runtime.keysCreated) {
     log.warn(
@@ -116,8 +132,10 @@ async function main(): Promise<void> {
     clock: core.clock,
     jobs: jobs ?? undefined,
   });
+  // Under the supervisor, the job runner serves the operations listener (web processes would share
+  // its port the way they share the HTTP one, and answer for one process at random).
   const metricsServer =
-    config.metrics.port === undefined
+    config.metrics.port === undefined || (cluster.isWorker && config.role === 'web')
       ? null
       : await startMetricsServer({ ...config.metrics, port: config.metrics.port, metrics, readiness, log });
 
@@ -207,7 +225,11 @@ async function main(): Promise<void> {
     await app.listen({ host: config.http.host, port: config.http.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
-    log.info({ url: `http://${config.http.host}:${port}`, role: config.role }, 'Whiteflag is listening');
+    // Under the supervisor, it says "Whiteflag is listening" once every web process is.
+    log.info(
+      { url: `http://${config.http.host}:${port}`, role: config.role },
+      cluster.isWorker ? 'web process listening' : 'Whiteflag is listening',
+    );
   } else {
     log.info({ role: config.role }, 'Whiteflag worker is running');
   }

@@ -35,6 +35,8 @@ export async function startServerProcess(
     databaseUrl?: string;
     /** What the process prints once it is up (a worker serves no HTTP). */
     readyLine?: string;
+    /** Extra flags for node (e.g. --cpu-prof, which NODE_OPTIONS does not take). */
+    nodeArgs?: string[];
   } = {},
 ): Promise<ServerProcess> {
   // A second instance on the same data folder shares the first one's embedded PostgreSQL (scale-out).
@@ -57,12 +59,16 @@ export async function startServerProcess(
   // It leads its own process group (detached), which its embedded PostgreSQL joins: whatever happens
   // to the test, the whole group is killed at the end (test/process-registry.ts).
   hookExit();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
   const pgid = child.pid as number;
   trackGroup(pgid);
   child.stdout?.on('data', (d: Buffer) => {

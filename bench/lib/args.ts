@@ -20,19 +20,16 @@ export const LOAD_ARGS_USAGE = `  --concurrency N   concurrent clients (default 
   --warmup S        unmeasured warm-up seconds before each phase (default 2)
   --pool N          database pool size (default: the app's, i.e. WHITEFLAG_DB_POOL or 20)`;
 
-function parseFlags(argv: string[]) {
+function parseFlags(argv: string[], extra: readonly string[]): Record<string, string | undefined> {
   try {
     return parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: {
-        concurrency: { type: 'string' },
-        duration: { type: 'string' },
-        warmup: { type: 'string' },
-        pool: { type: 'string' },
-      },
-    }).values;
+      options: Object.fromEntries(
+        ['concurrency', 'duration', 'warmup', 'pool', ...extra].map((k) => [k, { type: 'string' as const }]),
+      ),
+    }).values as Record<string, string | undefined>;
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
@@ -54,9 +51,15 @@ export function numberFlag(
   return n;
 }
 
-/** Parses the flags every load benchmark shares; anything else is a usage error. */
-export function parseLoadArgs(argv: string[]): LoadArgs {
-  const flags = parseFlags(argv);
+/**
+ * Parses the flags every load benchmark shares, and the benchmark's own `extra` ones (returned as
+ * strings in `more`); anything else is a usage error.
+ */
+export function parseLoadArgs(
+  argv: string[],
+  extra: readonly string[] = [],
+): LoadArgs & { more: Record<string, string | undefined> } {
+  const flags = parseFlags(argv, extra);
   // The app's own default, so that "the same pool as the app" stays true if that default changes.
   const appPool = loadConfig({ WHITEFLAG_DB_POOL: process.env.WHITEFLAG_DB_POOL }).database.poolSize;
   return {
@@ -64,5 +67,6 @@ export function parseLoadArgs(argv: string[]): LoadArgs {
     durationS: numberFlag('duration', flags.duration, 10, { integer: false, min: 0.1 }),
     warmupS: numberFlag('warmup', flags.warmup, 2, { integer: false, min: 0 }),
     pool: numberFlag('pool', flags.pool, appPool, { integer: true, min: 1 }),
+    more: Object.fromEntries(extra.map((k) => [k, flags[k]])),
   };
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { ChildMessage, HttpLoadResult, HttpLoadSpec, ParentMessage } from './http-load.ts';
 import { runClosedLoop } from './load.ts';
 
@@ -50,10 +51,43 @@ function textSample(body: string): string {
     .slice(0, 200);
 }
 
+/** node:http rather than fetch: the client's own CPU shares the machine with the server measured. */
+function request(agent: http.Agent, url: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: body === undefined ? 'GET' : 'POST',
+        agent,
+        headers:
+          body === undefined
+            ? {}
+            : {
+                'content-type': 'application/x-www-form-urlencoded',
+                'content-length': Buffer.byteLength(body),
+              },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function run(spec: HttpLoadSpec, tokens: TokenSupply, stop: AbortSignal): Promise<HttpLoadResult> {
   const responseSamples: Record<string, string> = {};
+  const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
   let cpuAtStart = process.cpuUsage();
   let clientCpuMs = 0;
+  const tokenRe = new RegExp(`name="${spec.tokenField ?? 'token'}" value="([^"]+)"`);
   const result = await runClosedLoop({
     concurrency: spec.concurrency,
     warmupMs: spec.warmupMs,
@@ -70,21 +104,23 @@ async function run(spec: HttpLoadSpec, tokens: TokenSupply, stop: AbortSignal): 
     },
     op: async () => {
       const fields = new URLSearchParams(spec.form);
-      if (spec.tokenField) fields.set(spec.tokenField, await tokens.take());
-      const res = await fetch(spec.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: fields.toString(),
-      });
+      if (spec.formUrl) {
+        const page = await request(agent, spec.formUrl);
+        const token = tokenRe.exec(page.body)?.[1];
+        if (page.status !== 200 || !token) {
+          const status = `GET ${page.status}`;
+          responseSamples[status] ??= textSample(page.body);
+          return status;
+        }
+        fields.set(spec.tokenField ?? 'token', token);
+      } else if (spec.tokenField) fields.set(spec.tokenField, await tokens.take());
+      const res = await request(agent, spec.url, fields.toString());
       const status = String(res.status);
-      if (res.status !== 200 && !(status in responseSamples)) {
-        responseSamples[status] = textSample(await res.text());
-      } else {
-        await res.arrayBuffer();
-      }
+      if (res.status !== 200) responseSamples[status] ??= textSample(res.body);
       return status;
     },
   });
+  agent.destroy();
   return { ...result, clientCpuMs, responseSamples };
 }
 
@@ -94,7 +130,8 @@ process.on('message', (raw) => {
   const msg = raw as ParentMessage;
   switch (msg.type) {
     case 'start':
-      tokens.add(msg.tokens);
+      // A form-fetching load takes its tokens from the pages; the parent sends none.
+      if (!msg.spec.formUrl) tokens.add(msg.tokens);
       run(msg.spec, tokens, stop.signal).then(
         (result) => post({ type: 'done', result }),
         (e: unknown) =>

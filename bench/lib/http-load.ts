@@ -15,6 +15,11 @@ export interface HttpLoadSpec {
   form: Record<string, string>;
   /** Name of the field that gets a fresh token from `issueToken` per request. */
   tokenField?: string | undefined;
+  /**
+   * Each operation first GETs this page and posts the token it carries (`name="<tokenField>"`), as a
+   * browser does: one operation is then GET + POST, and the server issues the tokens itself.
+   */
+  formUrl?: string | undefined;
   concurrency: number;
   warmupMs: number;
   durationMs: number;
@@ -56,7 +61,7 @@ export function runHttpLoad(
   },
 ): Promise<HttpLoadResult> {
   const issue = (n: number): string[] => {
-    if (!spec.tokenField) return [];
+    if (!spec.tokenField || spec.formUrl) return [];
     if (!opts.issueToken) throw new Error('tokenField is set but no issueToken was given');
     return Array.from({ length: n }, opts.issueToken);
   };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { cpuMsBetween, groupTicks } from './proc.ts';
 
 /**
  * Counters sampled at the edges of a measured window, to say where time goes: PostgreSQL commits and
@@ -26,6 +27,11 @@ export interface WindowCounters {
    * server on Linux only, else NaN).
    */
   postgresCpuPct: number;
+  /**
+   * CPU of a server measured from outside: every process of its process group other than PostgreSQL
+   * (the node process and its web children), in % of one core; NaN without `serverGroup`.
+   */
+  serverCpuPct: number;
   /** Busy CPU of the whole machine, in % of all cores. */
   machineCpuPct: number;
   /** Average number of callers waiting for a pool connection, and of connections in use. */
@@ -94,6 +100,9 @@ export class WindowProbe {
   readonly #local: boolean;
   readonly #pool: pg.Pool | undefined;
   readonly #extra: ((c: pg.Client) => Promise<Record<string, number>>) | undefined;
+  readonly #serverGroup: number | undefined;
+  #server0: Map<number, number> | undefined;
+  #waitSampleMs = 100;
   #start: Promise<DbSnapshot> | undefined;
   #end: Promise<WindowCounters> | undefined;
   #t0 = 0;
@@ -114,7 +123,9 @@ export class WindowProbe {
     local: boolean,
     pool: pg.Pool | undefined,
     extra: ((c: pg.Client) => Promise<Record<string, number>>) | undefined,
+    serverGroup: number | undefined,
   ) {
+    this.#serverGroup = serverGroup;
     this.#client = client;
     this.#local = local;
     this.#pool = pool;
@@ -126,12 +137,18 @@ export class WindowProbe {
     url: string;
     pool?: pg.Pool;
     extra?: (c: pg.Client) => Promise<Record<string, number>>;
+    /** The process group of a server under test (its pid when started detached). */
+    serverGroup?: number;
+    /** How often to sample wait events (default 100 ms); each sample is a query the server pays for. */
+    waitSampleMs?: number;
   }): Promise<WindowProbe> {
     const client = new pg.Client({ connectionString: opts.url, application_name: 'whiteflag-bench-probe' });
     // A server going away (shutdown on Ctrl-C) surfaces in the next query; an 'error' event must not crash.
     client.on('error', () => {});
     await client.connect();
-    return new WindowProbe(client, isLocal(opts.url), opts.pool, opts.extra);
+    const probe = new WindowProbe(client, isLocal(opts.url), opts.pool, opts.extra, opts.serverGroup);
+    probe.#waitSampleMs = opts.waitSampleMs ?? 100;
+    return probe;
   }
 
   async #snapshot(): Promise<DbSnapshot> {
@@ -186,6 +203,7 @@ export class WindowProbe {
       this.#elu0 = performance.eventLoopUtilization();
       this.#cpu0 = process.cpuUsage();
       this.#machine0 = machineTicks();
+      if (this.#serverGroup !== undefined) this.#server0 = groupTicks(this.#serverGroup).server;
       this.#start = this.#snapshot();
       this.#start.catch(() => {}); // awaited (and reported) at the end of the window
       this.#sampler = setInterval(() => {
@@ -194,7 +212,7 @@ export class WindowProbe {
         this.#waiting += this.#pool.waitingCount;
         this.#busy += this.#pool.totalCount - this.#pool.idleCount;
       }, 20);
-      this.#waitSampler = setInterval(() => void this.#sampleWaits(), 100);
+      this.#waitSampler = setInterval(() => void this.#sampleWaits(), this.#waitSampleMs);
       return;
     }
     if (!this.#start) throw new Error('window end before start');
@@ -211,6 +229,10 @@ export class WindowProbe {
     const elu = performance.eventLoopUtilization(this.#elu0);
     const cpu = process.cpuUsage(this.#cpu0);
     const machine = machineTicks();
+    const serverCpuPct =
+      this.#serverGroup !== undefined && this.#server0
+        ? (cpuMsBetween(this.#server0, groupTicks(this.#serverGroup).server) / windowMs) * 100
+        : Number.NaN;
     const start = this.#start;
     this.#end = (async () => {
       const [s0, s1, extra] = await Promise.all([
@@ -237,6 +259,7 @@ export class WindowProbe {
         mainThreadElu: elu.utilization,
         processCpuPct: ((cpu.user + cpu.system) / 1000 / windowMs) * 100,
         postgresCpuPct,
+        serverCpuPct,
         machineCpuPct: ((machine.busy - this.#machine0.busy) / (machine.total - this.#machine0.total)) * 100,
         poolWaitingAvg: this.#samples ? this.#waiting / this.#samples : Number.NaN,
         poolBusyAvg: this.#samples ? this.#busy / this.#samples : Number.NaN,

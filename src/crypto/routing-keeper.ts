@@ -89,8 +89,11 @@ export function createRoutingKeeper(deps: {
   const requestMac = (id: string, pk: Buffer) =>
     vault.blindIndex('routing-request', `${id}|${pk.toString('base64')}`);
 
-  /** A locked process asks its peers. Resolves true once a peer has handed the key over. */
-  async function askPeers(timeoutMs = 0): Promise<boolean> {
+  /**
+   * A locked process asks its peers. Resolves true once a peer has handed the key over; false at the
+   * timeout or when `stop` is aborted (a shutdown must not wait for a peer that never comes).
+   */
+  async function askPeers(timeoutMs = 0, stop?: AbortSignal): Promise<boolean> {
     if (routing.isUnlocked()) return true;
     const one = sealer.generateKeyPair();
     const pk = Buffer.from(one.publicKey);
@@ -118,7 +121,7 @@ export function createRoutingKeeper(deps: {
           return true;
         }
         if (routing.isUnlocked()) return true;
-        if (Date.now() >= deadline) return false;
+        if (Date.now() >= deadline || stop?.aborted) return false;
         await new Promise((r) => setTimeout(r, 250));
       }
     } finally {
@@ -165,6 +168,7 @@ export function createRoutingKeeper(deps: {
    */
   function start(): { stop(): Promise<void> } {
     let stopped = false;
+    const stopping = new AbortController();
     let asking: Promise<boolean> | null = null;
     const tick = async () => {
       try {
@@ -172,7 +176,7 @@ export function createRoutingKeeper(deps: {
         if (!publicKey) await routingPublicKey();
         if (routing.isUnlocked()) await servePeers();
         else if (!asking)
-          asking = askPeers(60_000).finally(() => {
+          asking = askPeers(60_000, stopping.signal).finally(() => {
             asking = null;
           });
       } catch (e) {
@@ -187,6 +191,7 @@ export function createRoutingKeeper(deps: {
     return {
       async stop() {
         stopped = true;
+        stopping.abort();
         clearInterval(timer);
         await asking?.catch(() => undefined);
       },

@@ -2,8 +2,7 @@ import { CompiledQuery, type RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperator, createTestContext, type TestContext, until } from '../../test/helpers.ts';
 import { SINK_THRESHOLD } from '../triage/scoring.ts';
-import { textSketch } from '../triage/text-sketch.ts';
-import { rescoreCopiesQuery, spamSignalsQuery } from './intake.service.ts';
+import { rescoreCopiesQuery, sketchOf, spamSignalsQuery } from './intake.service.ts';
 
 /**
  * Issue #13: a templated flood must cost the same per request at its thousandth copy as at its
@@ -54,7 +53,7 @@ async function rowsRead(q: RawBuilder<unknown>): Promise<number> {
 }
 
 async function costOfNextCopy(i: number): Promise<{ signals: number; rescore: number }> {
-  const sketch = textSketch(`${TEMPLATE} очень ${i}`, (s) => ctx.core.vault.blindIndex('text-sketch', s));
+  const sketch = sketchOf(ctx.core.vault, `${TEMPLATE} очень ${i}`);
   const now = ctx.clock.now();
   return {
     signals: await rowsRead(spamSignalsQuery(sketch, null, now)),

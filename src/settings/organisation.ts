@@ -122,6 +122,8 @@ export function organisationText(org: Organisation, lang: Language): string {
 
 export function createOrganisationService(deps: { db: Db; audit: AuditLog; clock: Clock }) {
   let cache: { value: Organisation; at: number } | null = null;
+  // One read at a time when the cache runs out (every public page asks).
+  let loading: Promise<Organisation> | null = null;
   async function readKey(key: string): Promise<unknown> {
     const row = await deps.db
       .selectFrom('settings')
@@ -148,10 +150,15 @@ export function createOrganisationService(deps: { db: Db; audit: AuditLog; clock
     async get(): Promise<Organisation> {
       const now = Date.now();
       if (cache && now - cache.at < TTL_MS) return cache.value;
-      const stored = (await readKey('organisation')) as Partial<Organisation> | undefined;
-      const value = { ...EMPTY, ...(stored ?? {}) };
-      cache = { value, at: now };
-      return value;
+      loading ??= (async () => {
+        const stored = (await readKey('organisation')) as Partial<Organisation> | undefined;
+        const value = { ...EMPTY, ...(stored ?? {}) };
+        cache = { value, at: now };
+        return value;
+      })().finally(() => {
+        loading = null;
+      });
+      return loading;
     },
     async set(actorId: string, input: OrganisationInput): Promise<Organisation> {
       const parsed = ZOrganisationInput.safeParse(input);

@@ -23,6 +23,9 @@ export function createSettingsService(deps: {
   silentDays?: number;
 }) {
   let cache: { value: IntakeSettings; at: number } | null = null;
+  // One read at a time when the cache runs out: every public request asks, and a few hundred at once
+  // must not each query the same row.
+  let loading: Promise<IntakeSettings> | null = null;
   return {
     /** Per-state silence timeouts and waiting reminders: defaults, overridden by the `case_timers` row. */
     async caseTimers(): Promise<CaseTimeouts> {
@@ -42,14 +45,19 @@ export function createSettingsService(deps: {
     async intake(): Promise<IntakeSettings> {
       const now = Date.now();
       if (cache && now - cache.at < TTL_MS) return cache.value;
-      const row = await deps.db
-        .selectFrom('settings')
-        .select('value')
-        .where('key', '=', 'intake')
-        .executeTakeFirst();
-      const value = { ...DEFAULTS, ...((row?.value as Partial<IntakeSettings> | undefined) ?? {}) };
-      cache = { value, at: now };
-      return value;
+      loading ??= (async () => {
+        const row = await deps.db
+          .selectFrom('settings')
+          .select('value')
+          .where('key', '=', 'intake')
+          .executeTakeFirst();
+        const value = { ...DEFAULTS, ...((row?.value as Partial<IntakeSettings> | undefined) ?? {}) };
+        cache = { value, at: now };
+        return value;
+      })().finally(() => {
+        loading = null;
+      });
+      return loading;
     },
     async setCaseTimers(actorId: string, value: CaseTimeouts): Promise<CaseTimeouts> {
       const json = JSON.stringify(value);

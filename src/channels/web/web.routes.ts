@@ -6,6 +6,7 @@ import { receiptCandidates } from '../../crypto/receipt.ts';
 import { AppError } from '../../errors.ts';
 import { PUBLIC_FORM_CSP } from '../../http/csp.ts';
 import type { FormTokens } from '../../http/form-token.ts';
+import { pageContext } from '../../http/page-context.ts';
 import { langOf, parseForm, requireFormBody, sendHtml } from '../../http/public-form.ts';
 import type { Language, MessageKey } from '../../i18n/i18n.ts';
 import type { IntakeService } from '../../intake/intake.service.ts';
@@ -78,10 +79,35 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
       .send(SITE_CSS);
   });
 
+  // The blank form is the page a flood fetches most: rendered once per language and organisation
+  // face (the organisation object is replaced when its settings are re-read), then only the token and
+  // the proof-of-work challenge change. Placeholders are plain ASCII that escaping leaves as they are.
+  const TOKEN_SLOT = '__wf_form_token__';
+  const POW_SLOT = '__wf_form_pow__';
+  const blankForms = new Map<string, { org: unknown; html: string }>();
+  function blankForm(lang: Language, token: string): string {
+    const ctx = pageContext();
+    const key = `${lang}|${ctx?.origin ?? ''}`;
+    let cached = blankForms.get(key);
+    if (!cached || cached.org !== ctx?.org) {
+      const pow = deps.formPow ? { challenge: POW_SLOT, max: deps.formPow.max } : undefined;
+      cached = {
+        org: ctx?.org,
+        html: homePage(lang, TOKEN_SLOT, undefined, undefined, undefined, undefined, pow),
+      };
+      if (blankForms.size > 64) blankForms.clear();
+      blankForms.set(key, cached);
+    }
+    const page = cached.html.replace(TOKEN_SLOT, token);
+    return deps.formPow ? page.replace(POW_SLOT, deps.formPow.challenge(token).challenge) : page;
+  }
+
   /** A fresh form: in strict mode with a check question bound to its token. */
   async function freshForm(lang: Language, values?: FormValues, errors?: FieldErrors, notice?: MessageKey) {
     const token = formTokens.issue();
     const strict = (await deps.settings.intake()).strictMode;
+    if (!strict && values === undefined && errors === undefined && notice === undefined)
+      return blankForm(lang, token);
     return homePage(
       lang,
       token,
@@ -141,11 +167,14 @@ export function registerWebRoutes(app: FastifyInstance, deps: WebRoutesDeps): vo
     const rerender = async (status: number, notice?: MessageKey) =>
       sendForm(reply, status, await freshForm(lang, values, errors, notice));
     if (Object.keys(errors).length > 0 || !category) return rerender(400);
-    // A reload or re-post of the receipt page must not invite a second request.
-    const issued = formTokens.issuedNonce(form.token);
-    if (issued && (await intake.formNonceUsed(issued))) return sendHtml(reply, 200, receiptOncePage(lang));
     const nonce = formTokens.verify(form.token);
-    if (!nonce) return rerender(400, 'error.invalid_form_token');
+    if (!nonce) {
+      // A reload or re-post of the receipt page must not invite a second request, even past the form's
+      // lifetime. (Within it, the insert's claim of the nonce answers the same without a round trip.)
+      const issued = formTokens.issuedNonce(form.token);
+      if (issued && (await intake.formNonceUsed(issued))) return sendHtml(reply, 200, receiptOncePage(lang));
+      return rerender(400, 'error.invalid_form_token');
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     if ((await deps.settings.intake()).strictMode) {
       // Under attack: a person reads the form for a few seconds and answers the check question.
