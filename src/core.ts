@@ -8,6 +8,7 @@ import { createWebauthnService } from './auth/webauthn.service.ts';
 import { createCannedService } from './canned/canned.service.ts';
 import { createCasesService } from './cases/cases.service.ts';
 import type { Channel } from './cases/categories.ts';
+import { createPreviewsService } from './cases/previews.service.ts';
 import { createTimersService } from './cases/timers.service.ts';
 import type { ChannelAdapter } from './channels/channel.ts';
 import { createFormTokens } from './channels/web/form-token.ts';
@@ -197,6 +198,7 @@ export async function createCore(deps: {
       );
   });
   const canned = createCannedService({ db, audit, clock });
+  const previews = createPreviewsService({ db, sealer, audit });
   await canned.seedDefaults();
   const runtimeSettings = createSettingsService({
     db,
@@ -272,6 +274,7 @@ export async function createCore(deps: {
     adapters,
     channelIntake,
     canned,
+    previews,
     voice,
     formTokens,
     flood,

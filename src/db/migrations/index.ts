@@ -13,6 +13,7 @@ import * as m0012 from './0012-long-journey.ts';
 import * as m0013 from './0013-languages.ts';
 import * as m0015 from './0015-admission.ts';
 import * as m0016 from './0016-voice.ts';
+import * as m0019 from './0019-canned-suggestions.ts';
 
 /** Ordered list of migrations. Append only: a shipped migration is never edited. */
 export const migrations: ReadonlyArray<{ name: string; up: string }> = [
@@ -31,4 +32,5 @@ export const migrations: ReadonlyArray<{ name: string; up: string }> = [
   { name: '0016-voice', up: m0016.up },
   { name: '0015-admission', up: m0015.up },
   { name: '0013-languages', up: m0013.up },
+  { name: '0019-canned-suggestions', up: m0019.up },
 ];
