@@ -86,7 +86,7 @@ describe('issue #15 in the console', () => {
     const text = (await preview.textContent()) ?? '';
     expect(text.startsWith(FIRST_WORDS)).toBe(true);
     expect(text.endsWith('…')).toBe(true);
-    await screenshot(page, 'console-queue.png');
+    await screenshot(page, 'console-queue-preview.png');
 
     // She answers, and offers her reply for the canned list.
     await row.getByRole('link').first().click();
