@@ -229,7 +229,13 @@ export function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }:
   });
 
   return (
-    <Modal opened onClose={onClose} title={t(text.title)} size="lg">
+    <Modal
+      opened
+      onClose={onClose}
+      title={t(text.title)}
+      size="lg"
+      closeButtonProps={{ 'aria-label': t('app.close') }}
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();
