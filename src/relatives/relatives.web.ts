@@ -326,11 +326,11 @@ function answerPage(
 ${opts.notice ? html`<div class="notice" role="status">${m[opts.notice]}</div>` : ''}
 ${
   q.answer
-    ? html`<div class="answer" id="answer">${
+    ? html`${
         q.answer.answeredAt
           ? html`<p class="hint" id="answer-date">${m.answeredOn}: <time datetime="${q.answer.answeredAt}">${describeDate(q.answer.answeredAt.slice(0, 10), lang)}</time></p>`
           : ''
-      }<p>${q.answer.text}</p></div>`
+      }<div class="answer" id="answer"><p>${q.answer.text}</p></div>`
     : html`<p id="answer-pending">${m.pending}</p>`
 }
 ${
