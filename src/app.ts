@@ -22,6 +22,7 @@ import { registerAuthRoutes } from './auth/auth.routes.ts';
 import { registerUsersRoutes } from './auth/users.routes.ts';
 import { registerCannedRoutes } from './canned/canned.routes.ts';
 import { registerCasesRoutes } from './cases/cases.routes.ts';
+import { registerPreviewRoutes } from './cases/previews.routes.ts';
 import { createFormPow } from './channels/web/form-pow.ts';
 import { errorPage } from './channels/web/web.pages.ts';
 import { registerWebRoutes } from './channels/web/web.routes.ts';
@@ -272,6 +273,7 @@ export async function buildApp(core: Core, opts: AppOptions): Promise<FastifyIns
   });
   registerUsersRoutes(app, { sessions: core.sessions, users: core.users });
   registerCasesRoutes(app, { sessions: core.sessions, cases: core.cases });
+  registerPreviewRoutes(app, { sessions: core.sessions, previews: core.previews });
   registerCannedRoutes(app, { sessions: core.sessions, canned: core.canned });
   registerSupervisorRoutes(app, {
     sessions: core.sessions,

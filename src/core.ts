@@ -8,6 +8,7 @@ import { createWebauthnService } from './auth/webauthn.service.ts';
 import { createCannedService } from './canned/canned.service.ts';
 import { createCasesService } from './cases/cases.service.ts';
 import type { Channel } from './cases/categories.ts';
+import { createPreviewsService } from './cases/previews.service.ts';
 import { createTimersService } from './cases/timers.service.ts';
 import type { Clock } from './clock.ts';
 import type { Keyring } from './crypto/keyring.ts';
@@ -198,6 +199,7 @@ export async function createCore(deps: {
       );
   });
   const canned = createCannedService({ db, audit, clock });
+  const previews = createPreviewsService({ db, sealer, audit });
   await canned.seedDefaults();
   const runtimeSettings = createSettingsService({
     db,
@@ -273,6 +275,7 @@ export async function createCore(deps: {
     adapters,
     channelIntake,
     canned,
+    previews,
     voice,
     formTokens,
     flood,

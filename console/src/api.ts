@@ -323,6 +323,21 @@ export async function listQueue(query: QueueQuery, signal?: AbortSignal): Promis
   return { items: page.items.map(normalizeItem), nextCursor: page.nextCursor ?? null };
 }
 
+/** The first words of the latest requester message of the given queue rows (those the user may open). */
+export interface RequestPreview {
+  id: string;
+  text: string;
+  at: string;
+}
+
+export async function getRequestPreviews(ids: string[], signal?: AbortSignal): Promise<RequestPreview[]> {
+  const r = await request<{ items: RequestPreview[] }>('GET', '/requests/previews', {
+    query: { ids: ids.join(',') },
+    signal,
+  });
+  return r.items;
+}
+
 export function getQueueCounts(query: CountsQuery, signal?: AbortSignal): Promise<QueueCounts> {
   return request('GET', '/requests/counts', { query: { ...query }, signal });
 }
@@ -420,6 +435,32 @@ export function updateCannedReply(id: string, body: CannedReplyInput): Promise<{
 
 export function deleteCannedReply(id: string): Promise<void> {
   return request('DELETE', `/canned-replies/${enc(id)}`);
+}
+
+/** A reply an operator proposed for the canned list, waiting for a supervisor or admin. */
+export interface CannedSuggestion {
+  id: string;
+  language: string;
+  title: string;
+  body: string;
+  suggestedBy: string | null;
+  createdAt: string;
+}
+
+export function suggestCannedReply(body: CannedReplyInput): Promise<{ item: CannedSuggestion }> {
+  return request('POST', '/canned-replies/suggestions', { body });
+}
+
+export function listCannedSuggestions(): Promise<{ items: CannedSuggestion[] }> {
+  return request('GET', '/canned-replies/suggestions');
+}
+
+export function approveCannedSuggestion(id: string, body: CannedReplyInput): Promise<{ item: CannedReply }> {
+  return request('POST', `/canned-replies/suggestions/${enc(id)}/approve`, { body });
+}
+
+export function rejectCannedSuggestion(id: string): Promise<void> {
+  return request('POST', `/canned-replies/suggestions/${enc(id)}/reject`);
 }
 
 // ---- supervisor and admin

@@ -4,6 +4,7 @@ import './styles.css';
 import { createTheme, MantineProvider, Modal } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import i18next from 'i18next';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { isApiError } from './api.ts';
@@ -15,8 +16,14 @@ initI18n();
 
 // Modal scroll locking (react-remove-scroll) injects a <style> element, which style-src 'self'
 // refuses; styles.css locks the page scroll while a dialog is open instead.
+// Every dialog's close button is named (axe: button-name), in the language the console starts in;
+// dialogs that set their own label follow a later language switch too.
 const theme = createTheme({
-  components: { Modal: Modal.extend({ defaultProps: { lockScroll: false } }) },
+  components: {
+    Modal: Modal.extend({
+      defaultProps: { lockScroll: false, closeButtonProps: { 'aria-label': i18next.t('app.close') } },
+    }),
+  },
 });
 
 const queryClient = new QueryClient({

@@ -67,6 +67,7 @@ export type Permission =
   | 'request.status'
   | 'request.assign'
   | 'canned.read'
+  | 'canned.suggest'
   | 'canned.manage'
   | 'supervisor.read'
   | 'user.directory'
@@ -335,6 +336,9 @@ export interface AuditQuery {
   action?: string;
   actorId?: string;
   subjectId?: string;
+  /** YYYY-MM-DD (UTC), both days included. */
+  from?: string;
+  to?: string;
   limit?: number;
   cursor?: string;
 }

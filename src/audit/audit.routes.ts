@@ -109,6 +109,9 @@ export function registerAuditRoutes(
           action: z.string().max(64).optional(),
           actorId: z.string().uuid().optional(),
           subjectId: z.string().max(64).optional(),
+          /** Entries on or after this day (UTC), and on or before `to`. */
+          from: z.string().date().optional(),
+          to: z.string().date().optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
           cursor: z
             .string()

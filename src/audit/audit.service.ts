@@ -265,6 +265,8 @@ export function createAuditLog(deps: {
       action?: string | undefined;
       actorId?: string | undefined;
       subjectId?: string | undefined;
+      from?: string | undefined;
+      to?: string | undefined;
       limit: number;
       cursor?: string | undefined;
     }) {
@@ -276,6 +278,9 @@ export function createAuditLog(deps: {
       if (f.action) q = q.where('action', '=', f.action);
       if (f.actorId) q = q.where('actor_id', '=', f.actorId);
       if (f.subjectId) q = q.where('subject_id', '=', f.subjectId);
+      if (f.from) q = q.where('at', '>=', new Date(`${f.from}T00:00:00Z`));
+      // Up to the end of that day: the next day's midnight, exclusive.
+      if (f.to) q = q.where('at', '<', new Date(Date.parse(`${f.to}T00:00:00Z`) + 86_400_000));
       if (f.cursor) q = q.where('id', '<', f.cursor);
       const rows = await q.execute();
       const page = rows.slice(0, f.limit);

@@ -13,6 +13,7 @@ export type Permission =
   | 'request.status'
   | 'request.assign'
   | 'canned.read'
+  | 'canned.suggest'
   | 'canned.manage'
   | 'supervisor.read'
   | 'user.directory'
@@ -43,6 +44,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'request.reply',
     'request.status',
     'canned.read',
+    'canned.suggest',
     'user.directory',
     'inquiry.create',
   ],
@@ -54,6 +56,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'request.status',
     'request.assign',
     'canned.read',
+    'canned.suggest',
     'canned.manage',
     'supervisor.read',
     'user.directory',
@@ -83,6 +86,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'request.status',
     'request.assign',
     'canned.read',
+    'canned.suggest',
     'canned.manage',
     'supervisor.read',
     'user.directory',

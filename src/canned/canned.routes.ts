@@ -20,6 +20,16 @@ const ZCannedInput = z.object({
   title: z.string().trim().min(1).max(120),
   body: z.string().trim().min(1).max(LIMITS.body),
 });
+const ZCannedSuggestion = z.object({
+  id: z.string(),
+  language: z.string(),
+  title: z.string(),
+  body: z.string(),
+  /** The operator who suggested it (null once that account is deleted). */
+  suggestedBy: z.string().nullable(),
+  createdAt: z.string(),
+});
+const ZSuggestionId = z.object({ id: z.string().uuid() });
 
 export function registerCannedRoutes(
   app: FastifyInstance,
@@ -66,6 +76,66 @@ export function registerCannedRoutes(
       },
     },
     async (req) => ({ item: await canned.update(req.session!.user.id, req.params.id, req.body) }),
+  );
+  // Suggestions (issue #15): operators propose, supervisors and admins decide (docs/decisions/0018).
+  r.post(
+    '/api/canned-replies/suggestions',
+    {
+      preValidation: requireSession(sessions, 'canned.suggest'),
+      schema: {
+        tags: ['canned replies'],
+        summary: 'Suggest a canned reply (a supervisor or admin approves or rejects it)',
+        body: ZCannedInput,
+        response: { 201: z.object({ item: ZCannedSuggestion }), 400: ZError },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send({ item: await canned.suggest(req.session!.user.id, req.body) }),
+  );
+  r.get(
+    '/api/canned-replies/suggestions',
+    {
+      preValidation: requireSession(sessions, 'canned.manage'),
+      schema: {
+        tags: ['canned replies'],
+        summary: 'Suggestions waiting for a decision, oldest first',
+        response: { 200: z.object({ items: z.array(ZCannedSuggestion) }) },
+      },
+    },
+    async () => ({ items: await canned.listSuggestions() }),
+  );
+  r.post(
+    '/api/canned-replies/suggestions/:id/approve',
+    {
+      preValidation: requireSession(sessions, 'canned.manage'),
+      schema: {
+        tags: ['canned replies'],
+        summary: "Approve a suggestion (with the reviewer's edits): it becomes a canned reply",
+        params: ZSuggestionId,
+        body: ZCannedInput,
+        response: { 201: z.object({ item: ZCanned }), 400: ZError, 404: ZError },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send({ item: await canned.approveSuggestion(req.session!.user.id, req.params.id, req.body) }),
+  );
+  r.post(
+    '/api/canned-replies/suggestions/:id/reject',
+    {
+      preValidation: requireSession(sessions, 'canned.manage'),
+      schema: {
+        tags: ['canned replies'],
+        summary: 'Reject a suggestion (it is deleted; the audit log keeps the decision)',
+        params: ZSuggestionId,
+        response: { 204: z.null(), 404: ZError },
+      },
+    },
+    async (req, reply) => {
+      await canned.rejectSuggestion(req.session!.user.id, req.params.id);
+      return reply.code(204).send(null);
+    },
   );
   r.delete(
     '/api/canned-replies/:id',

@@ -18,6 +18,18 @@ export interface CannedReply {
   updatedAt: string;
 }
 
+/** A reply an operator proposed for the canned list, waiting for a supervisor or admin. */
+export interface CannedSuggestion {
+  id: string;
+  language: string;
+  title: string;
+  body: string;
+  suggestedBy: string | null;
+  createdAt: string;
+}
+
+type CannedInput = { language: string; title: string; body: string };
+
 export function createCannedService(deps: { db: Db; audit: AuditLog; clock: Clock }) {
   const { db, audit, clock } = deps;
   const toView = (r: {
@@ -32,6 +44,22 @@ export function createCannedService(deps: { db: Db; audit: AuditLog; clock: Cloc
     title: r.title,
     body: r.body,
     updatedAt: new Date(r.updated_at).toISOString(),
+  });
+
+  const toSuggestion = (r: {
+    id: string;
+    language: string;
+    title: string;
+    body: string;
+    suggested_by: string | null;
+    created_at: Date | string;
+  }): CannedSuggestion => ({
+    id: r.id,
+    language: r.language,
+    title: r.title,
+    body: r.body,
+    suggestedBy: r.suggested_by,
+    createdAt: new Date(r.created_at).toISOString(),
   });
 
   return {
@@ -115,6 +143,78 @@ export function createCannedService(deps: { db: Db; audit: AuditLog; clock: Cloc
         return row;
       });
       return toView(row);
+    },
+    /** An operator proposes a reply (issue #15); nothing changes in the canned list until approved. */
+    async suggest(actorId: string, input: CannedInput): Promise<CannedSuggestion> {
+      const row = await audit.write(async (trx, w) => {
+        const r = await trx
+          .insertInto('canned_suggestions')
+          .values({ id: randomUUID(), ...input, suggested_by: actorId, created_at: clock.now() })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'canned.suggest',
+          subjectType: 'canned_suggestion',
+          subjectId: r.id,
+          details: { language: input.language },
+        });
+        return r;
+      });
+      return toSuggestion(row);
+    },
+    async listSuggestions(): Promise<CannedSuggestion[]> {
+      const rows = await db.selectFrom('canned_suggestions').selectAll().orderBy('created_at').execute();
+      return rows.map(toSuggestion);
+    },
+    /**
+     * Approves a suggestion, with the reviewer's edits: it becomes a canned reply in its language and
+     * the suggestion is gone. One transaction: two reviewers approving at once make one reply.
+     */
+    async approveSuggestion(actorId: string, id: string, input: CannedInput): Promise<CannedReply> {
+      const row = await audit.write(async (trx, w) => {
+        const s = await trx
+          .deleteFrom('canned_suggestions')
+          .where('id', '=', id)
+          .returning(['id', 'suggested_by'])
+          .executeTakeFirst();
+        if (!s) throw new AppError('not_found', 'No such suggestion (already decided?)');
+        const now = clock.now();
+        const r = await trx
+          .insertInto('canned_replies')
+          .values({ id: randomUUID(), ...input, created_by: actorId, created_at: now, updated_at: now })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'canned.suggestion_approve',
+          subjectType: 'canned_reply',
+          subjectId: r.id,
+          details: { suggestionId: id, suggestedBy: s.suggested_by, language: input.language },
+        });
+        return r;
+      });
+      return toView(row);
+    },
+    async rejectSuggestion(actorId: string, id: string): Promise<void> {
+      await audit.write(async (trx, w) => {
+        const s = await trx
+          .deleteFrom('canned_suggestions')
+          .where('id', '=', id)
+          .returning(['id', 'suggested_by', 'language'])
+          .executeTakeFirst();
+        if (!s) throw new AppError('not_found', 'No such suggestion (already decided?)');
+        await w.audit({
+          actorType: 'operator',
+          actorId,
+          action: 'canned.suggestion_reject',
+          subjectType: 'canned_suggestion',
+          subjectId: id,
+          details: { suggestedBy: s.suggested_by, language: s.language },
+        });
+      });
     },
     async remove(actorId: string, id: string): Promise<void> {
       await audit.write(async (trx, w) => {

@@ -156,6 +156,15 @@ export interface CannedRepliesTable {
   updated_at: Timestamp;
 }
 
+export interface CannedSuggestionsTable {
+  id: string;
+  language: string;
+  title: string;
+  body: string;
+  suggested_by: string | null;
+  created_at: Timestamp;
+}
+
 export interface WebauthnCredentialsTable {
   id: string;
   user_id: string;
@@ -543,6 +552,7 @@ export interface Database {
   notifications: NotificationsTable;
   knowledge_articles: KnowledgeArticlesTable;
   canned_replies: CannedRepliesTable;
+  canned_suggestions: CannedSuggestionsTable;
   webauthn_credentials: WebauthnCredentialsTable;
   pending_logins: PendingLoginsTable;
   org_keys: OrgKeysTable;

@@ -3,7 +3,14 @@ import { sql, type Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
 import { can, canAccessRequest } from '../auth/policies.ts';
 import type { Session } from '../auth/sessions.service.ts';
-import { allowedTransitions, canTransition, isCaseState, isClosed } from '../cases/case-state.ts';
+import {
+  allowedTransitions,
+  CASE_STATES,
+  type CaseState,
+  canTransition,
+  isCaseState,
+  isClosed,
+} from '../cases/case-state.ts';
 import type { CasesService } from '../cases/cases.service.ts';
 import type { CallerCategory } from '../cases/categories.ts';
 import { EXPECTED_FRONT_QUESTION, sealTimerField } from '../cases/timer-fields.ts';
@@ -314,8 +321,22 @@ export function createProtocolService(deps: ProtocolDeps) {
       const step = (a.details as { step?: unknown }).step;
       if (typeof step === 'string') sent.set(step, new Date(a.at).toISOString());
     }
-    const steps: StepView[] = stepsFor(p, t.category)
-      .filter((s) => audience === 'operator' || s.audience !== 'operator')
+    const all = stepsFor(p, t.category);
+    // A requester sees a step once it applies (issue #15: "when will you be at the front" showed beside
+    // the first questionnaire): every step before it is done, or the case already reached the state
+    // the step before it leads to (an operator may move a case on without ticking every step).
+    const statusAt = CASE_STATES.indexOf(t.status as CaseState);
+    const applies = (i: number): boolean => {
+      const prev = all[i - 1];
+      if (!prev) return true;
+      if (all.slice(0, i).every((x) => done.has(x.id))) return true;
+      const reached = prev.moveTo ? CASE_STATES.indexOf(prev.moveTo) : -1;
+      return reached >= 0 && statusAt >= reached && statusAt <= CASE_STATES.indexOf('in_custody');
+    };
+    const steps: StepView[] = all
+      .filter(
+        (s, i) => audience === 'operator' || (s.audience !== 'operator' && (done.has(s.id) || applies(i))),
+      )
       .map((s) => ({
         id: s.id,
         title: s.title,

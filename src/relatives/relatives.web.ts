@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import type { FormTokens } from '../http/form-token.ts';
 import { layout } from '../http/page-layout.ts';
 import { langOf, parseForm, requireFormBody, sendHtml } from '../http/public-form.ts';
-import type { Language } from '../i18n/i18n.ts';
+import { type Language, t } from '../i18n/i18n.ts';
 import { describeDate, parsePartialDate } from '../lib/dates.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import { createRateLimiter } from '../lib/rate-limit.ts';
@@ -43,6 +43,9 @@ const T = {
     answerHeading: 'Ответ на ваш запрос',
     code: 'Код запроса',
     show: 'Показать ответ',
+    safety:
+      'Ваша безопасность прежде всего: пользуйтесь устройством и учётной записью, которые никто не проверяет. Мы не сохраняем ваш IP-адрес и не спрашиваем, кто вы. Для большей анонимности откройте сайт в Tor Browser.',
+    answeredOn: 'Ответ дан',
     pending: 'Ваш запрос ещё проверяется. Загляните позже.',
     lettersHeading: 'Письма',
     fromPrisoner: 'Письмо от него',
@@ -85,6 +88,9 @@ const T = {
     answerHeading: 'Відповідь на ваш запит',
     code: 'Код запиту',
     show: 'Показати відповідь',
+    safety:
+      'Ваша безпека насамперед: користуйтеся пристроєм і обліковим записом, які ніхто не перевіряє. Ми не зберігаємо вашу IP-адресу й не питаємо, хто ви. Для більшої анонімності відкрийте сайт у Tor Browser.',
+    answeredOn: 'Відповідь надано',
     pending: 'Ваш запит ще перевіряється. Завітайте пізніше.',
     lettersHeading: 'Листи',
     fromPrisoner: 'Лист від нього',
@@ -127,6 +133,9 @@ const T = {
     answerHeading: 'Answer to your inquiry',
     code: 'Inquiry code',
     show: 'Show the answer',
+    safety:
+      'Your safety first: use a device and an account that others do not check. We do not record your IP address or ask who you are. For extra anonymity open this site in Tor Browser.',
+    answeredOn: 'Answered on',
     pending: 'Your inquiry is still being checked. Please come back later.',
     lettersHeading: 'Letters',
     fromPrisoner: 'Letter from him',
@@ -170,6 +179,9 @@ const T = {
     answerHeading: '요청에 대한 답',
     code: '요청 코드',
     show: '답 보기',
+    safety:
+      '안전이 먼저입니다: 다른 사람이 확인하지 않는 기기와 계정을 사용하십시오. 우리는 IP 주소를 기록하지 않으며 당신이 누구인지 묻지 않습니다. 더 익명으로 이용하려면 Tor Browser로 이 사이트를 여십시오.',
+    answeredOn: '답변일',
     pending: '요청을 아직 확인하고 있습니다. 나중에 다시 오십시오.',
     lettersHeading: '편지',
     fromPrisoner: '그가 보낸 편지',
@@ -243,6 +255,7 @@ export function findPage(
     html`
 <h1>${m.heading}</h1>
 <p>${m.intro}</p>
+<p class="safety">${m.safety}</p>
 <p><a href="/find/answer?lang=${lang}">${m.checkLink}</a></p>
 ${notice || Object.keys(e).length ? html`<div class="alert" role="alert">${m[notice ?? 'fix']}</div>` : ''}
 <form method="post" action="/find" accept-charset="utf-8">
@@ -311,7 +324,15 @@ function answerPage(
     html`
 <h1>${m.answerHeading}</h1>
 ${opts.notice ? html`<div class="notice" role="status">${m[opts.notice]}</div>` : ''}
-${q.answer ? html`<div class="answer" id="answer"><p>${q.answer.text}</p></div>` : html`<p id="answer-pending">${m.pending}</p>`}
+${
+  q.answer
+    ? html`${
+        q.answer.answeredAt
+          ? html`<p class="hint" id="answer-date">${m.answeredOn}: <time datetime="${q.answer.answeredAt}">${describeDate(q.answer.answeredAt.slice(0, 10), lang)}</time></p>`
+          : ''
+      }<div class="answer" id="answer"><p>${q.answer.text}</p></div>`
+    : html`<p id="answer-pending">${m.pending}</p>`
+}
 ${
   q.letters.length
     ? html`<h2>${m.lettersHeading}</h2>${q.letters.map(
@@ -334,7 +355,8 @@ ${opts.error ? html`<div class="alert" role="alert">${m[opts.error]}</div>` : ''
   <button type="submit">${m.send}</button>
 </form>`
     : ''
-}`,
+}
+<p><a href="/?lang=${lang}" id="answer-exit">${t(lang, 'followup.close')}</a></p>`,
   );
 }
 

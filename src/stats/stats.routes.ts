@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts';
 import { layout } from '../http/page-layout.ts';
 import { ZError } from '../http/schemas.ts';
 import { type Language, type MessageKey, negotiateLanguage, t } from '../i18n/i18n.ts';
-import { html } from '../lib/html.ts';
+import { html, type SafeHtml } from '../lib/html.ts';
 import type { StatsService } from './stats.service.ts';
 
 const ZDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -28,20 +28,46 @@ function range(q: { from?: string | undefined; to?: string | undefined }, clock:
   return { from, to };
 }
 
-/** A bar chart as inline SVG: no script, no external resource, readable in Tor Browser's safest mode. */
+/**
+ * A bar chart as inline SVG: no script, no external resource, readable in Tor Browser's safest mode.
+ * Labelled (issue #15): the weeks under the bars, each value above its bar, the scale at the left;
+ * it shrinks with the screen, so a phone never scrolls sideways. The table below holds every figure.
+ */
 function svgBars(points: Array<{ label: string; value: number | '<10' }>, title: string) {
   const w = 640;
   const h = 180;
+  const top = 24;
+  const left = 36;
   const max = Math.max(10, ...points.map((p) => (typeof p.value === 'number' ? p.value : 0)));
-  const bw = w / Math.max(1, points.length);
-  return html`<svg role="img" aria-label="${title}" viewBox="0 0 ${w} ${h + 20}" width="100%" height="220">
+  const bw = (w - left) / Math.max(1, points.length);
+  // Every week is labelled when there is room, else every other one (twelve weeks on a phone).
+  const every = points.length > 8 ? 2 : 1;
+  const day = (iso: string) =>
+    /^\d{4}-\d{2}-\d{2}/.test(iso) ? `${iso.slice(8, 10)}.${iso.slice(5, 7)}` : iso;
+  return html`<figure class="chart"><figcaption>${title}</figcaption>
+<svg role="img" aria-label="${title}" viewBox="0 0 ${w} ${top + h + 30}" preserveAspectRatio="xMidYMid meet">
+<text x="${left - 6}" y="${top + 6}" text-anchor="end" font-size="16" fill="#333">${String(max)}</text>
+<text x="${left - 6}" y="${top + h}" text-anchor="end" font-size="16" fill="#333">0</text>
 ${points.map((p, i) => {
   const v = typeof p.value === 'number' ? p.value : 5;
   const bh = Math.round((v / max) * h);
-  return html`<rect x="${Math.round(i * bw + 2)}" y="${h - bh}" width="${Math.max(1, Math.round(bw - 4))}" height="${bh}" fill="${typeof p.value === 'number' ? '#0b4fa1' : '#9aa9bd'}"><title>${p.label}: ${String(p.value)}</title></rect>`;
+  const x = Math.round(left + i * bw + 2);
+  const bwid = Math.max(1, Math.round(bw - 4));
+  const cx = Math.round(x + bwid / 2);
+  return html`<rect x="${x}" y="${top + h - bh}" width="${bwid}" height="${bh}" fill="${typeof p.value === 'number' ? '#0b4fa1' : '#6b7a90'}"><title>${p.label}: ${String(p.value)}</title></rect>
+<text x="${cx}" y="${top + h - bh - 5}" text-anchor="middle" font-size="16" fill="#222">${String(p.value)}</text>${
+    i % every === 0
+      ? html`<text x="${cx}" y="${top + h + 22}" text-anchor="middle" font-size="16" fill="#333">${day(p.label)}</text>`
+      : ''
+  }`;
 })}
-<line x1="0" y1="${h}" x2="${w}" y2="${h}" stroke="#555"/>
-</svg>`;
+<line x1="${left}" y1="${top + h}" x2="${w}" y2="${top + h}" stroke="#555"/>
+</svg></figure>`;
+}
+
+/** A wide table scrolls inside its own box (reachable by keyboard), never the whole page. */
+function scrollBox(label: string, table: SafeHtml) {
+  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
 }
 
 export function registerStatsRoutes(
@@ -146,16 +172,19 @@ ${svgBars(
   weeks.map((w) => ({ label: w.week, value: w.total })),
   t(lang, 'stats.chart'),
 )}
-<table class="stats">
+${scrollBox(
+  t(lang, 'stats.chart'),
+  html`<table class="stats">
 <thead><tr><th scope="col">${t(lang, 'stats.week')}</th><th scope="col">${t(lang, 'stats.requests')}</th><th scope="col">${t(lang, 'stats.custody')}</th>
 ${CHANNELS.map((c) => html`<th scope="col">${t(lang, `stats.channel.${c}` as MessageKey)}</th>`)}</tr></thead>
 <tbody>${weeks.map(
-      (w) =>
-        html`<tr><th scope="row">${w.week}</th><td>${String(w.total)}</td><td>${String(w.inCustody)}</td>${CHANNELS.map(
-          (c) => html`<td>${String(w.byChannel[c] ?? '<10')}</td>`,
-        )}</tr>`,
-    )}</tbody>
-</table>
+    (w) =>
+      html`<tr><th scope="row">${w.week}</th><td>${String(w.total)}</td><td>${String(w.inCustody)}</td>${CHANNELS.map(
+        (c) => html`<td>${String(w.byChannel[c] ?? '<10')}</td>`,
+      )}</tr>`,
+  )}</tbody>
+</table>`,
+)}
 <h2>${t(lang, 'stats.by_category')}</h2>
 <table class="stats"><tbody>${CALLER_CATEGORIES.map((c) => {
       const sum = weeks.reduce(

@@ -19,6 +19,7 @@ import {
   useQuery,
   useQueryClient,
 } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
 import { type FormEvent, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
@@ -29,20 +30,43 @@ import {
   writeAuditCheckpoint,
 } from '../api.ts';
 import { useDirectory } from '../hooks/use-directory.ts';
+import {
+  AUDIT_ACTIONS,
+  auditActionLabel,
+  auditFieldLabel,
+  auditSubjectLabel,
+  auditSubjectPath,
+} from '../lib/audit-labels.ts';
 import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { queryKeys } from '../lib/query-keys.ts';
+import { Link } from '../lib/router.tsx';
 import type { AuditEntry, AuditQuery } from '../types.ts';
 
 const PAGE = 50;
 
-function detailsText(details: unknown): string {
-  if (details === null || details === undefined) return '';
-  try {
-    return JSON.stringify(details);
-  } catch {
-    return String(details);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One detail value in words: times formatted, people by name, lists joined, nested objects flattened. */
+function detailValue(
+  v: unknown,
+  ctx: { t: TFunction; lang: string; person: (id: string) => string | undefined },
+): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'boolean') return v ? ctx.t('admin.audit.yes') : ctx.t('admin.audit.no');
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') {
+    if (ISO_TIME.test(v)) return formatDateTime(v, ctx.lang);
+    if (UUID.test(v)) return ctx.person(v) ?? `${v.slice(0, 8)}…`;
+    return v;
   }
+  if (Array.isArray(v)) return v.map((x) => detailValue(x, ctx)).join(', ');
+  if (typeof v === 'object')
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${auditFieldLabel(ctx.t, k)}: ${detailValue(x, ctx)}`)
+      .join('; ');
+  return String(v);
 }
 
 /** The signed chain heads kept outside the database: the newest ones, and the whole file to download. */
@@ -122,9 +146,11 @@ function AuditCheckpointsPanel() {
 export function AuditLog() {
   const { t, i18n } = useTranslation();
   const { list: people, byId } = useDirectory();
-  const [action, setAction] = useState('');
+  const [action, setAction] = useState<string | null>(null);
   const [actorId, setActorId] = useState<string | null>(null);
   const [subjectId, setSubjectId] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
   const [applied, setApplied] = useState<AuditQuery>({ limit: PAGE });
 
   const entries = useInfiniteQuery({
@@ -140,19 +166,43 @@ export function AuditLog() {
   );
 
   const verify = useMutation({ mutationFn: verifyAudit });
+  const actionOptions = useMemo(
+    () =>
+      AUDIT_ACTIONS.map((a) => ({ value: a, label: auditActionLabel(t, a) })).sort((a, b) =>
+        a.label.localeCompare(b.label, i18n.language),
+      ),
+    [t, i18n.language],
+  );
+  const person = (id: string) => byId.get(id)?.email;
+  const detailCtx = { t, lang: i18n.language, person };
 
   function onFilter(e: FormEvent) {
     e.preventDefault();
     const q: AuditQuery = { limit: PAGE };
-    if (action.trim()) q.action = action.trim();
+    if (action) q.action = action;
     if (actorId) q.actorId = actorId;
     if (subjectId.trim()) q.subjectId = subjectId.trim();
+    if (from) q.from = from;
+    if (to) q.to = to;
     setApplied(q);
   }
 
+  function onClear() {
+    setAction(null);
+    setActorId(null);
+    setSubjectId('');
+    setFrom('');
+    setTo('');
+    setApplied({ limit: PAGE });
+  }
+
   function actorLabel(entry: AuditEntry): string {
-    if (!entry.actorId) return entry.actorType;
-    return byId.get(entry.actorId)?.email ?? `${entry.actorType} ${entry.actorId.slice(0, 8)}`;
+    if (!entry.actorId) {
+      if (entry.actorType === 'requester') return t('admin.audit.requester');
+      if (entry.actorType === 'cli') return t('admin.audit.cli');
+      return t('admin.audit.system');
+    }
+    return person(entry.actorId) ?? `${entry.actorId.slice(0, 8)}…`;
   }
 
   return (
@@ -203,18 +253,23 @@ export function AuditLog() {
 
       <AuditCheckpointsPanel />
 
-      <form onSubmit={onFilter}>
+      <form onSubmit={onFilter} data-testid="audit-filters">
         <Group gap="sm" align="flex-end">
-          <TextInput
-            label={t('admin.audit.action')}
-            placeholder="auth.login"
+          <Select
+            label={t('admin.audit.event')}
+            placeholder={t('admin.audit.anyEvent')}
+            data={actionOptions}
             value={action}
-            onChange={(e) => setAction(e.currentTarget.value)}
+            onChange={setAction}
+            searchable
+            clearable
             size="xs"
-            w={200}
+            w={280}
+            data-testid="audit-filter-event"
           />
           <Select
             label={t('admin.audit.actor')}
+            placeholder={t('admin.audit.anyone')}
             data={people.map((u) => ({ value: u.id, label: u.email }))}
             value={actorId}
             onChange={setActorId}
@@ -222,6 +277,25 @@ export function AuditLog() {
             clearable
             size="xs"
             w={240}
+            data-testid="audit-filter-actor"
+          />
+          <TextInput
+            type="date"
+            label={t('admin.audit.fromDate')}
+            value={from}
+            onChange={(e) => setFrom(e.currentTarget.value)}
+            size="xs"
+            w={150}
+            data-testid="audit-filter-from"
+          />
+          <TextInput
+            type="date"
+            label={t('admin.audit.toDate')}
+            value={to}
+            onChange={(e) => setTo(e.currentTarget.value)}
+            size="xs"
+            w={150}
+            data-testid="audit-filter-to"
           />
           <TextInput
             label={t('admin.audit.subject')}
@@ -229,10 +303,13 @@ export function AuditLog() {
             onChange={(e) => setSubjectId(e.currentTarget.value)}
             spellCheck={false}
             size="xs"
-            w={300}
+            w={280}
           />
-          <Button type="submit" size="xs" variant="default">
+          <Button type="submit" size="xs" variant="default" data-testid="audit-filter-apply">
             {t('admin.audit.filter')}
+          </Button>
+          <Button size="xs" variant="subtle" onClick={onClear}>
+            {t('admin.audit.clear')}
           </Button>
         </Group>
       </form>
@@ -254,50 +331,80 @@ export function AuditLog() {
                 <Table.Th scope="col">{t('admin.audit.seq')}</Table.Th>
                 <Table.Th scope="col">{t('admin.audit.at')}</Table.Th>
                 <Table.Th scope="col">{t('admin.audit.actor')}</Table.Th>
-                <Table.Th scope="col">{t('admin.audit.action')}</Table.Th>
-                <Table.Th scope="col">{t('admin.audit.subject')}</Table.Th>
+                <Table.Th scope="col">{t('admin.audit.event')}</Table.Th>
+                <Table.Th scope="col">{t('admin.audit.target')}</Table.Th>
                 <Table.Th scope="col">{t('admin.audit.details')}</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {items.map((e) => (
-                <Table.Tr key={e.id}>
-                  <Table.Td>{e.seq ?? '…'}</Table.Td>
-                  <Table.Td className="wf-nowrap">{formatDateTime(e.at, i18n.language)}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm" lineClamp={1}>
-                      {actorLabel(e)}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Code>{e.action}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="xs" className="wf-ref" title={e.subjectId ?? undefined}>
-                      {e.subjectType ?? ''} {e.subjectId ? e.subjectId.slice(0, 8) : ''}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <div className="wf-audit-details">{detailsText(e.details)}</div>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
+              {items.map((e) => {
+                const to = auditSubjectPath(e.subjectType, e.subjectId);
+                const subject = e.subjectType
+                  ? `${auditSubjectLabel(t, e.subjectType)}${
+                      e.subjectId && e.subjectType !== 'user' ? ` ${e.subjectId.slice(0, 8)}` : ''
+                    }${e.subjectType === 'user' && e.subjectId ? ` ${person(e.subjectId) ?? ''}` : ''}`
+                  : '';
+                const details = Object.entries(e.details ?? {});
+                return (
+                  <Table.Tr key={e.id} data-testid="audit-row" data-action={e.action}>
+                    <Table.Td>{e.seq ?? '…'}</Table.Td>
+                    <Table.Td className="wf-nowrap">{formatDateTime(e.at, i18n.language)}</Table.Td>
+                    <Table.Td>
+                      <Text size="sm" lineClamp={1} data-testid="audit-actor">
+                        {actorLabel(e)}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" title={e.action} data-testid="audit-event">
+                        {auditActionLabel(t, e.action)}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      {to ? (
+                        <Link to={to} data-testid="audit-target">
+                          {subject}
+                        </Link>
+                      ) : (
+                        <Text size="sm" title={e.subjectId ?? undefined} data-testid="audit-target">
+                          {subject}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      {details.length > 0 && (
+                        <dl className="wf-audit-details" data-testid="audit-details">
+                          {details.map(([k, v]) => (
+                            <div key={k}>
+                              <dt>{auditFieldLabel(t, k)}</dt>
+                              <dd>{detailValue(v, detailCtx)}</dd>
+                            </div>
+                          ))}
+                        </dl>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                );
+              })}
             </Table.Tbody>
           </Table>
         </div>
       )}
-      {entries.hasNextPage && (
-        <Group justify="center">
+      <Group justify="space-between">
+        <Text size="xs" c="dimmed" data-testid="audit-shown">
+          {t('admin.audit.shown', { count: items.length })}
+        </Text>
+        {entries.hasNextPage && (
           <Button
             size="xs"
             variant="default"
             onClick={() => void entries.fetchNextPage()}
             loading={entries.isFetchingNextPage}
+            data-testid="audit-more"
           >
             {t('app.loadMore')}
           </Button>
-        </Group>
-      )}
+        )}
+      </Group>
     </Stack>
   );
 }

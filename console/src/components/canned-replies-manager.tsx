@@ -15,7 +15,18 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { createCannedReply, deleteCannedReply, listCannedReplies, updateCannedReply } from '../api.ts';
+import {
+  approveCannedSuggestion,
+  type CannedSuggestion,
+  createCannedReply,
+  deleteCannedReply,
+  listCannedReplies,
+  listCannedSuggestions,
+  rejectCannedSuggestion,
+  suggestCannedReply,
+  updateCannedReply,
+} from '../api.ts';
+import { useDirectory } from '../hooks/use-directory.ts';
 import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
@@ -28,7 +39,13 @@ import {
 } from '../types.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 
-type Editing = { mode: 'create' } | { mode: 'edit'; item: CannedReply };
+export type Editing =
+  | { mode: 'create' }
+  | { mode: 'edit'; item: CannedReply }
+  /** An operator proposes a reply (from one they wrote). */
+  | { mode: 'suggest'; language: string; body: string }
+  /** A supervisor reviews a proposal: edits, then approves. */
+  | { mode: 'review'; suggestion: CannedSuggestion };
 
 /** Supervisors keep the quick replies operators insert, one list per requester language. */
 export function CannedRepliesManager() {
@@ -119,6 +136,7 @@ export function CannedRepliesManager() {
           </Table.Tbody>
         </Table>
       )}
+      <CannedSuggestions onReview={(suggestion) => setEditing({ mode: 'review', suggestion })} />
       {editing && (
         <CannedReplyModal
           editing={editing}
@@ -150,19 +168,61 @@ interface ModalProps {
   onSaved(language: RequestLanguage): void;
 }
 
-function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }: ModalProps) {
+function initialOf(editing: Editing): { language?: string; title: string; body: string } {
+  switch (editing.mode) {
+    case 'create':
+      return { title: '', body: '' };
+    case 'edit':
+      return editing.item;
+    case 'suggest':
+      return { language: editing.language, title: '', body: editing.body };
+    case 'review':
+      return editing.suggestion;
+  }
+}
+
+function saveCanned(editing: Editing, input: CannedReplyInput): Promise<unknown> {
+  switch (editing.mode) {
+    case 'create':
+      return createCannedReply(input);
+    case 'edit':
+      return updateCannedReply(editing.item.id, input);
+    case 'suggest':
+      return suggestCannedReply(input);
+    case 'review':
+      return approveCannedSuggestion(editing.suggestion.id, input);
+  }
+}
+
+const MODAL_TEXT = {
+  create: { title: 'supervisor.canned.createTitle', save: 'app.save', done: 'supervisor.canned.saved' },
+  edit: { title: 'supervisor.canned.editTitle', save: 'app.save', done: 'supervisor.canned.saved' },
+  suggest: {
+    title: 'supervisor.canned.suggestTitle',
+    save: 'supervisor.canned.suggest',
+    done: 'supervisor.canned.suggested',
+  },
+  review: {
+    title: 'supervisor.canned.reviewTitle',
+    save: 'supervisor.canned.approve',
+    done: 'supervisor.canned.approved',
+  },
+} as const;
+
+/** Create or edit a canned reply, suggest one (operators), or review a suggestion (supervisors). */
+export function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }: ModalProps) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const initial = editing.mode === 'edit' ? editing.item : null;
-  const [language, setLanguage] = useState<string>(initial?.language ?? defaultLanguage);
-  const [title, setTitle] = useState(initial?.title ?? '');
-  const [body, setBody] = useState(initial?.body ?? '');
+  const initial = initialOf(editing);
+  const text = MODAL_TEXT[editing.mode];
+  const [language, setLanguage] = useState<string>(initial.language ?? defaultLanguage);
+  const [title, setTitle] = useState(initial.title);
+  const [body, setBody] = useState(initial.body);
 
   const save = useMutation({
-    mutationFn: (input: CannedReplyInput) =>
-      editing.mode === 'edit' ? updateCannedReply(editing.item.id, input) : createCannedReply(input),
+    mutationFn: (input: CannedReplyInput) => saveCanned(editing, input),
     onSuccess: () => {
-      notifySuccess(t('supervisor.canned.saved'));
+      notifySuccess(t(text.done));
       void queryClient.invalidateQueries({ queryKey: queryKeys.cannedAll });
       onSaved(language as RequestLanguage);
     },
@@ -172,8 +232,9 @@ function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }: ModalP
     <Modal
       opened
       onClose={onClose}
-      title={editing.mode === 'edit' ? t('supervisor.canned.editTitle') : t('supervisor.canned.createTitle')}
+      title={t(text.title)}
       size="lg"
+      closeButtonProps={{ 'aria-label': t('app.close') }}
     >
       <form
         onSubmit={(e) => {
@@ -182,6 +243,7 @@ function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }: ModalP
         }}
       >
         <Stack gap="sm">
+          {editing.mode === 'suggest' && <Text size="sm">{t('supervisor.canned.suggestIntro')}</Text>}
           <Select
             label={t('supervisor.canned.language')}
             data={REQUEST_LANGUAGES.map((l) => ({ value: l, label: t(`language.${l}`) }))}
@@ -225,11 +287,106 @@ function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }: ModalP
               disabled={!title.trim() || !body.trim()}
               data-testid="canned-save"
             >
-              {t('app.save')}
+              {t(text.save)}
             </Button>
           </Group>
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+/** What operators suggested, waiting for a supervisor or admin: review (edit, approve) or reject. */
+function CannedSuggestions({ onReview }: { onReview(s: CannedSuggestion): void }) {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  const { byId } = useDirectory();
+  const [rejecting, setRejecting] = useState<CannedSuggestion | null>(null);
+  const list = useQuery({ queryKey: queryKeys.cannedSuggestions, queryFn: listCannedSuggestions });
+  const reject = useMutation({
+    mutationFn: (id: string) => rejectCannedSuggestion(id),
+    onSuccess: () => {
+      setRejecting(null);
+      notifySuccess(t('supervisor.canned.rejected'));
+      void queryClient.invalidateQueries({ queryKey: queryKeys.cannedSuggestions });
+    },
+    onError: (e) => notifyError(t, e),
+  });
+  const items = list.data?.items ?? [];
+  return (
+    <Stack gap="xs" data-testid="canned-suggestions">
+      <Title order={3} size="h5">
+        {t('supervisor.canned.suggestions')} ({items.length})
+      </Title>
+      <Text size="sm" c="dimmed">
+        {t('supervisor.canned.suggestionsIntro')}
+      </Text>
+      {list.isError ? (
+        <Alert color="red" role="alert">
+          {describeError(t, list.error)}
+        </Alert>
+      ) : list.data && items.length === 0 ? (
+        <Text size="sm">{t('supervisor.canned.noSuggestions')}</Text>
+      ) : (
+        <Table verticalSpacing={6} aria-label={t('supervisor.canned.suggestions')}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">{t('supervisor.canned.titleField')}</Table.Th>
+              <Table.Th scope="col">{t('supervisor.canned.body')}</Table.Th>
+              <Table.Th scope="col">{t('supervisor.canned.language')}</Table.Th>
+              <Table.Th scope="col" />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.map((s) => (
+              <Table.Tr key={s.id} data-testid={`canned-suggestion-${s.title}`}>
+                <Table.Td fw={600}>{s.title}</Table.Td>
+                <Table.Td>
+                  <Text size="sm" lineClamp={2} lang={s.language}>
+                    {s.body}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {t('supervisor.canned.suggestedBy', {
+                      who: (s.suggestedBy && byId.get(s.suggestedBy)?.email) ?? '—',
+                      at: formatDateTime(s.createdAt, i18n.language),
+                    })}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{t(`language.${s.language}`, { defaultValue: s.language })}</Table.Td>
+                <Table.Td>
+                  <Group gap={4} wrap="nowrap" justify="flex-end">
+                    <Button
+                      size="compact-xs"
+                      onClick={() => onReview(s)}
+                      data-testid="canned-suggestion-review"
+                    >
+                      {t('supervisor.canned.review')}
+                    </Button>
+                    <Button
+                      size="compact-xs"
+                      variant="subtle"
+                      color="red"
+                      onClick={() => setRejecting(s)}
+                      data-testid="canned-suggestion-reject"
+                    >
+                      {t('supervisor.canned.reject')}
+                    </Button>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      <ConfirmDialog
+        opened={rejecting !== null}
+        title={t('supervisor.canned.reject')}
+        message={t('supervisor.canned.rejectConfirm', { title: rejecting?.title ?? '' })}
+        danger
+        loading={reject.isPending}
+        onCancel={() => setRejecting(null)}
+        onConfirm={() => rejecting && reject.mutate(rejecting.id)}
+      />
+    </Stack>
   );
 }

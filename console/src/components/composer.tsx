@@ -7,7 +7,9 @@ import { readDraft, writeDraft } from '../lib/drafts.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type { QueueItem, ReplyRoute } from '../types.ts';
+import { hasPermission, useCurrentUser } from '../lib/session.tsx';
+import type { QueueItem, ReplyRoute, RequestLanguage } from '../types.ts';
+import { CannedReplyModal } from './canned-replies-manager.tsx';
 
 export type ComposerMode = 'reply' | 'note';
 
@@ -78,6 +80,11 @@ function ReplyForm({
   // Empty: where he last wrote (the server decides, so a message that just came in counts).
   const [via, setVia] = useState<string | null>(null);
   const [cannedValue, setCannedValue] = useState<string | null>(null);
+  // A reply worth reusing can be suggested for the canned list, before or right after sending it.
+  const [lastSent, setLastSent] = useState('');
+  const [suggesting, setSuggesting] = useState<string | null>(null);
+  const canSuggest = hasPermission(useCurrentUser(), 'canned.suggest');
+  const suggestText = body.trim() || lastSent;
   const invalidate = useInvalidateRequest(request.id);
   const language = languageName(t, request.language);
 
@@ -89,7 +96,8 @@ function ReplyForm({
 
   const send = useMutation({
     mutationFn: (text: string) => postReply(request.id, text, via ?? undefined),
-    onSuccess: (r) => {
+    onSuccess: (r, text) => {
+      setLastSent(text);
       setBody('');
       notifySuccess(t('request.reply.sent', { channel: t(`channel.${r.channel ?? request.channel}`) }));
       invalidate();
@@ -161,6 +169,17 @@ function ReplyForm({
           w={300}
           data-testid="canned-select"
         />
+        {canSuggest && (
+          <Button
+            size="compact-xs"
+            variant="subtle"
+            disabled={!suggestText}
+            onClick={() => setSuggesting(suggestText)}
+            data-testid="canned-suggest"
+          >
+            {t('request.reply.suggest')}
+          </Button>
+        )}
         <Group gap="xs" wrap="nowrap">
           {routes.length > 1 && (
             <Select
@@ -188,6 +207,14 @@ function ReplyForm({
           </Button>
         </Group>
       </Group>
+      {suggesting !== null && (
+        <CannedReplyModal
+          editing={{ mode: 'suggest', language: request.language, body: suggesting }}
+          defaultLanguage={request.language as RequestLanguage}
+          onClose={() => setSuggesting(null)}
+          onSaved={() => setSuggesting(null)}
+        />
+      )}
     </form>
   );
 }

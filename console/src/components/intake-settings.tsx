@@ -1,10 +1,12 @@
 import { Alert, Loader, Stack, Switch, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { getIntakeSettings, setIntakeSettings } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
+import { ConfirmDialog } from './confirm-dialog.tsx';
 
 /** The admin's switch for the public form's strict mode (check question, minimum fill time). */
 export function IntakeSettingsPanel() {
@@ -14,13 +16,21 @@ export function IntakeSettingsPanel() {
     queryKey: queryKeys.intakeSettings,
     queryFn: ({ signal }) => getIntakeSettings(signal),
   });
+  // The switch changes what every visitor of the public form meets: it is confirmed first.
+  // The value asked about outlives the dialog's closing animation, so its text does not flip meanwhile.
+  const [ask, setAsk] = useState({ open: false, value: true });
+  const closeAsk = () => setAsk((a) => ({ ...a, open: false }));
   const save = useMutation({
     mutationFn: (strictMode: boolean) => setIntakeSettings({ strictMode }),
     onSuccess: (s) => {
+      closeAsk();
       queryClient.setQueryData(queryKeys.intakeSettings, s);
       notifySuccess(t(s.strictMode ? 'admin.intake.enabled' : 'admin.intake.disabled'));
     },
-    onError: (e) => notifyError(t, e),
+    onError: (e) => {
+      closeAsk();
+      notifyError(t, e);
+    },
   });
   const strict = save.isPending ? (save.variables ?? false) : (settings.data?.strictMode ?? false);
 
@@ -46,7 +56,7 @@ export function IntakeSettingsPanel() {
             label={t('admin.intake.switch')}
             checked={strict}
             disabled={save.isPending}
-            onChange={(e) => save.mutate(e.currentTarget.checked)}
+            onChange={(e) => setAsk({ open: true, value: e.currentTarget.checked })}
             data-testid="intake-strict"
           />
           <Alert
@@ -63,6 +73,16 @@ export function IntakeSettingsPanel() {
           <Text size="xs" c="dimmed">
             {t('admin.intake.audited')}
           </Text>
+          <ConfirmDialog
+            opened={ask.open}
+            title={t(ask.value ? 'admin.intake.confirmOnTitle' : 'admin.intake.confirmOffTitle')}
+            message={t(ask.value ? 'admin.intake.confirmOn' : 'admin.intake.confirmOff')}
+            confirmLabel={t(ask.value ? 'admin.intake.confirmOnButton' : 'admin.intake.confirmOffButton')}
+            danger={ask.value}
+            loading={save.isPending}
+            onConfirm={() => save.mutate(ask.value)}
+            onCancel={closeAsk}
+          />
         </>
       )}
     </Stack>

@@ -514,8 +514,11 @@ function StepBody({
               </Badge>
             )}
           </Group>
+          {/* It scrolls when long: keyboard users reach it with Tab (WCAG 2.1.1). */}
           <blockquote
             className="wf-instructions"
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable
+            tabIndex={0}
             lang={requestLang}
             data-testid={`protocol-instructions-${step.id}`}
           >

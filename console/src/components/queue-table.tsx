@@ -1,8 +1,12 @@
 import { Badge, Group, Table, Text } from '@mantine/core';
-import type { MouseEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { type MouseEvent, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { getRequestPreviews } from '../api.ts';
 import { languageName, requestLanguage } from '../lib/labels.ts';
+import { queryKeys } from '../lib/query-keys.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
+import { hasPermission, useCurrentUser } from '../lib/session.tsx';
 import type { DirectoryEntry, QueueItem } from '../types.ts';
 import {
   CallbackBadge,
@@ -23,8 +27,32 @@ interface Props {
   onSelect(id: string): void;
 }
 
+/**
+ * The first words of each row's latest requester message, for the rows on screen only, decrypted by
+ * the server in this session (audited once per message). Without the organisation key: no previews.
+ */
+function useRequestPreviews(items: QueueItem[]): Map<string, string> {
+  const user = useCurrentUser();
+  const enabled = user.hasOrgKey && hasPermission(user, 'request.read') && items.length > 0;
+  const rows = useMemo(() => items.map((i) => `${i.id}@${i.lastRequesterAt}`), [items]);
+  const previews = useQuery({
+    queryKey: queryKeys.previews(rows),
+    queryFn: ({ signal }) =>
+      getRequestPreviews(
+        items.slice(0, 100).map((i) => i.id),
+        signal,
+      ),
+    enabled,
+    staleTime: Number.POSITIVE_INFINITY,
+    // Old previews stay on screen while the next page's are fetched.
+    placeholderData: (prev) => prev,
+  });
+  return useMemo(() => new Map((previews.data ?? []).map((p) => [p.id, p.text])), [previews.data]);
+}
+
 export function QueueTable({ items, selectedId, currentUserId, users, now, onSelect }: Props) {
   const { t } = useTranslation();
+  const previews = useRequestPreviews(items);
 
   function assigneeName(id: string | null): string {
     if (!id) return t('app.none');
@@ -90,6 +118,18 @@ export function QueueTable({ items, selectedId, currentUserId, users, now, onSel
                 <Text size="sm" lineClamp={1}>
                   {t(`category.${item.category}`)}
                 </Text>
+                {previews.get(item.id) && (
+                  <Text
+                    size="xs"
+                    c="dimmed"
+                    lineClamp={1}
+                    maw={340}
+                    lang={requestLanguage(item)}
+                    data-testid="queue-preview"
+                  >
+                    {previews.get(item.id)}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>
                 <Text

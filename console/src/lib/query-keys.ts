@@ -15,6 +15,8 @@ export const queryKeys = {
   countsAll: ['counts'] as const,
   counts: (q: CountsQuery) => ['counts', q] as const,
   request: (id: string) => ['request', id] as const,
+  /** Keyed by the rows and their latest requester message: a new message asks again. */
+  previews: (rows: string[]) => ['previews', rows] as const,
   voicePanel: ['voice', 'panel'] as const,
   voiceCallbacks: ['voice', 'callbacks'] as const,
   caseCalls: (id: string) => ['voice', 'calls', id] as const,
@@ -22,6 +24,7 @@ export const queryKeys = {
   voicePrompts: ['voice', 'prompts'] as const,
   canned: (language: string | null) => ['canned', language ?? 'all'] as const,
   cannedAll: ['canned'] as const,
+  cannedSuggestions: ['canned', 'suggestions'] as const,
   supervisor: ['supervisor'] as const,
   users: ['users'] as const,
   directory: ['directory'] as const,

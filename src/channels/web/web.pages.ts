@@ -357,7 +357,8 @@ form{display:flex;flex-direction:column;gap:.35rem}
 fieldset{border:1px solid #ccc;padding:.5rem .8rem}
 label{font-weight:600;margin-top:.6rem}
 label.choice{font-weight:400;display:block;margin:.25rem 0}
-input[type=text],textarea{font:inherit;padding:.5rem;border:1px solid #888;border-radius:4px;width:100%}
+input[type=text],input[type=number],input[type=date],input[type=datetime-local],textarea{font:inherit;padding:.5rem;border:1px solid #888;border-radius:4px;width:100%;box-sizing:border-box;background:#fff;color:inherit;min-height:2.6rem}
+input[type=number],input[type=date],input[type=datetime-local]{max-width:16rem}
 textarea{resize:vertical}
 button{font:inherit;margin-top:1rem;padding:.7rem 1.2rem;background:#0b4fa1;color:#fff;border:0;border-radius:4px;cursor:pointer;align-self:flex-start}
 button:focus,input:focus,textarea:focus,a:focus{outline:3px solid #d9a400;outline-offset:2px}
@@ -375,5 +376,12 @@ button:focus,input:focus,textarea:focus,a:focus{outline:3px solid #d9a400;outlin
 .msg .body{white-space:pre-wrap;margin:.25rem 0 0}
 form.step{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5rem .8rem;margin:.8rem 0}
 article h2{font-size:1.3rem}
+figure.chart{margin:1rem 0}
+figure.chart figcaption{font-weight:600;margin-bottom:.3rem}
+figure.chart svg{display:block;width:100%;height:auto}
+.table-scroll{overflow-x:auto;max-width:100%}
+table.stats{border-collapse:collapse;margin:.5rem 0}
+table.stats th,table.stats td{padding:.3rem .5rem;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}
+table.stats td{text-align:right}
 .kb-list li{margin:.3rem 0}
 `;
