@@ -18,6 +18,12 @@ const ZWebauthnResponse = z
     response: z.record(z.string(), z.unknown()),
   })
   .passthrough();
+/**
+ * WebAuthn challenge options: the W3C PublicKeyCredential{Creation,Request}OptionsJSON made by
+ * @simplewebauthn/server and handed to the browser's WebAuthn API untouched. Not re-described field
+ * by field here: a schema that dropped an extension the library adds would break registration.
+ */
+const ZWebauthnOptions = z.record(z.string(), z.unknown());
 const ZCredential = z.object({
   id: z.string(),
   name: z.string(),
@@ -104,7 +110,7 @@ export function registerAuthRoutes(
         summary: 'Log in with a security key, step 1: password, then a WebAuthn challenge',
         body: z.object({ email: z.string().max(254), password: z.string().max(256) }),
         response: {
-          200: z.object({ ticket: z.string(), options: z.record(z.string(), z.unknown()) }),
+          200: z.object({ ticket: z.string(), options: ZWebauthnOptions }),
           401: ZError,
           429: ZError,
         },
@@ -149,7 +155,7 @@ export function registerAuthRoutes(
       schema: {
         tags: ['auth'],
         summary: 'Register a security key, step 1',
-        response: { 200: z.record(z.string(), z.unknown()) },
+        response: { 200: ZWebauthnOptions },
       },
     },
     async (req) =>

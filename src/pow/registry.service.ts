@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { z } from 'zod';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Session } from '../auth/sessions.service.ts';
 import type { Clock } from '../clock.ts';
@@ -19,52 +18,18 @@ import {
   previousMonth,
   toDay,
 } from './deadlines.ts';
-import { isoDate, type PowIdentity, powIdentitySchema, type RecordStatus } from './record.ts';
+import {
+  type EventDetails,
+  type EventType,
+  isoDate,
+  type PowIdentity,
+  powIdentitySchema,
+  type RecordStatus,
+} from './record.ts';
 
 type Trx = Transaction<Database>;
 
-export const EVENT_TYPES = [
-  'capture',
-  'arrival',
-  'transfer',
-  'hospital_admission',
-  'hospital_discharge',
-  'escape',
-  'death',
-  'release',
-  'repatriation',
-  'exchange',
-  'health_report',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** What an event may carry besides its date and facility; encrypted (server tier) as one value. */
-export const eventDetailsSchema = z
-  .object({
-    /** Art. 120: death certificate data. */
-    death: z
-      .object({
-        place: z.string().trim().max(300).optional(),
-        cause: z.string().trim().max(1000).optional(),
-        burialPlace: z.string().trim().max(300).optional(),
-        certificateBy: z.string().trim().max(300).optional(),
-      })
-      .optional(),
-    /** Art. 122 para 7: weekly report on the seriously ill or wounded. */
-    health: z
-      .object({
-        seriouslyIll: z.boolean(),
-        report: z.string().trim().max(4000),
-      })
-      .optional(),
-    /** Exchange / repatriation batch label (agreed lists). */
-    exchangeBatch: z.string().trim().max(100).optional(),
-    /** To whom or where a released or repatriated prisoner went. */
-    destination: z.string().trim().max(300).optional(),
-    notes: z.string().trim().max(4000).optional(),
-  })
-  .strict();
-export type EventDetails = z.infer<typeof eventDetailsSchema>;
+export { EVENT_TYPES, type EventDetails, type EventType, eventDetailsSchema } from './record.ts';
 
 export interface EventInput {
   type: EventType;
@@ -1203,7 +1168,7 @@ export function createRegistryService(deps: PowDeps) {
         notifications: {
           pending: p.n,
           oldest: p.oldest ? new Date(p.oldest).toISOString() : null,
-          state: p.oldest ? notificationState(new Date(p.oldest), now) : 'none',
+          state: p.oldest ? notificationState(new Date(p.oldest), now) : ('none' as const),
         },
         correspondenceBelowMinimum: corr.rows.map((r) => ({ ...r, month: prev })),
         facilities,

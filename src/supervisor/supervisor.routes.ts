@@ -2,10 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
+import { ROLES } from '../auth/roles.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
+import { ZQueueItem } from '../cases/cases.schemas.ts';
 import type { CasesService } from '../cases/cases.service.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { AppError } from '../errors.ts';
+import { oneOf } from '../http/schemas.ts';
 import type { FloodService } from '../intake/flood.service.ts';
 import type { Admission } from '../lib/admission.ts';
 
@@ -71,7 +74,7 @@ export function registerSupervisorRoutes(
               z.object({
                 id: z.string(),
                 email: z.string(),
-                role: z.string(),
+                role: oneOf(ROLES),
                 online: z.boolean(),
                 lastSeenAt: z.string().nullable(),
                 holding: z.number(),
@@ -79,7 +82,7 @@ export function registerSupervisorRoutes(
               }),
             ),
             unassigned: z.number(),
-            slaBreached: z.array(z.record(z.string(), z.unknown())),
+            slaBreached: z.array(ZQueueItem),
           }),
         },
       },
@@ -92,7 +95,7 @@ export function registerSupervisorRoutes(
           email: deps.vault.decrypt(emailEnc, 'users.email'),
         })),
         unassigned: o.unassigned,
-        slaBreached: o.slaBreached as unknown as Array<Record<string, unknown>>,
+        slaBreached: o.slaBreached,
       };
     },
   );
