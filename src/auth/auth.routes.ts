@@ -4,8 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZError } from '../http/schemas.ts';
 import { requireSession, SESSION_COOKIE } from './auth.guard.ts';
+import { ZLoginResult, ZSecurityKey, ZUser } from './auth.schemas.ts';
 import { permissionsOf } from './policies.ts';
-import { ROLES } from './roles.ts';
 import type { LoginResult, SessionsService } from './sessions.service.ts';
 import type { UsersService } from './users.service.ts';
 import type { RelyingParty, WebauthnService } from './webauthn.service.ts';
@@ -24,22 +24,6 @@ const ZWebauthnResponse = z
  * by field here: a schema that dropped an extension the library adds would break registration.
  */
 const ZWebauthnOptions = z.record(z.string(), z.unknown());
-const ZCredential = z.object({
-  id: z.string(),
-  name: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-});
-
-const ZUser = z.object({
-  id: z.string().uuid(),
-  email: z.string(),
-  role: z.enum(ROLES),
-  mustChangePassword: z.boolean(),
-  hasOrgKey: z.boolean(),
-  permissions: z.array(z.string()),
-});
-
 /**
  * WebAuthn's RP ID and origin come from configuration only (WHITEFLAG_PUBLIC_ORIGIN, else
  * http://localhost:PORT), never from the Host header: a forged Host must not choose the origin an
@@ -79,8 +63,6 @@ export function registerAuthRoutes(
       expiresAt: result.expiresAt.toISOString(),
     };
   };
-  const ZLoginResult = z.object({ user: ZUser, csrfToken: z.string(), expiresAt: z.string() });
-
   r.post(
     '/api/auth/login',
     {
@@ -173,7 +155,7 @@ export function registerAuthRoutes(
         tags: ['auth'],
         summary: 'Register a security key, step 2',
         body: z.object({ response: ZWebauthnResponse, name: z.string().trim().min(1).max(60) }),
-        response: { 200: z.object({ credential: ZCredential }), 400: ZError },
+        response: { 200: z.object({ credential: ZSecurityKey }), 400: ZError },
       },
     },
     async (req) => ({
@@ -193,7 +175,7 @@ export function registerAuthRoutes(
       schema: {
         tags: ['auth'],
         summary: 'My security keys',
-        response: { 200: z.object({ items: z.array(ZCredential) }) },
+        response: { 200: z.object({ items: z.array(ZSecurityKey) }) },
       },
     },
     async (req) => ({ items: await webauthn.list(req.session!.user.id) }),

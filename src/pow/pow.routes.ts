@@ -10,11 +10,8 @@ import { ZError } from '../http/schemas.ts';
 import { type BatchesService, batchCsv } from './batches.service.ts';
 import { toDay } from './deadlines.ts';
 import { renderBatchSummary, renderCaptureCard, renderIdentityCard } from './pdf/documents.ts';
+import { BATCH_STATUSES, DELIVERY_METHODS, FACILITY_KINDS, WELFARE_KINDS } from './pow.lists.ts';
 import {
-  BATCH_STATUSES,
-  DELIVERY_METHODS,
-  FACILITY_KINDS,
-  WELFARE_KINDS,
   ZBatchPage,
   ZBatchPending,
   ZCustodyHandover,

@@ -1,30 +1,23 @@
 import { z } from 'zod';
 import { oneOf } from '../http/schemas.ts';
-import { EVENT_TYPES, eventDetailsSchema, powIdentitySchema, recordStatuses } from './record.ts';
+import {
+  BATCH_STATUSES,
+  CARD_REASONS,
+  CORRESPONDENCE_STATES,
+  DEADLINE_STATES,
+  DELIVERY_METHODS,
+  EVENT_TYPES,
+  FACILITY_KINDS,
+  recordStatuses,
+  WELFARE_KINDS,
+} from './pow.lists.ts';
+import { eventDetailsSchema, powIdentitySchema } from './record.ts';
 
 /**
  * What the POW registry and notification-batch routes answer (the API contract). The routes serialize
  * through these (extra fields are dropped) and the console takes its types from them, so a change
  * here that the console does not follow fails `npm run typecheck`. Zod only: the console imports it.
  */
-
-export const FACILITY_KINDS = ['camp', 'hospital', 'transit'] as const;
-export const WELFARE_KINDS = [
-  'meals',
-  'medical_visit',
-  'medical_certificate',
-  'letter_sent',
-  'card_sent',
-  'letter_received',
-  'card_received',
-  'icrc_visit',
-] as const;
-export const CARD_REASONS = ['arrival', 'transfer', 'hospital'] as const;
-export const DEADLINE_STATES = ['done', 'open', 'due_soon', 'overdue'] as const;
-export const CORRESPONDENCE_STATES = ['met', 'on_track', 'behind', 'below_minimum'] as const;
-export const BATCH_STATUSES = ['built', 'delivered', 'void'] as const;
-export const DELIVERY_METHODS = ['email', 'portal', 'courier', 'in_person', 'other'] as const;
-export const DISCLOSURE_CONSENTS = ['yes', 'no', 'unknown'] as const;
 
 const ZScriptName = z.object({ original: z.string(), latin: z.string() });
 const ZFacilityRef = z.object({ id: z.string(), name: z.string() });

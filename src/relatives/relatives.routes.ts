@@ -6,7 +6,8 @@ import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
 import { LANGUAGES } from '../i18n/i18n.ts';
 import { isoDate } from '../pow/record.ts';
-import { ANSWER_KINDS, INQUIRY_STATUSES, ZInquiryDetail, ZInquiryPage } from './relatives.schemas.ts';
+import { ANSWER_KINDS, INQUIRY_STATUSES } from './relatives.lists.ts';
+import { ZInquiryDetail, ZInquiryPage } from './relatives.schemas.ts';
 import { inquiryQuerySchema, LETTER_MAX, type RelativesService } from './relatives.service.ts';
 
 const ZId = z.object({ id: z.string().uuid() });

@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { oneOf } from '../http/schemas.ts';
+import { recordStatuses } from '../pow/pow.lists.ts';
 import { ZPowLetter } from '../pow/pow.schemas.ts';
-import { recordStatuses } from '../pow/record.ts';
+import { ANSWER_KINDS, INQUIRY_CHANNELS, INQUIRY_STATUSES } from './relatives.lists.ts';
 
 /**
  * What the relatives-desk routes answer (the API contract; the console takes its types from here).
  * Zod only: the console imports it.
  */
-
-export const ANSWER_KINDS = ['found', 'not_found', 'not_disclosed'] as const;
-export const INQUIRY_STATUSES = ['open', 'answered'] as const;
-export const INQUIRY_CHANNELS = ['web', 'telegram', 'operator'] as const;
 
 export const ZSoughtPerson = z.object({
   surname: z.string(),
