@@ -8,9 +8,7 @@
  * Runtime values come only from modules without zod, so the console bundle stays free of it.
  */
 
-import type { Role } from '../../src/auth/roles.ts';
 import type { CaseState } from '../../src/cases/case-state.ts';
-import type { QueueItem } from '../../src/cases/cases.schemas.ts';
 import type { CallerCategory, Channel } from '../../src/cases/categories.ts';
 import { LANGUAGES } from '../../src/i18n/languages.ts';
 import type { ArticleCategory } from '../../src/knowledge/article-categories.ts';
@@ -19,8 +17,13 @@ import type { PowEvent } from '../../src/pow/pow.schemas.ts';
 import type { EventDetails, PowIdentity } from '../../src/pow/record.ts';
 import type { ProtocolQuestionView } from '../../src/protocol/protocol.schema.ts';
 import type { SoughtPerson } from '../../src/relatives/relatives.schemas.ts';
-import type { PublicChannelKind } from '../../src/settings/public-channels.ts';
 
+export type {
+  AuditCheckpoint,
+  AuditCheckpoints,
+  AuditEntry,
+  AuditVerifyResult,
+} from '../../src/audit/audit.schemas.ts';
 // ---- response shapes (inferred from the server's zod schemas)
 export type {
   CreatedUser,
@@ -33,6 +36,7 @@ export type {
 // ---- fixed lists (server modules without zod)
 export { PERMISSIONS, type Permission } from '../../src/auth/policies.ts';
 export { ROLES, type Role } from '../../src/auth/roles.ts';
+export type { CannedReply } from '../../src/canned/canned.schemas.ts';
 export { CASE_STATES, type CaseState } from '../../src/cases/case-state.ts';
 export type {
   Attachment,
@@ -59,6 +63,8 @@ export {
 } from '../../src/cases/categories.ts';
 export { LANGUAGES as REQUEST_LANGUAGES } from '../../src/i18n/languages.ts';
 export { ARTICLE_CATEGORIES, type ArticleCategory } from '../../src/knowledge/article-categories.ts';
+export type { Article, ArticleListItem, ArticleVersion } from '../../src/knowledge/knowledge.schemas.ts';
+export type { OperatorNotification } from '../../src/notifications/notifications.schemas.ts';
 export {
   BATCH_STATUSES,
   type BatchStatus,
@@ -122,12 +128,22 @@ export {
   type PublicChannelKind,
 } from '../../src/settings/public-channels.ts';
 export type {
+  IntakeSettings,
+  OrganisationSettings,
+  RoutingSettings,
+} from '../../src/settings/settings.schemas.ts';
+export type {
   DayCount,
   StatsAnnotation,
   StatsBreakdown,
   StatsDashboard,
   StatsSpike,
 } from '../../src/stats/stats.schemas.ts';
+export type {
+  LanguagesWaiting,
+  OperatorOnShift,
+  SupervisorOverview,
+} from '../../src/supervisor/supervisor.schemas.ts';
 export { SINK_THRESHOLD as LIKELY_FAKE_SCORE } from '../../src/triage/sink-threshold.ts';
 export type {
   CaseCalls,
@@ -157,7 +173,8 @@ export type PowEventType = PowEvent['type'];
 export type PowEventInputType = Exclude<PowEventType, 'capture'>;
 export const POW_EVENT_TYPES = EVENT_TYPES.filter((t): t is PowEventInputType => t !== 'capture');
 
-// ---- not yet inferred from a server schema (request shapes and a few answers; issue #15 follow-up)
+// ---- not yet taken from the server: console view lists, request shapes (query and body), the SSE
+// event (src/realtime/events.ts imports pg) and the spam reason codes (issue #15 follow-up)
 
 /**
  * Languages requesters write in and operators work in (issue #14): the requester languages plus those
@@ -213,46 +230,10 @@ export interface QueueQuery {
 /** GET /api/requests/counts takes the queue filters except status and assignee. */
 export type CountsQuery = Pick<QueueQuery, 'category' | 'channel' | 'language' | 'urgency' | 'tag'>;
 
-export interface CannedReply {
-  id: string;
-  language: string;
-  title: string;
-  body: string;
-  updatedAt: string;
-}
-
 export interface CannedReplyInput {
   language: string;
   title: string;
   body: string;
-}
-
-export interface OperatorOnShift {
-  id: string;
-  email: string;
-  role: Role;
-  online: boolean;
-  lastSeenAt: string | null;
-  holding: number;
-  awaitingReply: number;
-}
-
-export interface SupervisorOverview {
-  operators: OperatorOnShift[];
-  unassigned: number;
-  slaBreached: QueueItem[];
-}
-
-export interface AuditEntry {
-  id: string;
-  seq: string | number | null;
-  at: string;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  subjectType: string | null;
-  subjectId: string | null;
-  details: unknown;
 }
 
 export interface AuditQuery {
@@ -261,31 +242,6 @@ export interface AuditQuery {
   subjectId?: string;
   limit?: number;
   cursor?: string;
-}
-
-export interface AuditVerifyResult {
-  ok: boolean;
-  checked: number;
-  problems: { id: string; seq: string | null; problem: string }[];
-  pending: number;
-  keyedFrom: string;
-  checkpoints: number;
-}
-
-/** A signed audit chain head, kept outside the database (docs/decisions/0007-audit-keyed-chain.md). */
-export interface AuditCheckpoint {
-  seq: string;
-  hash: string;
-  at: string;
-  keyId: string;
-  valid: boolean;
-}
-
-export interface AuditCheckpoints {
-  file: string | null;
-  keyId: string;
-  publicKey: string;
-  items: AuditCheckpoint[];
 }
 
 /** One event of GET /api/events (SSE `event: request`). Ids only, never content. */
@@ -304,35 +260,6 @@ export interface ProtocolIssue {
 
 export type NotificationKind = 'meeting_window_soon' | 'moved_unreachable' | 'delivery_failed';
 
-export interface OperatorNotification {
-  id: string;
-  kind: NotificationKind | string;
-  requestId: string | null;
-  details: Record<string, unknown>;
-  createdAt: string;
-  readAt: string | null;
-}
-
-export interface ArticleListItem {
-  slug: string;
-  title: string;
-  category: string;
-  /** Plain text around the first match (search only). */
-  snippet?: string;
-}
-
-export interface Article {
-  slug: string;
-  lang: string;
-  title: string;
-  category: string;
-  order: number;
-  /** Markdown source. */
-  body: string;
-  /** Rendered by the server's escaping Markdown renderer. */
-  html: string;
-}
-
 export interface ArticleInput {
   title: string;
   body: string;
@@ -340,29 +267,9 @@ export interface ArticleInput {
   order: number;
 }
 
-export interface ArticleVersion {
-  version: number;
-  title: string;
-  createdAt: string;
-  createdBy: string | null;
-}
-
 export interface StatsRange {
   from: string;
   to: string;
-}
-
-export interface OrganisationSettings {
-  name: string;
-  description: string;
-  channels: Array<{ kind: PublicChannelKind; value: string }>;
-  /** Hash of the current logo (null: none). */
-  logo: string | null;
-}
-
-/** GET/PUT /api/settings/intake */
-export interface IntakeSettings {
-  strictMode: boolean;
 }
 
 export interface PowRecordQuery {
@@ -403,13 +310,4 @@ export interface NewInquiry {
   sought: SoughtPerson;
   relative: { name: string; relationship: string; contact?: string };
   message?: string;
-}
-
-export interface RoutingSettings {
-  autoAssignByLanguage: boolean;
-}
-
-export interface LanguagesWaiting {
-  onShift: string[];
-  waiting: Array<{ language: string; waiting: number; oldestAt: string }>;
 }

@@ -2,15 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
-import { ROLES } from '../auth/roles.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
-import { ZQueueItem } from '../cases/cases.schemas.ts';
 import type { CasesService } from '../cases/cases.service.ts';
 import type { Vault } from '../crypto/vault.ts';
 import { AppError } from '../errors.ts';
-import { oneOf } from '../http/schemas.ts';
 import type { FloodService } from '../intake/flood.service.ts';
 import type { Admission } from '../lib/admission.ts';
+import { ZSupervisorOverview } from './supervisor.schemas.ts';
 
 export function registerSupervisorRoutes(
   app: FastifyInstance,
@@ -69,21 +67,7 @@ export function registerSupervisorRoutes(
         tags: ['supervisor'],
         summary: 'Who is on shift, what each holds, unassigned and SLA-breaching requests',
         response: {
-          200: z.object({
-            operators: z.array(
-              z.object({
-                id: z.string(),
-                email: z.string(),
-                role: oneOf(ROLES),
-                online: z.boolean(),
-                lastSeenAt: z.string().nullable(),
-                holding: z.number(),
-                awaitingReply: z.number(),
-              }),
-            ),
-            unassigned: z.number(),
-            slaBreached: z.array(ZQueueItem),
-          }),
+          200: ZSupervisorOverview,
         },
       },
     },
