@@ -16,11 +16,12 @@ function newest(dir) {
 }
 
 if (!existsSync(path.join(root, 'console', 'index.html'))) process.exit(0);
-// The console also bundles the server's transliteration (src/relatives/match/translit.ts).
+// The console also bundles server modules (the API contract's fixed lists, transliteration, partial
+// dates): a change anywhere in src/ may change the console.
 const sources = [
   path.join(root, 'console'),
   path.join(root, 'vite.config.ts'),
-  path.join(root, 'src', 'relatives', 'match', 'translit.ts'),
+  path.join(root, 'src'),
 ].filter(existsSync);
 const srcTime = Math.max(
   ...sources.map((s) => (statSync(s).isDirectory() ? newest(s) : statSync(s).mtimeMs)),

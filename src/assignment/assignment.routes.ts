@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
+import { ZRoutingSettings as ZRouting } from '../settings/settings.schemas.ts';
+import { ZLanguagesWaiting } from '../supervisor/supervisor.schemas.ts';
 import { type AssignmentService, LANGUAGE_CODE } from './assignment.service.ts';
 
 const ZLanguages = z.object({ languages: z.array(z.string().regex(LANGUAGE_CODE)).max(20) });
-const ZRouting = z.object({ autoAssignByLanguage: z.boolean() });
 
 export function registerAssignmentRoutes(
   app: FastifyInstance,
@@ -84,10 +85,7 @@ export function registerAssignmentRoutes(
         tags: ['supervisor'],
         summary: 'Languages on shift, and open requests waiting in a language nobody on shift speaks',
         response: {
-          200: z.object({
-            onShift: z.array(z.string()),
-            waiting: z.array(z.object({ language: z.string(), waiting: z.number(), oldestAt: z.string() })),
-          }),
+          200: ZLanguagesWaiting,
         },
       },
     },

@@ -3,17 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
+import { ZAuditCheckpoints, ZAuditPage, ZAuditVerifyResult, ZCheckpoint } from './audit.schemas.ts';
 import type { AuditLog } from './audit.service.ts';
-
-const ZCheckpoint = z.object({
-  v: z.literal(1),
-  seq: z.string(),
-  hash: z.string(),
-  at: z.string(),
-  keyedFrom: z.string(),
-  keyId: z.string(),
-  sig: z.string(),
-});
 
 export function registerAuditRoutes(
   app: FastifyInstance,
@@ -27,14 +18,7 @@ export function registerAuditRoutes(
         tags: ['audit'],
         summary: 'Verify the keyed chain of the audit log against the signed checkpoints on file',
         response: {
-          200: z.object({
-            ok: z.boolean(),
-            checked: z.number(),
-            problems: z.array(z.object({ id: z.string(), seq: z.string().nullable(), problem: z.string() })),
-            pending: z.number(),
-            keyedFrom: z.string(),
-            checkpoints: z.number(),
-          }),
+          200: ZAuditVerifyResult,
         },
       },
     },
@@ -52,12 +36,7 @@ export function registerAuditRoutes(
         tags: ['audit'],
         summary: 'The newest signed chain-head checkpoints (kept outside the database), newest first',
         response: {
-          200: z.object({
-            file: z.string().nullable(),
-            keyId: z.string(),
-            publicKey: z.string(),
-            items: z.array(ZCheckpoint.extend({ valid: z.boolean() })),
-          }),
+          200: ZAuditCheckpoints,
         },
       },
     },
@@ -119,22 +98,7 @@ export function registerAuditRoutes(
             .optional(),
         }),
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                id: z.string(),
-                seq: z.string().nullable(),
-                at: z.string(),
-                actorType: z.string(),
-                actorId: z.string().nullable(),
-                action: z.string(),
-                subjectType: z.string().nullable(),
-                subjectId: z.string().nullable(),
-                details: z.record(z.string(), z.unknown()),
-              }),
-            ),
-            nextCursor: z.string().nullable(),
-          }),
+          200: ZAuditPage,
         },
       },
     },

@@ -4,8 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZError } from '../http/schemas.ts';
 import { requireSession, SESSION_COOKIE } from './auth.guard.ts';
+import { ZLoginResult, ZSecurityKey, ZUser } from './auth.schemas.ts';
 import { permissionsOf } from './policies.ts';
-import { ROLES } from './roles.ts';
 import type { LoginResult, SessionsService } from './sessions.service.ts';
 import type { UsersService } from './users.service.ts';
 import type { RelyingParty, WebauthnService } from './webauthn.service.ts';
@@ -18,22 +18,12 @@ const ZWebauthnResponse = z
     response: z.record(z.string(), z.unknown()),
   })
   .passthrough();
-const ZCredential = z.object({
-  id: z.string(),
-  name: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-});
-
-const ZUser = z.object({
-  id: z.string().uuid(),
-  email: z.string(),
-  role: z.enum(ROLES),
-  mustChangePassword: z.boolean(),
-  hasOrgKey: z.boolean(),
-  permissions: z.array(z.string()),
-});
-
+/**
+ * WebAuthn challenge options: the W3C PublicKeyCredential{Creation,Request}OptionsJSON made by
+ * @simplewebauthn/server and handed to the browser's WebAuthn API untouched. Not re-described field
+ * by field here: a schema that dropped an extension the library adds would break registration.
+ */
+const ZWebauthnOptions = z.record(z.string(), z.unknown());
 /**
  * WebAuthn's RP ID and origin come from configuration only (WHITEFLAG_PUBLIC_ORIGIN, else
  * http://localhost:PORT), never from the Host header: a forged Host must not choose the origin an
@@ -73,8 +63,6 @@ export function registerAuthRoutes(
       expiresAt: result.expiresAt.toISOString(),
     };
   };
-  const ZLoginResult = z.object({ user: ZUser, csrfToken: z.string(), expiresAt: z.string() });
-
   r.post(
     '/api/auth/login',
     {
@@ -104,7 +92,7 @@ export function registerAuthRoutes(
         summary: 'Log in with a security key, step 1: password, then a WebAuthn challenge',
         body: z.object({ email: z.string().max(254), password: z.string().max(256) }),
         response: {
-          200: z.object({ ticket: z.string(), options: z.record(z.string(), z.unknown()) }),
+          200: z.object({ ticket: z.string(), options: ZWebauthnOptions }),
           401: ZError,
           429: ZError,
         },
@@ -149,7 +137,7 @@ export function registerAuthRoutes(
       schema: {
         tags: ['auth'],
         summary: 'Register a security key, step 1',
-        response: { 200: z.record(z.string(), z.unknown()) },
+        response: { 200: ZWebauthnOptions },
       },
     },
     async (req) =>
@@ -167,7 +155,7 @@ export function registerAuthRoutes(
         tags: ['auth'],
         summary: 'Register a security key, step 2',
         body: z.object({ response: ZWebauthnResponse, name: z.string().trim().min(1).max(60) }),
-        response: { 200: z.object({ credential: ZCredential }), 400: ZError },
+        response: { 200: z.object({ credential: ZSecurityKey }), 400: ZError },
       },
     },
     async (req) => ({
@@ -187,7 +175,7 @@ export function registerAuthRoutes(
       schema: {
         tags: ['auth'],
         summary: 'My security keys',
-        response: { 200: z.object({ items: z.array(ZCredential) }) },
+        response: { 200: z.object({ items: z.array(ZSecurityKey) }) },
       },
     },
     async (req) => ({ items: await webauthn.list(req.session!.user.id) }),

@@ -5,37 +5,39 @@ import type { Role } from './roles.ts';
  * metadata and the requests that are unassigned or assigned to them, not the whole archive;
  * registrars and liaisons work on the POW registry and never read surrender requests.
  */
-export type Permission =
-  | 'queue.read'
-  | 'request.read'
-  | 'request.read_any'
-  | 'request.reply'
-  | 'request.status'
-  | 'request.assign'
-  | 'canned.read'
-  | 'canned.suggest'
-  | 'canned.manage'
-  | 'supervisor.read'
-  | 'user.directory'
-  | 'user.read'
-  | 'user.manage'
-  | 'key.grant'
-  | 'audit.read'
-  | 'protocol.manage'
-  | 'knowledge.manage'
-  | 'retention.run'
-  | 'stats.read'
-  | 'stats.annotate'
-  | 'settings.manage'
-  | 'pow.read'
-  | 'pow.write'
-  | 'pow.origin'
-  | 'facility.manage'
-  | 'batch.read'
-  | 'batch.manage'
-  | 'inquiry.create'
-  | 'inquiry.read'
-  | 'inquiry.answer';
+export const PERMISSIONS = [
+  'queue.read',
+  'request.read',
+  'request.read_any',
+  'request.reply',
+  'request.status',
+  'request.assign',
+  'canned.read',
+  'canned.suggest',
+  'canned.manage',
+  'supervisor.read',
+  'user.directory',
+  'user.read',
+  'user.manage',
+  'key.grant',
+  'audit.read',
+  'protocol.manage',
+  'knowledge.manage',
+  'retention.run',
+  'stats.read',
+  'stats.annotate',
+  'settings.manage',
+  'pow.read',
+  'pow.write',
+  'pow.origin',
+  'facility.manage',
+  'batch.read',
+  'batch.manage',
+  'inquiry.create',
+  'inquiry.read',
+  'inquiry.answer',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
 
 const MATRIX: Record<Role, readonly Permission[]> = {
   operator: [

@@ -4,20 +4,10 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { ZError } from '../http/schemas.ts';
 import { requireSession } from './auth.guard.ts';
+import { ZCreatedUser, ZDirectoryEntry, ZUserSummary } from './auth.schemas.ts';
 import { ROLES } from './roles.ts';
 import type { SessionsService } from './sessions.service.ts';
 import type { UsersService } from './users.service.ts';
-
-const ZUserSummary = z.object({
-  id: z.string(),
-  email: z.string(),
-  role: z.enum(ROLES),
-  hasOrgKey: z.boolean(),
-  disabled: z.boolean(),
-  mustChangePassword: z.boolean(),
-  createdAt: z.string(),
-  languages: z.array(z.string()),
-});
 
 export function registerUsersRoutes(
   app: FastifyInstance,
@@ -52,14 +42,7 @@ export function registerUsersRoutes(
           grantKey: z.boolean().default(false),
         }),
         response: {
-          201: z.object({
-            id: z.string(),
-            email: z.string(),
-            role: z.enum(ROLES),
-            oneTimePassword: z.string(),
-            totpUri: z.string(),
-            hasOrgKey: z.boolean(),
-          }),
+          201: ZCreatedUser,
           400: ZError,
           409: ZError,
         },
@@ -146,9 +129,7 @@ export function registerUsersRoutes(
         tags: ['users'],
         summary: 'Active users (id, e-mail, role) to show names for assignees',
         response: {
-          200: z.object({
-            items: z.array(z.object({ id: z.string(), email: z.string(), role: z.enum(ROLES) })),
-          }),
+          200: z.object({ items: z.array(ZDirectoryEntry) }),
         },
       },
     },

@@ -6,15 +6,9 @@ import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
 import { LANGUAGES } from '../i18n/i18n.ts';
 import { LIMITS } from '../intake/message-content.ts';
+import { ZCanned } from './canned.schemas.ts';
 import type { CannedService } from './canned.service.ts';
 
-const ZCanned = z.object({
-  id: z.string(),
-  language: z.string(),
-  title: z.string(),
-  body: z.string(),
-  updatedAt: z.string(),
-});
 const ZCannedInput = z.object({
   language: z.enum(LANGUAGES),
   title: z.string().trim().min(1).max(120),

@@ -7,6 +7,7 @@ import { AppError } from '../errors.ts';
 import { ZError } from '../http/schemas.ts';
 import { LIMITS } from '../intake/message-content.ts';
 import { CASE_STATES } from './case-state.ts';
+import { ZQueueCounts, ZQueueItem, ZQueuePage, ZRequestDetail } from './cases.schemas.ts';
 import type { CasesService } from './cases.service.ts';
 import { CALLER_CATEGORIES, CHANNELS } from './categories.ts';
 
@@ -17,52 +18,6 @@ const csvOf = <T extends readonly [string, ...string[]]>(values: T) =>
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values)).max(values.length))
     .optional();
-
-const ZQueueItem = z.object({
-  id: z.string(),
-  ref: z.string(),
-  channel: z.string(),
-  category: z.string(),
-  language: z.string(),
-  urgency: z.number(),
-  status: z.enum(CASE_STATES),
-  assigneeId: z.string().nullable(),
-  messageCount: z.number(),
-  awaitingReply: z.boolean(),
-  tags: z.array(z.string()),
-  createdAt: z.string(),
-  lastRequesterAt: z.string(),
-  lastOperatorAt: z.string().nullable(),
-  firstResponseAt: z.string().nullable(),
-  callbackRequestedAt: z.string().nullable(),
-  callbackDoneAt: z.string().nullable(),
-  spamScore: z.number(),
-  spamReasons: z.array(z.string()),
-  triageVerdict: z.enum(['genuine', 'spam']).nullable(),
-  detectedLanguage: z.string().nullable(),
-  returnedAt: z.string().nullable(),
-  returnedFromAt: z.string().nullable(),
-  sla: z.object({
-    state: z.enum(['ok', 'warning', 'breach']),
-    dueAt: z.string().nullable(),
-    kind: z.enum(['first_response', 'reply']).nullable(),
-  }),
-});
-
-const ZMessage = z.object({
-  id: z.string(),
-  direction: z.enum(['in', 'out', 'note', 'system']),
-  authorId: z.string().nullable(),
-  body: z.string(),
-  name: z.string().optional(),
-  contact: z.string().optional(),
-  attachments: z.array(z.object({ kind: z.string(), mime: z.string(), data: z.string() })).optional(),
-  delivery: z
-    .object({ status: z.string(), attempts: z.number(), lastError: z.string().nullable() })
-    .optional(),
-  channel: z.string().optional(),
-  at: z.string(),
-});
 
 const ZCommonFilters = {
   likelyFake: z
@@ -117,7 +72,7 @@ export function registerCasesRoutes(
         summary: 'The queue: request metadata only (nothing is decrypted), keyset-paged',
         querystring: ZQueueQuery,
         response: {
-          200: z.object({ items: z.array(ZQueueItem), nextCursor: z.string().nullable() }),
+          200: ZQueuePage,
           400: ZError,
           401: ZError,
         },
@@ -135,20 +90,7 @@ export function registerCasesRoutes(
         summary: 'Open a request: decrypts the whole thread in your session (audited)',
         params: ZId,
         response: {
-          200: z.object({
-            request: ZQueueItem,
-            allowedTransitions: z.array(z.enum(CASE_STATES)),
-            messages: z.array(ZMessage),
-            related: z.array(
-              z.object({ id: z.string(), ref: z.string(), status: z.string(), createdAt: z.string() }),
-            ),
-            merged: z.array(z.object({ id: z.string(), ref: z.string() })),
-            routes: z.array(
-              z.object({ id: z.string(), channel: z.string(), lastInboundAt: z.string().nullable() }),
-            ),
-            wroteBefore: z.number(),
-            expectedFrontDate: z.string().nullable(),
-          }),
+          200: ZRequestDetail,
           403: ZError,
           404: ZError,
         },
@@ -229,15 +171,7 @@ export function registerCasesRoutes(
         summary: 'Counts for the queue tabs under the given filters',
         querystring: z.object(ZCommonFilters),
         response: {
-          200: z.object({
-            total: z.number(),
-            open: z.number(),
-            awaitingReply: z.number(),
-            unassigned: z.number(),
-            mine: z.number(),
-            slaBreached: z.number(),
-            byStatus: z.record(z.string(), z.number()),
-          }),
+          200: ZQueueCounts,
         },
       },
     },

@@ -8,3 +8,11 @@ export const ZError = z.object({
     details: z.record(z.string(), z.unknown()).optional(),
   }),
 });
+
+/**
+ * A value the service types as a plain string (a text column) that the contract promises is one of
+ * `values`: the handler may return a string, the serializer checks it, and the inferred type the
+ * console reads is the narrow union.
+ */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.string().pipe(z.enum(values));

@@ -1,11 +1,10 @@
 import { type Catalogue, en, type MessageKey } from './en.ts';
 import { ko } from './ko.ts';
+import { LANGUAGES, type Language } from './languages.ts';
 import { ru } from './ru.ts';
 import { uk } from './uk.ts';
 
-/** Requester languages. Adding one: docs/adding-a-language.md. */
-export const LANGUAGES = ['ru', 'uk', 'en', 'ko'] as const;
-export type Language = (typeof LANGUAGES)[number];
+export { LANGUAGES, type Language };
 /** Russian first: most requesters write in Russian. */
 export const DEFAULT_LANGUAGE: Language = 'ru';
 

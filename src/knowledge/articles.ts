@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LANGUAGES, type Language } from '../i18n/i18n.ts';
 import { escapeHtml } from '../lib/html.ts';
+import { ARTICLE_CATEGORIES, type ArticleCategory } from './article-categories.ts';
 
 /**
  * Knowledge base: FAQ articles kept as data in `articles/<slug>.<lang>.md`, one file per language.
@@ -25,15 +26,7 @@ export const FULL_LANGUAGES: readonly Language[] = ['ru', 'uk', 'en'];
 export const CORE_ARTICLES: readonly string[] = ['how-surrender-works', 'pow-rights'];
 
 /** In display order: `list()` sorts by this order, not alphabetically. */
-export const ARTICLE_CATEGORIES = [
-  'surrender',
-  'rights',
-  'relatives',
-  'citizenship',
-  'safety',
-  'about',
-] as const;
-export type ArticleCategory = (typeof ARTICLE_CATEGORIES)[number];
+export { ARTICLE_CATEGORIES, type ArticleCategory };
 
 const SLUG = '[a-z0-9]+(?:-[a-z0-9]+)*';
 const SLUG_RE = new RegExp(`^${SLUG}$`);

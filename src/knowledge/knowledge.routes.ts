@@ -9,6 +9,7 @@ import { ZError } from '../http/schemas.ts';
 import { LANGUAGES, type Language, type MessageKey, negotiateLanguage, t } from '../i18n/i18n.ts';
 import { html, SafeHtml } from '../lib/html.ts';
 import { ARTICLE_CATEGORIES, isSlug } from './articles.ts';
+import { ZArticle, ZArticleListItem, ZArticleVersion } from './knowledge.schemas.ts';
 import type { KnowledgeService } from './knowledge.service.ts';
 
 function langOf(req: FastifyRequest): Language {
@@ -57,15 +58,6 @@ ${ARTICLE_CATEGORIES.filter((c) => list.some((a) => a.category === c)).map(
   });
 
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const ZArticle = z.object({
-    slug: z.string(),
-    lang: z.string(),
-    title: z.string(),
-    category: z.string(),
-    order: z.number(),
-    body: z.string(),
-    html: z.string(),
-  });
 
   r.get(
     '/api/knowledge',
@@ -76,16 +68,7 @@ ${ARTICLE_CATEGORIES.filter((c) => list.some((a) => a.category === c)).map(
         summary: 'List articles, or search them with q',
         querystring: z.object({ lang: z.enum(LANGUAGES).default('ru'), q: z.string().max(200).optional() }),
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                slug: z.string(),
-                title: z.string(),
-                category: z.string(),
-                snippet: z.string().optional(),
-              }),
-            ),
-          }),
+          200: z.object({ items: z.array(ZArticleListItem) }),
         },
       },
     },
@@ -151,16 +134,7 @@ ${ARTICLE_CATEGORIES.filter((c) => list.some((a) => a.category === c)).map(
         summary: 'Version history of an article',
         params: z.object({ slug: z.string().max(80), lang: z.enum(LANGUAGES) }),
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                version: z.number(),
-                title: z.string(),
-                createdAt: z.string(),
-                createdBy: z.string().nullable(),
-              }),
-            ),
-          }),
+          200: z.object({ items: z.array(ZArticleVersion) }),
           404: ZError,
         },
       },

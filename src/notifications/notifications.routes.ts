@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { ZError } from '../http/schemas.ts';
+import { ZOperatorNotification } from './notifications.schemas.ts';
 
 /** Notices for one operator (a meeting window opens soon, a case went unreachable). */
 export function registerNotificationsRoutes(
@@ -23,18 +24,7 @@ export function registerNotificationsRoutes(
         summary: 'My notifications, newest first',
         querystring: z.object({ unread: z.enum(['true', 'false']).optional() }),
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                id: z.string(),
-                kind: z.string(),
-                requestId: z.string().nullable(),
-                details: z.record(z.string(), z.unknown()),
-                createdAt: z.string(),
-                readAt: z.string().nullable(),
-              }),
-            ),
-          }),
+          200: z.object({ items: z.array(ZOperatorNotification) }),
         },
       },
     },

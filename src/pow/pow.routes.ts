@@ -10,6 +10,17 @@ import { ZError } from '../http/schemas.ts';
 import { type BatchesService, batchCsv } from './batches.service.ts';
 import { toDay } from './deadlines.ts';
 import { renderBatchSummary, renderCaptureCard, renderIdentityCard } from './pdf/documents.ts';
+import { BATCH_STATUSES, DELIVERY_METHODS, FACILITY_KINDS, WELFARE_KINDS } from './pow.lists.ts';
+import {
+  ZBatchPage,
+  ZBatchPending,
+  ZCustodyHandover,
+  ZFacility,
+  ZNotificationBatch,
+  ZPowDashboard,
+  ZPowRecordDetail,
+  ZPowRecordPage,
+} from './pow.schemas.ts';
 import { isoDate, powIdentitySchema, recordStatuses } from './record.ts';
 import { EVENT_TYPES, eventDetailsSchema, type RegistryService } from './registry.service.ts';
 
@@ -20,22 +31,11 @@ const ZPage = {
 };
 const ZFacilityInput = z.object({
   name: z.string().trim().min(1).max(200),
-  kind: z.enum(['camp', 'hospital', 'transit']),
+  kind: z.enum(FACILITY_KINDS),
   address: z.string().trim().max(500).default(''),
   capacity: z.number().int().min(0).max(1_000_000),
   closed: z.boolean().optional(),
 });
-const ZWelfareKind = z.enum([
-  'meals',
-  'medical_visit',
-  'medical_certificate',
-  'letter_sent',
-  'card_sent',
-  'letter_received',
-  'card_received',
-  'icrc_visit',
-]);
-const ZAny = z.any();
 
 export function registerPowRoutes(
   app: FastifyInstance,
@@ -61,7 +61,7 @@ export function registerPowRoutes(
       schema: {
         tags,
         summary: 'Places of internment with capacity and current count',
-        response: { 200: ZAny },
+        response: { 200: z.object({ items: z.array(ZFacility) }) },
       },
     },
     async () => ({ items: await registry.listFacilities() }),
@@ -70,7 +70,12 @@ export function registerPowRoutes(
     '/api/pow/facilities',
     {
       preValidation: requireSession(sessions, 'facility.manage'),
-      schema: { tags, summary: 'Add a facility', body: ZFacilityInput, response: { 201: ZAny, 400: ZError } },
+      schema: {
+        tags,
+        summary: 'Add a facility',
+        body: ZFacilityInput,
+        response: { 201: z.object({ item: ZFacility }), 400: ZError },
+      },
     },
     async (req, reply) =>
       reply.code(201).send({ item: await registry.saveFacility(req.session!.user.id, req.body) }),
@@ -84,7 +89,7 @@ export function registerPowRoutes(
         summary: 'Change a facility',
         params: ZId,
         body: ZFacilityInput,
-        response: { 200: ZAny },
+        response: { 200: z.object({ item: ZFacility }), 400: ZError, 404: ZError },
       },
     },
     async (req) => ({ item: await registry.saveFacility(req.session!.user.id, req.body, req.params.id) }),
@@ -98,7 +103,7 @@ export function registerPowRoutes(
       schema: {
         tags,
         summary: 'What is due and overdue: capture cards (art. 70), health reports (art. 122), notifications',
-        response: { 200: ZAny },
+        response: { 200: ZPowDashboard },
       },
     },
     async () => registry.dashboard(),
@@ -110,7 +115,7 @@ export function registerPowRoutes(
       schema: {
         tags,
         summary: 'Requests that reached custody and have no record yet (reference and date only)',
-        response: { 200: ZAny },
+        response: { 200: z.object({ items: z.array(ZCustodyHandover) }) },
       },
     },
     async (req) => ({ items: await registry.custodyHandovers(req.session!) }),
@@ -129,7 +134,7 @@ export function registerPowRoutes(
           q: z.string().trim().max(200).optional(),
           ...ZPage,
         }),
-        response: { 200: ZAny },
+        response: { 200: ZPowRecordPage },
       },
     },
     async (req) => {
@@ -169,7 +174,7 @@ export function registerPowRoutes(
         tags,
         summary: 'One record with events, deadlines, welfare and letters',
         params: ZId,
-        response: { 200: ZAny },
+        response: { 200: z.object({ item: ZPowRecordDetail }), 404: ZError },
       },
     },
     async (req) => ({
@@ -239,7 +244,7 @@ export function registerPowRoutes(
           'Welfare log: meals (art. 26), medical (art. 30), correspondence (art. 71), ICRC visits (art. 126)',
         params: ZId,
         body: z.object({
-          kind: ZWelfareKind,
+          kind: z.enum(WELFARE_KINDS),
           occurredOn: isoDate,
           quantity: z.number().int().min(1).max(100).optional(),
           notes: z.string().trim().max(4000).optional(),
@@ -337,8 +342,8 @@ export function registerPowRoutes(
       schema: {
         tags: btags,
         summary: 'Batches, newest first, with the delivery log',
-        querystring: z.object({ status: z.enum(['built', 'delivered', 'void']).optional(), ...ZPage }),
-        response: { 200: ZAny },
+        querystring: z.object({ status: z.enum(BATCH_STATUSES).optional(), ...ZPage }),
+        response: { 200: ZBatchPage },
       },
     },
     async (req) => batches.list(req.query),
@@ -347,7 +352,11 @@ export function registerPowRoutes(
     '/api/pow/batches/pending',
     {
       preValidation: requireSession(sessions, 'batch.read'),
-      schema: { tags: btags, summary: 'Changes not yet in a delivered batch', response: { 200: ZAny } },
+      schema: {
+        tags: btags,
+        summary: 'Changes not yet in a delivered batch',
+        response: { 200: ZBatchPending },
+      },
     },
     async () => batches.pending(),
   );
@@ -358,7 +367,7 @@ export function registerPowRoutes(
       schema: {
         tags: btags,
         summary: 'Build and sign a batch of every pending change',
-        response: { 201: ZAny, 409: ZError },
+        response: { 201: z.object({ item: ZNotificationBatch }), 409: ZError },
       },
     },
     async (req, reply) => reply.code(201).send({ item: await batches.build(req.session!.user.id) }),
@@ -367,7 +376,12 @@ export function registerPowRoutes(
     '/api/pow/batches/:id',
     {
       preValidation: requireSession(sessions, 'batch.read'),
-      schema: { tags: btags, summary: 'One batch', params: ZId, response: { 200: ZAny } },
+      schema: {
+        tags: btags,
+        summary: 'One batch',
+        params: ZId,
+        response: { 200: z.object({ item: ZNotificationBatch }), 404: ZError },
+      },
     },
     async (req) => ({ item: await batches.get(req.params.id) }),
   );
@@ -428,11 +442,11 @@ export function registerPowRoutes(
         summary: 'Log the delivery of a batch (when, how, the receiver’s reference)',
         params: ZId,
         body: z.object({
-          method: z.enum(['email', 'portal', 'courier', 'in_person', 'other']),
+          method: z.enum(DELIVERY_METHODS),
           reference: z.string().trim().max(300).default(''),
           deliveredAt: z.string().datetime().optional(),
         }),
-        response: { 200: ZAny, 409: ZError },
+        response: { 200: z.object({ item: ZNotificationBatch }), 409: ZError },
       },
     },
     async (req) => ({ item: await batches.deliver(req.session!.user.id, req.params.id, req.body) }),
@@ -446,7 +460,7 @@ export function registerPowRoutes(
         summary: 'Void an undelivered batch: its changes are pending again',
         params: ZId,
         body: z.object({ reason: z.string().trim().min(1).max(300) }),
-        response: { 200: ZAny, 409: ZError },
+        response: { 200: z.object({ item: ZNotificationBatch }), 409: ZError },
       },
     },
     async (req) => ({ item: await batches.voidBatch(req.session!.user.id, req.params.id, req.body.reason) }),

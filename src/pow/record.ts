@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import { DISCLOSURE_CONSENTS, healthStates } from './pow.lists.ts';
+
+export {
+  EVENT_TYPES,
+  type EventType,
+  type HealthState,
+  healthStates,
+  type RecordStatus,
+  recordStatuses,
+} from './pow.lists.ts';
 
 /**
  * The identity a POW record holds (GC III art. 17: surname, first names, rank, date of birth,
@@ -29,17 +39,6 @@ export const isoDate = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
   .refine(realDate, 'No such date');
 
-export const healthStates = [
-  'good_health',
-  'not_wounded',
-  'recovered',
-  'convalescent',
-  'sick',
-  'slightly_wounded',
-  'seriously_wounded',
-] as const;
-export type HealthState = (typeof healthStates)[number];
-
 export const powIdentitySchema = z.object({
   surname: name,
   firstNames: name,
@@ -66,18 +65,35 @@ export const powIdentitySchema = z.object({
   health: z.enum(healthStates),
   healthNotes: text(2000).optional(),
   /** Whether the prisoner agrees that relatives who ask are told he is held (respected by the relatives desk). */
-  disclosureConsent: z.enum(['yes', 'no', 'unknown']).default('unknown'),
+  disclosureConsent: z.enum(DISCLOSURE_CONSENTS).default('unknown'),
 });
 export type PowIdentity = z.infer<typeof powIdentitySchema>;
 export type PowIdentityInput = z.input<typeof powIdentitySchema>;
 
-export const recordStatuses = [
-  'held',
-  'in_hospital',
-  'escaped',
-  'dead',
-  'released',
-  'repatriated',
-  'exchanged',
-] as const;
-export type RecordStatus = (typeof recordStatuses)[number];
+/** What an event may carry besides its date and facility; encrypted (server tier) as one value. */
+export const eventDetailsSchema = z
+  .object({
+    /** Art. 120: death certificate data. */
+    death: z
+      .object({
+        place: z.string().trim().max(300).optional(),
+        cause: z.string().trim().max(1000).optional(),
+        burialPlace: z.string().trim().max(300).optional(),
+        certificateBy: z.string().trim().max(300).optional(),
+      })
+      .optional(),
+    /** Art. 122 para 7: weekly report on the seriously ill or wounded. */
+    health: z
+      .object({
+        seriouslyIll: z.boolean(),
+        report: z.string().trim().max(4000),
+      })
+      .optional(),
+    /** Exchange / repatriation batch label (agreed lists). */
+    exchangeBatch: z.string().trim().max(100).optional(),
+    /** To whom or where a released or repatriated prisoner went. */
+    destination: z.string().trim().max(300).optional(),
+    notes: z.string().trim().max(4000).optional(),
+  })
+  .strict();
+export type EventDetails = z.infer<typeof eventDetailsSchema>;

@@ -110,7 +110,7 @@ export function createRegistryDashboard(
         notifications: {
           pending: p.n,
           oldest: p.oldest ? new Date(p.oldest).toISOString() : null,
-          state: p.oldest ? notificationState(new Date(p.oldest), now) : 'none',
+          state: p.oldest ? notificationState(new Date(p.oldest), now) : ('none' as const),
         },
         correspondenceBelowMinimum: corr.rows.map((r) => ({ ...r, month: prev })),
         facilities,

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { z } from 'zod';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Session } from '../auth/sessions.service.ts';
 import type { Clock } from '../clock.ts';
@@ -10,52 +9,11 @@ import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { captureCardDue, cardReasonFor, toDay } from './deadlines.ts';
-import type { PowIdentity, RecordStatus } from './record.ts';
+import type { EventDetails, EventType, PowIdentity, RecordStatus } from './record.ts';
 
 export type Trx = Transaction<Database>;
 
-export const EVENT_TYPES = [
-  'capture',
-  'arrival',
-  'transfer',
-  'hospital_admission',
-  'hospital_discharge',
-  'escape',
-  'death',
-  'release',
-  'repatriation',
-  'exchange',
-  'health_report',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** What an event may carry besides its date and facility; encrypted (server tier) as one value. */
-export const eventDetailsSchema = z
-  .object({
-    /** Art. 120: death certificate data. */
-    death: z
-      .object({
-        place: z.string().trim().max(300).optional(),
-        cause: z.string().trim().max(1000).optional(),
-        burialPlace: z.string().trim().max(300).optional(),
-        certificateBy: z.string().trim().max(300).optional(),
-      })
-      .optional(),
-    /** Art. 122 para 7: weekly report on the seriously ill or wounded. */
-    health: z
-      .object({
-        seriouslyIll: z.boolean(),
-        report: z.string().trim().max(4000),
-      })
-      .optional(),
-    /** Exchange / repatriation batch label (agreed lists). */
-    exchangeBatch: z.string().trim().max(100).optional(),
-    /** To whom or where a released or repatriated prisoner went. */
-    destination: z.string().trim().max(300).optional(),
-    notes: z.string().trim().max(4000).optional(),
-  })
-  .strict();
-export type EventDetails = z.infer<typeof eventDetailsSchema>;
+export { EVENT_TYPES, type EventDetails, type EventType, eventDetailsSchema } from './record.ts';
 
 export interface EventInput {
   type: EventType;

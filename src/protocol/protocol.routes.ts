@@ -3,12 +3,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
+import { ZQueueItem } from '../cases/cases.schemas.ts';
 import { ZError } from '../http/schemas.ts';
+import { ZProtocol, ZProtocolPublishResult, ZProtocolVersion, ZRequestProtocol } from './protocol.schema.ts';
 import type { ProtocolService } from './protocol.service.ts';
 
 const ZId = z.object({ id: z.string().uuid() });
 const ZStepParams = z.object({ id: z.string().uuid(), stepId: z.string().max(48) });
-const ZAny = z.record(z.string(), z.unknown());
 const ZAnswersBody = z.object({ answers: z.record(z.string().max(48), z.unknown()).optional() });
 
 export function registerProtocolRoutes(
@@ -22,9 +23,13 @@ export function registerProtocolRoutes(
     '/api/protocol',
     {
       preValidation: requireSession(sessions, 'queue.read'),
-      schema: { tags: ['protocol'], summary: 'The current protocol definition', response: { 200: ZAny } },
+      schema: {
+        tags: ['protocol'],
+        summary: 'The current protocol definition',
+        response: { 200: ZProtocol },
+      },
     },
-    async () => (await protocol.current()) as unknown as Record<string, unknown>,
+    async () => protocol.current(),
   );
 
   r.get(
@@ -35,16 +40,7 @@ export function registerProtocolRoutes(
         tags: ['protocol'],
         summary: 'Published versions',
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                version: z.string(),
-                publishedAt: z.string(),
-                publishedBy: z.string().nullable(),
-                current: z.boolean(),
-              }),
-            ),
-          }),
+          200: z.object({ items: z.array(ZProtocolVersion) }),
         },
       },
     },
@@ -59,10 +55,10 @@ export function registerProtocolRoutes(
         tags: ['protocol'],
         summary: 'One version',
         params: z.object({ version: z.string().max(20) }),
-        response: { 200: ZAny, 404: ZError },
+        response: { 200: ZProtocol, 404: ZError },
       },
     },
-    async (req) => (await protocol.getVersion(req.params.version)) as unknown as Record<string, unknown>,
+    async (req) => protocol.getVersion(req.params.version),
   );
 
   r.post(
@@ -75,7 +71,7 @@ export function registerProtocolRoutes(
         summary: 'Publish a new version (validated as a whole; returns the diff against the previous one)',
         body: z.object({ definition: z.unknown(), dryRun: z.boolean().default(false) }),
         response: {
-          200: z.object({ version: z.string(), diff: z.array(z.string()), published: z.boolean() }),
+          200: ZProtocolPublishResult,
           400: ZError,
           409: ZError,
         },
@@ -96,21 +92,13 @@ export function registerProtocolRoutes(
         summary: 'The protocol checklist for this request, with decrypted answers (audited)',
         params: ZId,
         response: {
-          200: z.object({
-            version: z.string(),
-            steps: z.array(ZAny),
-            currentStepId: z.string().nullable(),
-            nextAction: z.string(),
-          }),
+          200: ZRequestProtocol,
           403: ZError,
           404: ZError,
         },
       },
     },
-    async (req) => {
-      const v = await protocol.operatorView(req.session!, req.params.id);
-      return { ...v, steps: v.steps as unknown as Array<Record<string, unknown>> };
-    },
+    async (req) => protocol.operatorView(req.session!, req.params.id),
   );
 
   r.put(
@@ -144,16 +132,22 @@ export function registerProtocolRoutes(
           'Complete a step in one action: the answers typed so far are saved in the same transaction; the case moves to the step state',
         params: ZStepParams,
         body: ZAnswersBody.nullish(),
-        response: { 200: z.object({ request: ZAny }), 400: ZError, 403: ZError, 404: ZError, 409: ZError },
+        response: {
+          200: z.object({ request: ZQueueItem }),
+          400: ZError,
+          403: ZError,
+          404: ZError,
+          409: ZError,
+        },
       },
     },
     async (req) => ({
-      request: (await protocol.completeStep(
+      request: await protocol.completeStep(
         req.session!,
         req.params.id,
         req.params.stepId,
         req.body?.answers ?? {},
-      )) as unknown as Record<string, unknown>,
+      ),
     }),
   );
 

@@ -166,3 +166,63 @@ export function parseProtocol(
     })),
   };
 }
+
+// ---- what the protocol routes answer (the API contract; the console takes its types from here) ----
+
+export const ZAnswerValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.string()),
+  z.object({ start: z.string(), end: z.string() }),
+]);
+
+/** One step of a request's checklist, with the answers given so far (decrypted for the operator). */
+export const ZStepView = z.object({
+  id: z.string(),
+  title: ZText,
+  audience: ZStep.shape.audience,
+  guidance: ZText.nullable(),
+  instructions: ZText.nullable(),
+  moveTo: z.string().pipe(z.enum(CASE_STATES)).nullable(),
+  completed: z.boolean(),
+  completedAt: z.string().nullable(),
+  /** When the step's instructions were last sent to the requester (from the audit log). */
+  instructionsSentAt: z.string().nullable(),
+  questions: z.array(
+    ZQuestion.extend({
+      answer: ZAnswerValue.nullable(),
+      answeredBy: z.enum(['requester', 'operator']).nullable(),
+      answeredAt: z.string().nullable(),
+    }),
+  ),
+});
+
+/** GET /api/requests/:id/protocol. nextAction: done | answer:q1,q2 | send-instructions:step | complete:step */
+export const ZRequestProtocol = z.object({
+  version: z.string(),
+  steps: z.array(ZStepView),
+  currentStepId: z.string().nullable(),
+  nextAction: z.string(),
+});
+
+export const ZProtocolVersion = z.object({
+  version: z.string(),
+  publishedAt: z.string(),
+  publishedBy: z.string().nullable(),
+  current: z.boolean(),
+});
+
+export const ZProtocolPublishResult = z.object({
+  version: z.string(),
+  diff: z.array(z.string()),
+  published: z.boolean(),
+});
+
+export type AnswerValue = z.infer<typeof ZAnswerValue>;
+export type ProtocolStepView = z.infer<typeof ZStepView>;
+export type ProtocolQuestionView = ProtocolStepView['questions'][number];
+export type StepAudience = ProtocolStepView['audience'];
+export type RequestProtocol = z.infer<typeof ZRequestProtocol>;
+export type ProtocolVersion = z.infer<typeof ZProtocolVersion>;
+export type ProtocolPublishResult = z.infer<typeof ZProtocolPublishResult>;

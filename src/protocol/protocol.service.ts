@@ -44,8 +44,8 @@ export interface StepView {
   id: string;
   title: ProtocolStep['title'];
   audience: ProtocolStep['audience'];
-  guidance: ProtocolStep['guidance'] | null;
-  instructions: ProtocolStep['instructions'] | null;
+  guidance: NonNullable<ProtocolStep['guidance']> | null;
+  instructions: NonNullable<ProtocolStep['instructions']> | null;
   moveTo: string | null;
   completed: boolean;
   completedAt: string | null;

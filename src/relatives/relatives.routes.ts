@@ -6,10 +6,11 @@ import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
 import { LANGUAGES } from '../i18n/i18n.ts';
 import { isoDate } from '../pow/record.ts';
+import { ANSWER_KINDS, INQUIRY_STATUSES } from './relatives.lists.ts';
+import { ZInquiryDetail, ZInquiryPage } from './relatives.schemas.ts';
 import { inquiryQuerySchema, LETTER_MAX, type RelativesService } from './relatives.service.ts';
 
 const ZId = z.object({ id: z.string().uuid() });
-const ZAny = z.any();
 
 /** The relatives desk in the console (registrars answer, operators record phone inquiries). */
 export function registerRelativesRoutes(
@@ -56,11 +57,11 @@ export function registerRelativesRoutes(
         tags,
         summary: 'Inquiries (open: oldest first)',
         querystring: z.object({
-          status: z.enum(['open', 'answered']).optional(),
+          status: z.enum(INQUIRY_STATUSES).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
           offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
         }),
-        response: { 200: ZAny },
+        response: { 200: ZInquiryPage },
       },
     },
     async (req) => relatives.list(req.session!.user.id, req.query),
@@ -73,7 +74,7 @@ export function registerRelativesRoutes(
         tags,
         summary: 'One inquiry with scored registry candidates and answer templates',
         params: ZId,
-        response: { 200: ZAny },
+        response: { 200: z.object({ item: ZInquiryDetail }), 404: ZError },
       },
     },
     async (req) => ({ item: await relatives.get(req.session!.user.id, req.params.id) }),
@@ -87,11 +88,11 @@ export function registerRelativesRoutes(
         summary: 'Confirm and send the answer on the channel the relative used',
         params: ZId,
         body: z.object({
-          kind: z.enum(['found', 'not_found', 'not_disclosed']),
+          kind: z.enum(ANSWER_KINDS),
           recordId: z.string().uuid().nullish(),
           message: z.string().trim().min(1).max(4000),
         }),
-        response: { 200: ZAny, 409: ZError },
+        response: { 200: z.object({ item: ZInquiryDetail }), 409: ZError },
       },
     },
     async (req) => ({ item: await relatives.answer(req.session!.user.id, req.params.id, req.body) }),

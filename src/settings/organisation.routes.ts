@@ -6,13 +6,8 @@ import type { SessionsService } from '../auth/sessions.service.ts';
 import { AppError } from '../errors.ts';
 import { ZError } from '../http/schemas.ts';
 import { CHANNEL_KINDS, type OrganisationService } from './organisation.ts';
+import { ZOrganisation } from './settings.schemas.ts';
 
-const ZOrganisation = z.object({
-  name: z.string(),
-  description: z.string(),
-  channels: z.array(z.object({ kind: z.enum(CHANNEL_KINDS), value: z.string() })),
-  logo: z.string().nullable(),
-});
 const ZBody = z.object({
   name: z.string().max(200),
   description: z.string().max(1000),

@@ -7,6 +7,7 @@ import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { type Language, type MessageKey, t } from '../i18n/i18n.ts';
+import { CHANNEL_KINDS, type PublicChannelKind } from './public-channels.ts';
 
 /**
  * The organisation's own face: its name, a short description, a logo, and the public channels people
@@ -14,8 +15,7 @@ import { type Language, type MessageKey, t } from '../i18n/i18n.ts';
  * admin sets them in the console (audited); the public pages and the bot's welcome show them, so that
  * when one domain is blocked, the others are already in people's hands.
  */
-export const CHANNEL_KINDS = ['phone', 'telegram', 'whatsapp', 'onion', 'mirror'] as const;
-export type PublicChannelKind = (typeof CHANNEL_KINDS)[number];
+export { CHANNEL_KINDS, type PublicChannelKind };
 
 const ONION = /^(?:https?:\/\/)?([a-z2-7]{56}\.onion)\/?$/;
 const PHONE = /^\+[0-9]{7,15}$/;

@@ -4,9 +4,8 @@ import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { CASE_STATES } from '../cases/case-state.ts';
+import { ZIntake } from './settings.schemas.ts';
 import type { SettingsService } from './settings.service.ts';
-
-const ZIntake = z.object({ strictMode: z.boolean() });
 
 const days = z.number().int().min(1).max(3650);
 /** Per-state silence timeouts (null: never unreachable) and the waiting reminders, in days. */

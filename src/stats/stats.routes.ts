@@ -10,6 +10,7 @@ import { layout } from '../http/page-layout.ts';
 import { ZError } from '../http/schemas.ts';
 import { type Language, type MessageKey, negotiateLanguage, t } from '../i18n/i18n.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
+import { ZStatsDashboard } from './stats.schemas.ts';
 import type { StatsService } from './stats.service.ts';
 
 const ZDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -86,10 +87,10 @@ export function registerStatsRoutes(
         summary:
           'Dashboard: daily series by channel/category/language, outcomes, funnel, first response, workload, spikes, annotations',
         querystring: z.object({ from: ZDate.optional(), to: ZDate.optional() }),
-        response: { 200: z.record(z.string(), z.unknown()), 400: ZError },
+        response: { 200: ZStatsDashboard, 400: ZError },
       },
     },
-    async (req) => (await stats.dashboard(range(req.query, clock))) as unknown as Record<string, unknown>,
+    async (req) => stats.dashboard(range(req.query, clock)),
   );
 
   r.get(

@@ -8,6 +8,7 @@ import type { Vault } from '../crypto/vault.ts';
 import { AppError } from '../errors.ts';
 import type { FloodService } from '../intake/flood.service.ts';
 import type { Admission } from '../lib/admission.ts';
+import { ZSupervisorOverview } from './supervisor.schemas.ts';
 
 export function registerSupervisorRoutes(
   app: FastifyInstance,
@@ -66,21 +67,7 @@ export function registerSupervisorRoutes(
         tags: ['supervisor'],
         summary: 'Who is on shift, what each holds, unassigned and SLA-breaching requests',
         response: {
-          200: z.object({
-            operators: z.array(
-              z.object({
-                id: z.string(),
-                email: z.string(),
-                role: z.string(),
-                online: z.boolean(),
-                lastSeenAt: z.string().nullable(),
-                holding: z.number(),
-                awaitingReply: z.number(),
-              }),
-            ),
-            unassigned: z.number(),
-            slaBreached: z.array(z.record(z.string(), z.unknown())),
-          }),
+          200: ZSupervisorOverview,
         },
       },
     },
@@ -92,7 +79,7 @@ export function registerSupervisorRoutes(
           email: deps.vault.decrypt(emailEnc, 'users.email'),
         })),
         unassigned: o.unassigned,
-        slaBreached: o.slaBreached as unknown as Array<Record<string, unknown>>,
+        slaBreached: o.slaBreached,
       };
     },
   );

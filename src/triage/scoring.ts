@@ -66,8 +66,7 @@ export const SIGNAL_CAPS = {
   identityRecent1h: RULES.identityFlood.heavyThreshold,
 } as const;
 
-/** At or above this score a request sinks below the others in the queue (still visible, never dropped). */
-export const SINK_THRESHOLD = 60;
+export { SINK_THRESHOLD } from './sink-threshold.ts';
 
 /**
  * 0 (language) … 1 (keyboard mashing): how improbable the text's letter pairs are under a model of

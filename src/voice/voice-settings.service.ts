@@ -11,16 +11,14 @@ import { isLanguage, LANGUAGES, type Language, type MessageKey, t } from '../i18
  * prompts (re-encoded to 8 kHz μ-law, served from an unguessable token). Pure helpers for the menu,
  * hours and call-back windows sit here too.
  */
-import { VOICE_STEPS, type VoiceStep } from './voice-steps.ts';
+import { CALLBACK_WINDOWS, type CallbackWindow, VOICE_STEPS, type VoiceStep } from './voice-steps.ts';
 import { encodePrompt } from './wav.ts';
 
-export { VOICE_STEPS, type VoiceStep };
+export { CALLBACK_WINDOWS, type CallbackWindow, VOICE_STEPS, type VoiceStep };
 
 /** What an operator hears on their own phone. */
 export type OperatorPhrase = 'offer' | 'taken' | 'connecting';
 
-export const CALLBACK_WINDOWS = ['any', 'morning', 'afternoon', 'evening'] as const;
-export type CallbackWindow = (typeof CALLBACK_WINDOWS)[number];
 /** Local hours [from, to) of each window a requester can ask for. */
 const WINDOW_HOURS: Record<Exclude<CallbackWindow, 'any'>, [number, number]> = {
   morning: [8, 12],

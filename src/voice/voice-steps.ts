@@ -13,6 +13,10 @@ export const VOICE_STEPS = [
 ] as const;
 export type VoiceStep = (typeof VOICE_STEPS)[number];
 
+/** When a requester asked to be called back. */
+export const CALLBACK_WINDOWS = ['any', 'morning', 'afternoon', 'evening'] as const;
+export type CallbackWindow = (typeof CALLBACK_WINDOWS)[number];
+
 /** A call as the case shows it: direction, who answered, duration, outcome — never a number. */
 export type CallOutcome = 'answered' | 'voicemail' | 'missed' | 'failed';
 

@@ -5,8 +5,9 @@ import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
 import { LANGUAGES } from '../i18n/i18n.ts';
+import { ZCallback, ZCaseCalls, ZPanel, ZPrompt, ZVoiceSettings } from './voice.schemas.ts';
 import type { VoiceService } from './voice.service.ts';
-import { CALLBACK_WINDOWS, VOICE_STEPS } from './voice-settings.service.ts';
+import { VOICE_STEPS } from './voice-settings.service.ts';
 import { MAX_PROMPT_BYTES } from './wav.ts';
 
 /**
@@ -14,95 +15,6 @@ import { MAX_PROMPT_BYTES } from './wav.ts';
  * calls of a case, "Call back", SMS consent per case, and the admin's line settings and prompts.
  * No answer here ever carries a requester's number: the panel and the case see refs and outcomes.
  */
-const ZPanel = z.object({
-  available: z.boolean(),
-  hasPhone: z.boolean(),
-  waiting: z.array(
-    z.object({
-      callId: z.string(),
-      requestId: z.string().nullable(),
-      ref: z.string().nullable(),
-      language: z.string().nullable(),
-      position: z.number(),
-      waitingSec: z.number(),
-      ringingMe: z.boolean(),
-    }),
-  ),
-  activeCall: z
-    .object({
-      callId: z.string(),
-      requestId: z.string().nullable(),
-      ref: z.string().nullable(),
-      direction: z.enum(['inbound', 'outbound']),
-      since: z.string().nullable(),
-    })
-    .nullable(),
-  lineConfigured: z.boolean(),
-});
-
-const ZCall = z.object({
-  id: z.string(),
-  direction: z.enum(['inbound', 'outbound']),
-  language: z.string().nullable(),
-  state: z.string(),
-  outcome: z.enum(['answered', 'voicemail', 'missed', 'failed']).nullable(),
-  answeredBy: z.string().nullable(),
-  startedAt: z.string(),
-  answeredAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  durationSec: z.number().nullable(),
-  recorded: z.boolean(),
-});
-
-const ZCaseCalls = z.object({
-  calls: z.array(ZCall),
-  phone: z.boolean(),
-  smsAllowed: z.boolean(),
-  callback: z
-    .object({
-      window: z.enum(CALLBACK_WINDOWS),
-      dueAt: z.string(),
-      attempts: z.number(),
-      lastOutcome: z.string().nullable(),
-    })
-    .nullable(),
-});
-
-const ZCallback = z.object({
-  id: z.string(),
-  requestId: z.string(),
-  ref: z.string(),
-  language: z.string(),
-  window: z.enum(CALLBACK_WINDOWS),
-  requestedAt: z.string(),
-  dueAt: z.string(),
-  slaDeadline: z.string(),
-  breached: z.boolean(),
-  attempts: z.number(),
-  lastOutcome: z.string().nullable(),
-});
-
-const HM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
-const ZVoiceSettings = z.object({
-  queueTimeoutSec: z.number().int().min(15).max(600),
-  hours: z.object({ from: HM, to: HM }).nullable(),
-  utcOffsetMinutes: z.number().int().min(-720).max(840),
-  callbackSlaMinutes: z
-    .number()
-    .int()
-    .min(5)
-    .max(7 * 24 * 60),
-  recordCalls: z.boolean(),
-  menu: z.partialRecord(z.enum(LANGUAGES), z.partialRecord(z.enum(VOICE_STEPS), z.string().max(1000))),
-});
-
-const ZPrompt = z.object({
-  language: z.string(),
-  step: z.string(),
-  durationMs: z.number(),
-  uploadedAt: z.string().optional(),
-});
-
 const ZId = z.object({ id: z.uuid() });
 
 export function registerVoiceRoutes(

@@ -26,9 +26,9 @@ import {
 import { describeError } from '../lib/errors.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import { VOICE_STEPS, type VoiceSettings, type VoiceStep } from '../types.ts';
+import { type RequestLanguage, VOICE_STEPS, type VoiceSettings, type VoiceStep } from '../types.ts';
 
-const LANGUAGES = ['ru', 'uk', 'en'];
+const LANGUAGES: RequestLanguage[] = ['ru', 'uk', 'en'];
 
 async function toBase64(file: File): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -53,7 +53,7 @@ export function PhoneLineSettings() {
     queryFn: ({ signal }) => listVoicePrompts(signal),
   });
   const [draft, setDraft] = useState<VoiceSettings | null>(null);
-  const [language, setLanguage] = useState('ru');
+  const [language, setLanguage] = useState<RequestLanguage>('ru');
   useEffect(() => {
     if (settings.data && !draft) setDraft(settings.data);
   }, [settings.data, draft]);
@@ -143,7 +143,7 @@ export function PhoneLineSettings() {
       />
       <SegmentedControl
         value={language}
-        onChange={setLanguage}
+        onChange={(v) => setLanguage(v as RequestLanguage)}
         data={LANGUAGES.map((l) => ({ value: l, label: l.toUpperCase() }))}
         aria-label={t('phone.settings.language')}
       />

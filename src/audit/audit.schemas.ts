@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** What the audit routes answer (the API contract; the console takes its types from here). */
+
+export const ZAuditEntry = z.object({
+  id: z.string(),
+  seq: z.string().nullable(),
+  at: z.string(),
+  actorType: z.string(),
+  actorId: z.string().nullable(),
+  action: z.string(),
+  subjectType: z.string().nullable(),
+  subjectId: z.string().nullable(),
+  /** What the action carried (ids, codes, counts: never message content). */
+  details: z.record(z.string(), z.unknown()),
+});
+
+export const ZAuditPage = z.object({ items: z.array(ZAuditEntry), nextCursor: z.string().nullable() });
+
+export const ZAuditVerifyResult = z.object({
+  ok: z.boolean(),
+  checked: z.number(),
+  problems: z.array(z.object({ id: z.string(), seq: z.string().nullable(), problem: z.string() })),
+  pending: z.number(),
+  keyedFrom: z.string(),
+  checkpoints: z.number(),
+});
+
+/** A signed audit chain head, kept outside the database (docs/decisions/0007-audit-keyed-chain.md). */
+export const ZCheckpoint = z.object({
+  v: z.literal(1),
+  seq: z.string(),
+  hash: z.string(),
+  at: z.string(),
+  keyedFrom: z.string(),
+  keyId: z.string(),
+  sig: z.string(),
+});
+
+export const ZAuditCheckpoints = z.object({
+  file: z.string().nullable(),
+  keyId: z.string(),
+  publicKey: z.string(),
+  items: z.array(ZCheckpoint.extend({ valid: z.boolean() })),
+});
+
+export type AuditEntry = z.infer<typeof ZAuditEntry>;
+export type AuditVerifyResult = z.infer<typeof ZAuditVerifyResult>;
+export type AuditCheckpoint = z.infer<typeof ZAuditCheckpoints>['items'][number];
+export type AuditCheckpoints = z.infer<typeof ZAuditCheckpoints>;

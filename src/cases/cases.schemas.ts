@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { oneOf } from '../http/schemas.ts';
+import { CASE_STATES } from './case-state.ts';
+import { CALLER_CATEGORIES, CHANNELS } from './categories.ts';
+
+/**
+ * What the request routes answer (the API contract). The routes serialize through these and the
+ * console takes its types from them: a field changed here and not in the console fails
+ * `npm run typecheck`. Zod and pure modules only: the console imports it.
+ */
+
+export const TRIAGE_VERDICTS = ['genuine', 'spam'] as const;
+export const SLA_STATES = ['ok', 'warning', 'breach'] as const;
+export const MESSAGE_DIRECTIONS = ['in', 'out', 'note', 'system'] as const;
+
+export const ZQueueItem = z.object({
+  id: z.string(),
+  ref: z.string(),
+  channel: oneOf(CHANNELS),
+  category: oneOf(CALLER_CATEGORIES),
+  language: z.string(),
+  urgency: z.number(),
+  status: z.enum(CASE_STATES),
+  assigneeId: z.string().nullable(),
+  messageCount: z.number(),
+  awaitingReply: z.boolean(),
+  tags: z.array(z.string()),
+  createdAt: z.string(),
+  lastRequesterAt: z.string(),
+  lastOperatorAt: z.string().nullable(),
+  firstResponseAt: z.string().nullable(),
+  callbackRequestedAt: z.string().nullable(),
+  callbackDoneAt: z.string().nullable(),
+  spamScore: z.number(),
+  spamReasons: z.array(z.string()),
+  triageVerdict: z.enum(TRIAGE_VERDICTS).nullable(),
+  detectedLanguage: z.string().nullable(),
+  returnedAt: z.string().nullable(),
+  returnedFromAt: z.string().nullable(),
+  sla: z.object({
+    state: z.enum(SLA_STATES),
+    dueAt: z.string().nullable(),
+    kind: z.enum(['first_response', 'reply']).nullable(),
+  }),
+});
+
+export const ZThreadMessage = z.object({
+  id: z.string(),
+  direction: z.enum(MESSAGE_DIRECTIONS),
+  authorId: z.string().nullable(),
+  body: z.string(),
+  name: z.string().optional(),
+  contact: z.string().optional(),
+  attachments: z.array(z.object({ kind: z.string(), mime: z.string(), data: z.string() })).optional(),
+  delivery: z
+    .object({ status: z.string(), attempts: z.number(), lastError: z.string().nullable() })
+    .optional(),
+  /** The channel it came by or went out on. */
+  channel: oneOf(CHANNELS).optional(),
+  at: z.string(),
+});
+
+export const ZQueuePage = z.object({ items: z.array(ZQueueItem), nextCursor: z.string().nullable() });
+
+export const ZRequestLink = z.object({
+  id: z.string(),
+  ref: z.string(),
+  status: oneOf(CASE_STATES),
+  createdAt: z.string(),
+});
+
+/** Where a reply can go: the web page or a chat attached to the case; the first is where he last wrote. */
+export const ZReplyRoute = z.object({
+  id: z.string(),
+  channel: oneOf(CHANNELS),
+  lastInboundAt: z.string().nullable(),
+});
+
+export const ZRequestDetail = z.object({
+  request: ZQueueItem,
+  allowedTransitions: z.array(z.enum(CASE_STATES)),
+  messages: z.array(ZThreadMessage),
+  related: z.array(ZRequestLink),
+  merged: z.array(z.object({ id: z.string(), ref: z.string() })),
+  routes: z.array(ZReplyRoute),
+  /** Earlier requests from the same chat or number. */
+  wroteBefore: z.number(),
+  /** YYYY-MM-DD, when he expects to be at the front. */
+  expectedFrontDate: z.string().nullable(),
+});
+
+export const ZQueueCounts = z.object({
+  total: z.number(),
+  open: z.number(),
+  awaitingReply: z.number(),
+  unassigned: z.number(),
+  mine: z.number(),
+  slaBreached: z.number(),
+  byStatus: z.partialRecord(z.enum(CASE_STATES), z.number()),
+});
+
+export type QueueItem = z.infer<typeof ZQueueItem>;
+export type Sla = QueueItem['sla'];
+export type SlaState = Sla['state'];
+export type TriageVerdict = (typeof TRIAGE_VERDICTS)[number];
+export type ThreadMessage = z.infer<typeof ZThreadMessage>;
+export type MessageDirection = ThreadMessage['direction'];
+export type Attachment = NonNullable<ThreadMessage['attachments']>[number];
+export type Delivery = NonNullable<ThreadMessage['delivery']>;
+export type QueuePage = z.infer<typeof ZQueuePage>;
+export type RequestLink = z.infer<typeof ZRequestLink>;
+export type ReplyRoute = z.infer<typeof ZReplyRoute>;
+export type RequestDetail = z.infer<typeof ZRequestDetail>;
+export type QueueCounts = z.infer<typeof ZQueueCounts>;
