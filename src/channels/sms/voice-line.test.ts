@@ -86,8 +86,22 @@ afterAll(async () => {
 });
 
 const threadOf = (from: string) => ctx.core.channelIntake.openThreadOf('voice', from).then((t) => t?.id);
-const legTo = (phone: string, after: number) =>
-  fake.waitForSent((c) => c.op === 'calls.create' && c.params.To === phone && c.time >= after, 5000);
+/**
+ * The operator's phone was rung — and, for a waiting caller, the server has recorded that leg (it does so
+ * once the provider answered; a call-back's leg is its own call, not a leg).
+ */
+async function legTo(phone: string, after: number, recorded = true) {
+  const leg = await fake.waitForSent(
+    (c) => c.op === 'calls.create' && c.params.To === phone && c.time >= after,
+    5000,
+  );
+  const sid = (leg.response as { sid: string }).sid;
+  if (!recorded) return leg;
+  await until(() =>
+    ctx.core.db.selectFrom('voice_legs').select('call_id').where('provider_sid', '=', sid).executeTakeFirst(),
+  );
+  return leg;
+}
 
 describe('a call answered live', () => {
   it('menu in every language → queue with position → operator presses 1 → bridged → hang-up → call in the thread', async () => {
@@ -245,7 +259,7 @@ describe('call-back', () => {
     const t0 = Date.now();
     const r = await api(op, 'POST', `/api/requests/${requestId}/call-back`);
     expect(r.statusCode).toBe(202);
-    const leg = await legTo(OP_PHONE, t0);
+    const leg = await legTo(OP_PHONE, t0, false);
     const legSid = (leg.response as { sid: string }).sid;
     expect(leg.params.From).toBe(HOTLINE);
     const twiml = await player.answerLeg(legSid);
