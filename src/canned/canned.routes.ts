@@ -5,15 +5,9 @@ import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
 import { LANGUAGES } from '../i18n/i18n.ts';
-import { LIMITS } from '../intake/message-content.ts';
-import { ZCanned } from './canned.schemas.ts';
+import { ZCanned, ZCannedInput } from './canned.schemas.ts';
 import type { CannedService } from './canned.service.ts';
 
-const ZCannedInput = z.object({
-  language: z.enum(LANGUAGES),
-  title: z.string().trim().min(1).max(120),
-  body: z.string().trim().min(1).max(LIMITS.body),
-});
 const ZCannedSuggestion = z.object({
   id: z.string(),
   language: z.string(),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../i18n/languages.ts';
+import { LIMITS } from '../intake/limits.ts';
 
 /** What the canned-reply routes answer (the API contract; the console takes its types from here). */
 
@@ -11,3 +13,11 @@ export const ZCanned = z.object({
 });
 
 export type CannedReply = z.infer<typeof ZCanned>;
+
+/** The body of a new or edited canned reply (and of a suggestion). */
+export const ZCannedInput = z.object({
+  language: z.enum(LANGUAGES),
+  title: z.string().trim().min(1).max(120),
+  body: z.string().trim().min(1).max(LIMITS.body),
+});
+export type CannedReplyInput = z.input<typeof ZCannedInput>;
