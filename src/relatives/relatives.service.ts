@@ -9,6 +9,7 @@ import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
+import type { NotificationKind } from '../notifications/notification-kinds.ts';
 import type { Outbox } from '../outbox/outbox.service.ts';
 import { toDay } from '../pow/deadlines.ts';
 import { matchKeyHash, type RegistryService } from '../pow/registry.service.ts';
@@ -351,7 +352,7 @@ export function createRelativesService(deps: {
             .values({
               user_id: r.created_by,
               request_id: null,
-              kind: 'inquiry_answered',
+              kind: 'inquiry_answered' satisfies NotificationKind,
               details: JSON.stringify({ inquiry: id, ref: r.ref }),
               created_at: clock.now(),
             })
