@@ -10,7 +10,7 @@ import { ZError } from '../http/schemas.ts';
 import { type BatchesService, batchCsv } from './batches.service.ts';
 import { toDay } from './deadlines.ts';
 import { renderBatchSummary, renderCaptureCard, renderIdentityCard } from './pdf/documents.ts';
-import { BATCH_STATUSES, DELIVERY_METHODS, WELFARE_KINDS } from './pow.lists.ts';
+import { BATCH_FORMATS, BATCH_STATUSES, DELIVERY_METHODS, WELFARE_KINDS } from './pow.lists.ts';
 import {
   ZBatchPage,
   ZBatchPending,
@@ -371,7 +371,7 @@ export function registerPowRoutes(
         tags: btags,
         summary: 'The batch as signed JSON, CSV, a PDF summary, or its detached signature',
         params: ZId,
-        querystring: z.object({ format: z.enum(['json', 'csv', 'pdf', 'sig']).default('json') }),
+        querystring: z.object({ format: z.enum(BATCH_FORMATS).default('json') }),
       },
     },
     async (req, reply) => {

@@ -237,3 +237,11 @@ export const ZPowEventInput = z.object({
   details: eventDetailsSchema.optional(),
 });
 export type PowEventInput = z.input<typeof ZPowEventInput>;
+/** The record filters as the console builds them (it sends seriouslyIll only when true, as 'true'). */
+export type PowRecordQuery = Omit<Partial<z.output<typeof ZPowRecordQuery>>, 'seriouslyIll'> & {
+  seriouslyIll?: boolean;
+};
+
+// ---- derived names the console uses
+export type PowEventType = PowEvent['type'];
+export type FacilityRef = NonNullable<PowEvent['facility']>;
