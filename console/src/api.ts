@@ -20,7 +20,7 @@ import type {
   UserSummary,
 } from '../../src/auth/auth.schemas.ts';
 import type { Role } from '../../src/auth/roles.ts';
-import type { CannedReply, CannedReplyInput } from '../../src/canned/canned.schemas.ts';
+import type { CannedReply, CannedReplyInput, CannedSuggestion } from '../../src/canned/canned.schemas.ts';
 import type { CaseState } from '../../src/cases/case-state.ts';
 import type {
   CountsQuery,
@@ -29,6 +29,7 @@ import type {
   QueuePage,
   QueueQuery,
   RequestDetail,
+  RequestPreview,
   TriageVerdict,
 } from '../../src/cases/cases.schemas.ts';
 import type { Channel } from '../../src/cases/categories.ts';
@@ -327,13 +328,6 @@ export async function listQueue(query: QueueQuery, signal?: AbortSignal): Promis
   return { items: page.items.map(normalizeItem), nextCursor: page.nextCursor ?? null };
 }
 
-/** The first words of the latest requester message of the given queue rows (those the user may open). */
-export interface RequestPreview {
-  id: string;
-  text: string;
-  at: string;
-}
-
 export async function getRequestPreviews(ids: string[], signal?: AbortSignal): Promise<RequestPreview[]> {
   const r = await request<{ items: RequestPreview[] }>('GET', '/requests/previews', {
     query: { ids: ids.join(',') },
@@ -439,16 +433,6 @@ export function updateCannedReply(id: string, body: CannedReplyInput): Promise<{
 
 export function deleteCannedReply(id: string): Promise<void> {
   return request('DELETE', `/canned-replies/${enc(id)}`);
-}
-
-/** A reply an operator proposed for the canned list, waiting for a supervisor or admin. */
-export interface CannedSuggestion {
-  id: string;
-  language: string;
-  title: string;
-  body: string;
-  suggestedBy: string | null;
-  createdAt: string;
 }
 
 export function suggestCannedReply(body: CannedReplyInput): Promise<{ item: CannedSuggestion }> {

@@ -21,3 +21,15 @@ export const ZCannedInput = z.object({
   body: z.string().trim().min(1).max(LIMITS.body),
 });
 export type CannedReplyInput = z.input<typeof ZCannedInput>;
+
+/** A reply an operator proposed for the canned list, waiting for a supervisor or admin. */
+export const ZCannedSuggestion = z.object({
+  id: z.string(),
+  language: z.string(),
+  title: z.string(),
+  body: z.string(),
+  /** The operator who suggested it (null once that account is deleted). */
+  suggestedBy: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type CannedSuggestion = z.infer<typeof ZCannedSuggestion>;

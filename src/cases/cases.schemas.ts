@@ -113,6 +113,11 @@ export type ReplyRoute = z.infer<typeof ZReplyRoute>;
 export type RequestDetail = z.infer<typeof ZRequestDetail>;
 export type QueueCounts = z.infer<typeof ZQueueCounts>;
 
+/** The first words of the latest requester message of a queue row (GET /api/requests/previews). */
+export const ZRequestPreview = z.object({ id: z.string(), text: z.string(), at: z.string() });
+export const ZPreviewsResponse = z.object({ items: z.array(ZRequestPreview) });
+export type RequestPreview = z.infer<typeof ZRequestPreview>;
+
 // ---- query parameters of the request routes
 
 /** `a,b,c` or repeated `?x=a&x=b` → array of allowed values. */

@@ -15,14 +15,13 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CannedReply, CannedReplyInput } from '../../../src/canned/canned.schemas.ts';
+import type { CannedReply, CannedReplyInput, CannedSuggestion } from '../../../src/canned/canned.schemas.ts';
 import {
   LANGUAGES as REQUEST_LANGUAGES,
   type Language as RequestLanguage,
 } from '../../../src/i18n/languages.ts';
 import {
   approveCannedSuggestion,
-  type CannedSuggestion,
   createCannedReply,
   deleteCannedReply,
   listCannedReplies,
