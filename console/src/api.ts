@@ -4,75 +4,80 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
-import type { RoutingStatus } from '../../src/system/routing-status.ts';
 import type {
-  AnswerKind,
-  Article,
-  ArticleInput,
-  ArticleListItem,
-  ArticleVersion,
   AuditCheckpoint,
   AuditCheckpoints,
   AuditEntry,
   AuditQuery,
   AuditVerifyResult,
-  BatchFormat,
-  BatchPending,
-  BatchStatus,
-  CannedReply,
-  CannedReplyInput,
-  CaseCalls,
-  CaseState,
-  Channel,
-  CountsQuery,
+} from '../../src/audit/audit.schemas.ts';
+import type {
   CreatedUser,
-  CustodyHandover,
-  DeliveryMethod,
   DirectoryEntry,
-  Facility,
-  FacilityInput,
-  InquiryDetail,
-  InquiryStatus,
-  InquirySummary,
-  IntakeSettings,
-  LanguagesWaiting,
   LoginResult,
-  NewInquiry,
-  NewPowRecord,
-  NotificationBatch,
-  OperatorNotification,
-  OrganisationSettings,
-  PowDashboard,
-  PowEventInput,
-  PowIdentity,
-  PowRecordDetail,
-  PowRecordQuery,
-  PowRecordSummary,
-  ProtocolPublishResult,
-  ProtocolVersion,
+  SecurityKey,
+  User,
+  UserSummary,
+} from '../../src/auth/auth.schemas.ts';
+import type { Role } from '../../src/auth/roles.ts';
+import type { CannedReply, CannedReplyInput, CannedSuggestion } from '../../src/canned/canned.schemas.ts';
+import type { CaseState } from '../../src/cases/case-state.ts';
+import type {
+  CountsQuery,
   QueueCounts,
   QueueItem,
   QueuePage,
   QueueQuery,
   RequestDetail,
-  RequestLanguage,
-  RequestProtocol,
-  Role,
-  RoutingSettings,
-  SecurityKey,
-  StatsAnnotation,
-  StatsDashboard,
-  StatsRange,
-  SupervisorOverview,
+  RequestPreview,
   TriageVerdict,
-  User,
-  UserSummary,
+} from '../../src/cases/cases.schemas.ts';
+import type { Channel } from '../../src/cases/categories.ts';
+import type { Language as RequestLanguage } from '../../src/i18n/languages.ts';
+import type {
+  Article,
+  ArticleInput,
+  ArticleListItem,
+  ArticleVersion,
+} from '../../src/knowledge/knowledge.schemas.ts';
+import type { OperatorNotification } from '../../src/notifications/notifications.schemas.ts';
+import type { BatchFormat, BatchStatus, DeliveryMethod, WelfareKind } from '../../src/pow/pow.lists.ts';
+import type {
+  BatchPending,
+  CustodyHandover,
+  Facility,
+  FacilityInput,
+  NewPowRecord,
+  NotificationBatch,
+  PowDashboard,
+  PowEventInput,
+  PowRecordDetail,
+  PowRecordQuery,
+  PowRecordSummary,
+} from '../../src/pow/pow.schemas.ts';
+import type { PowIdentity } from '../../src/pow/record.ts';
+import type {
+  ProtocolPublishResult,
+  ProtocolVersion,
+  RequestProtocol,
+} from '../../src/protocol/protocol.schema.ts';
+import type { AnswerKind, InquiryStatus } from '../../src/relatives/relatives.lists.ts';
+import type { InquiryDetail, InquirySummary, NewInquiry } from '../../src/relatives/relatives.schemas.ts';
+import type {
+  IntakeSettings,
+  OrganisationSettings,
+  RoutingSettings,
+} from '../../src/settings/settings.schemas.ts';
+import type { StatsAnnotation, StatsDashboard, StatsRange } from '../../src/stats/stats.schemas.ts';
+import type { LanguagesWaiting, SupervisorOverview } from '../../src/supervisor/supervisor.schemas.ts';
+import type { RoutingStatus } from '../../src/system/routing-status.ts';
+import type {
+  CaseCalls,
   VoiceCallback,
   VoicePanel,
   VoicePrompt,
   VoiceSettings,
-  WelfareKind,
-} from './types.ts';
+} from '../../src/voice/voice.schemas.ts';
 
 /** Every failed API call ends up as one of these; `code` is the server's stable error code. */
 export class ApiError extends Error {
@@ -323,13 +328,6 @@ export async function listQueue(query: QueueQuery, signal?: AbortSignal): Promis
   return { items: page.items.map(normalizeItem), nextCursor: page.nextCursor ?? null };
 }
 
-/** The first words of the latest requester message of the given queue rows (those the user may open). */
-export interface RequestPreview {
-  id: string;
-  text: string;
-  at: string;
-}
-
 export async function getRequestPreviews(ids: string[], signal?: AbortSignal): Promise<RequestPreview[]> {
   const r = await request<{ items: RequestPreview[] }>('GET', '/requests/previews', {
     query: { ids: ids.join(',') },
@@ -435,16 +433,6 @@ export function updateCannedReply(id: string, body: CannedReplyInput): Promise<{
 
 export function deleteCannedReply(id: string): Promise<void> {
   return request('DELETE', `/canned-replies/${enc(id)}`);
-}
-
-/** A reply an operator proposed for the canned list, waiting for a supervisor or admin. */
-export interface CannedSuggestion {
-  id: string;
-  language: string;
-  title: string;
-  body: string;
-  suggestedBy: string | null;
-  createdAt: string;
 }
 
 export function suggestCannedReply(body: CannedReplyInput): Promise<{ item: CannedSuggestion }> {

@@ -3,7 +3,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
-import { ZAuditCheckpoints, ZAuditPage, ZAuditVerifyResult, ZCheckpoint } from './audit.schemas.ts';
+import {
+  ZAuditCheckpoints,
+  ZAuditPage,
+  ZAuditQuery,
+  ZAuditVerifyResult,
+  ZCheckpoint,
+} from './audit.schemas.ts';
 import type { AuditLog } from './audit.service.ts';
 
 export function registerAuditRoutes(
@@ -84,19 +90,7 @@ export function registerAuditRoutes(
       schema: {
         tags: ['audit'],
         summary: 'Audit entries, newest first',
-        querystring: z.object({
-          action: z.string().max(64).optional(),
-          actorId: z.string().uuid().optional(),
-          subjectId: z.string().max(64).optional(),
-          /** Entries on or after this day (UTC), and on or before `to`. */
-          from: z.string().date().optional(),
-          to: z.string().date().optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z
-            .string()
-            .regex(/^\d{1,19}$/)
-            .optional(),
-        }),
+        querystring: ZAuditQuery,
         response: {
           200: ZAuditPage,
         },

@@ -48,3 +48,20 @@ export type AuditEntry = z.infer<typeof ZAuditEntry>;
 export type AuditVerifyResult = z.infer<typeof ZAuditVerifyResult>;
 export type AuditCheckpoint = z.infer<typeof ZAuditCheckpoints>['items'][number];
 export type AuditCheckpoints = z.infer<typeof ZAuditCheckpoints>;
+
+/** GET /api/audit filters. */
+export const ZAuditQuery = z.object({
+  action: z.string().max(64).optional(),
+  actorId: z.string().uuid().optional(),
+  subjectId: z.string().max(64).optional(),
+  /** Entries on or after this day (UTC), and on or before `to`. */
+  from: z.string().date().optional(),
+  to: z.string().date().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional(),
+});
+/** The audit filters as the console builds them (every field optional). */
+export type AuditQuery = Partial<z.output<typeof ZAuditQuery>>;

@@ -5,24 +5,9 @@ import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
 import { LANGUAGES } from '../i18n/i18n.ts';
-import { LIMITS } from '../intake/message-content.ts';
-import { ZCanned } from './canned.schemas.ts';
+import { ZCanned, ZCannedInput, ZCannedSuggestion } from './canned.schemas.ts';
 import type { CannedService } from './canned.service.ts';
 
-const ZCannedInput = z.object({
-  language: z.enum(LANGUAGES),
-  title: z.string().trim().min(1).max(120),
-  body: z.string().trim().min(1).max(LIMITS.body),
-});
-const ZCannedSuggestion = z.object({
-  id: z.string(),
-  language: z.string(),
-  title: z.string(),
-  body: z.string(),
-  /** The operator who suggested it (null once that account is deleted). */
-  suggestedBy: z.string().nullable(),
-  createdAt: z.string(),
-});
 const ZSuggestionId = z.object({ id: z.string().uuid() });
 
 export function registerCannedRoutes(

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { can } from '../auth/policies.ts';
 import type { Session } from '../auth/sessions.service.ts';
 import { AppError } from '../errors.ts';
+import type { SpamReason } from '../triage/spam-reasons.ts';
 import { allowedTransitions, type CaseState, canTransition, isCaseState, isClosed } from './case-state.ts';
 import type { CaseKit } from './cases.service.ts';
 import { normalizeTags, type QueueItem } from './cases.service.ts';
@@ -56,8 +57,8 @@ export function createCaseCommands(kit: CaseKit) {
           spam_score: verdict === 'spam' ? Math.max(t.spam_score, 80) : 0,
           spam_reasons:
             verdict === 'spam'
-              ? [...new Set([...t.spam_reasons, 'operator-confirmed'])]
-              : ['operator-overruled'],
+              ? [...new Set([...t.spam_reasons, 'operator-confirmed' satisfies SpamReason])]
+              : ['operator-overruled' satisfies SpamReason],
           updated_at: now,
         })
         .where('id', '=', id)

@@ -7,51 +7,15 @@ import { AppError } from '../errors.ts';
 import { ZError } from '../http/schemas.ts';
 import { LIMITS } from '../intake/message-content.ts';
 import { CASE_STATES } from './case-state.ts';
-import { ZQueueCounts, ZQueueItem, ZQueuePage, ZRequestDetail } from './cases.schemas.ts';
+import {
+  ZCountsQuery,
+  ZQueueCounts,
+  ZQueueItem,
+  ZQueuePage,
+  ZQueueQuery,
+  ZRequestDetail,
+} from './cases.schemas.ts';
 import type { CasesService } from './cases.service.ts';
-import { CALLER_CATEGORIES, CHANNELS } from './categories.ts';
-
-/** `a,b,c` or repeated `?x=a&x=b` → array of allowed values. */
-const csvOf = <T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .union([z.string(), z.array(z.string())])
-    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(values)).max(values.length))
-    .optional();
-
-const ZCommonFilters = {
-  likelyFake: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-  category: csvOf(CALLER_CATEGORIES),
-  channel: csvOf(CHANNELS),
-  // A request's language: the page's (ru/uk/en/ko) or the one triage detected in the text (ko, kk …).
-  language: z
-    .union([z.string(), z.array(z.string())])
-    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z]{2,3}$/)).max(30))
-    .optional(),
-  urgency: z.coerce.number().int().min(0).max(3).optional(),
-  tag: z.string().max(32).optional(),
-  awaitingReply: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-};
-
-const ZQueueQuery = z.object({
-  ...ZCommonFilters,
-  status: csvOf(CASE_STATES),
-  open: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-  assignee: z.union([z.enum(['me', 'none']), z.string().uuid()]).optional(),
-  sort: z.enum(['urgent', 'newest', 'waiting']).default('urgent'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-});
 
 const ZId = z.object({ id: z.string().uuid() });
 const ZRequestResult = z.object({ request: ZQueueItem });
@@ -169,7 +133,7 @@ export function registerCasesRoutes(
       schema: {
         tags: ['requests'],
         summary: 'Counts for the queue tabs under the given filters',
-        querystring: z.object(ZCommonFilters),
+        querystring: ZCountsQuery,
         response: {
           200: ZQueueCounts,
         },

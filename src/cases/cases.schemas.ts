@@ -112,3 +112,62 @@ export type RequestLink = z.infer<typeof ZRequestLink>;
 export type ReplyRoute = z.infer<typeof ZReplyRoute>;
 export type RequestDetail = z.infer<typeof ZRequestDetail>;
 export type QueueCounts = z.infer<typeof ZQueueCounts>;
+
+/** The first words of the latest requester message of a queue row (GET /api/requests/previews). */
+export const ZRequestPreview = z.object({ id: z.string(), text: z.string(), at: z.string() });
+export const ZPreviewsResponse = z.object({ items: z.array(ZRequestPreview) });
+export type RequestPreview = z.infer<typeof ZRequestPreview>;
+
+// ---- query parameters of the request routes
+
+/** `a,b,c` or repeated `?x=a&x=b` → array of allowed values. */
+const csvOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).max(values.length))
+    .optional();
+
+const ZCommonFilters = {
+  likelyFake: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  category: csvOf(CALLER_CATEGORIES),
+  channel: csvOf(CHANNELS),
+  // A request's language: the page's (ru/uk/en/ko) or the one triage detected in the text (ko, kk …).
+  language: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z]{2,3}$/)).max(30))
+    .optional(),
+  urgency: z.coerce.number().int().min(0).max(3).optional(),
+  tag: z.string().max(32).optional(),
+  awaitingReply: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+};
+
+export const ZQueueQuery = z.object({
+  ...ZCommonFilters,
+  status: csvOf(CASE_STATES),
+  open: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  assignee: z.union([z.enum(['me', 'none']), z.string().uuid()]).optional(),
+  sort: z.enum(['urgent', 'newest', 'waiting']).default('urgent'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const ZCountsQuery = z.object(ZCommonFilters);
+
+// ---- what the request routes take (the console's api.ts turns these into query strings)
+
+/** GET /api/requests, as the console builds it (every field optional; arrays sent comma-separated). */
+export type QueueQuery = Partial<z.output<typeof ZQueueQuery>>;
+export type QueueSort = z.output<typeof ZQueueQuery>['sort'];
+/** GET /api/requests/counts takes the queue filters except status, assignee and paging. */
+export type CountsQuery = Partial<z.output<typeof ZCountsQuery>>;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
+import { ZPreviewsResponse } from './cases.schemas.ts';
 import type { PreviewsService } from './previews.service.ts';
 
 /** At most one queue page of rows (the queue's largest page is 100). */
@@ -17,8 +18,6 @@ export const ZPreviewsQuery = z.object({
     .transform((s) => s.split(','))
     .pipe(z.array(z.string().uuid()).min(1).max(MAX_IDS)),
 });
-export const ZRequestPreview = z.object({ id: z.string(), text: z.string(), at: z.string() });
-export const ZPreviewsResponse = z.object({ items: z.array(ZRequestPreview) });
 
 export function registerPreviewRoutes(
   app: FastifyInstance,

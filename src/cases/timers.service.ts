@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit.service.ts';
 import type { Clock } from '../clock.ts';
 import type { RoutingVault } from '../crypto/routing.ts';
 import type { Db } from '../db/database.ts';
+import type { NotificationKind } from '../notifications/notification-kinds.ts';
 import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
 import type { CaseState } from './case-state.ts';
 import { type CaseTimeouts, defaultCaseTimeouts, waitReminderOffsetDays } from './case-timeouts.ts';
@@ -65,7 +66,7 @@ export function createTimersService(deps: {
           .values({
             user_id: t.assignee_id,
             request_id: r.thread_id,
-            kind: 'meeting_window_soon',
+            kind: 'meeting_window_soon' satisfies NotificationKind,
             details: JSON.stringify({ reminder: r.kind }),
             created_at: now,
           })
@@ -111,7 +112,7 @@ export function createTimersService(deps: {
               .values({
                 user_id: r.assignee_id,
                 request_id: r.id,
-                kind: 'moved_unreachable',
+                kind: 'moved_unreachable' satisfies NotificationKind,
                 details: JSON.stringify({ days }),
                 created_at: now,
               })
@@ -180,7 +181,7 @@ export function createTimersService(deps: {
               to.map((user_id) => ({
                 user_id,
                 request_id: w.id,
-                kind: 'front_date_passed',
+                kind: 'front_date_passed' satisfies NotificationKind,
                 details: JSON.stringify({ reminder: n, overdueDays }),
                 created_at: now,
               })),

@@ -11,6 +11,7 @@ import type { Vault } from '../crypto/vault.ts';
 import { type Db, prepared } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
+import type { NotificationKind } from '../notifications/notification-kinds.ts';
 import { RESCORE_WHILE_BELOW, SIGNAL_CAPS, scoreRequest } from '../triage/scoring.ts';
 import { SKETCH, type TextSketch, textSketch } from '../triage/text-sketch.ts';
 import { triageRequest } from '../triage/triage.ts';
@@ -472,7 +473,7 @@ export function createIntakeService(deps: IntakeDeps) {
               [...to].map((user_id) => ({
                 user_id,
                 request_id: target,
-                kind: 'request_returned',
+                kind: 'request_returned' satisfies NotificationKind,
                 details: JSON.stringify({ days: silentDays, from: status }),
                 created_at: now,
               })),

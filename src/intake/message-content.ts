@@ -26,4 +26,4 @@ export function decodeContent(b: Buffer): MessageContent {
   return ZMessageContent.parse(JSON.parse(b.toString('utf8')));
 }
 
-export const LIMITS = { body: 5000, name: 200, contact: 300, attachmentBytes: 5 * 1024 * 1024 } as const;
+export { LIMITS } from './limits.ts';

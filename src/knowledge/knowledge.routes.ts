@@ -9,7 +9,7 @@ import { ZError } from '../http/schemas.ts';
 import { LANGUAGES, type Language, type MessageKey, negotiateLanguage, t } from '../i18n/i18n.ts';
 import { html, SafeHtml } from '../lib/html.ts';
 import { ARTICLE_CATEGORIES, isSlug } from './articles.ts';
-import { ZArticle, ZArticleListItem, ZArticleVersion } from './knowledge.schemas.ts';
+import { ZArticle, ZArticleInput, ZArticleListItem, ZArticleVersion } from './knowledge.schemas.ts';
 import type { KnowledgeService } from './knowledge.service.ts';
 
 function langOf(req: FastifyRequest): Language {
@@ -113,12 +113,7 @@ ${ARTICLE_CATEGORIES.filter((c) => list.some((a) => a.category === c)).map(
             .max(80),
           lang: z.enum(LANGUAGES),
         }),
-        body: z.object({
-          title: z.string().trim().min(1).max(200),
-          body: z.string().trim().min(1).max(50_000),
-          category: z.enum(ARTICLE_CATEGORIES),
-          order: z.number().int().min(0).max(1000),
-        }),
+        body: ZArticleInput,
         response: { 200: z.object({ version: z.number() }), 400: ZError },
       },
     },

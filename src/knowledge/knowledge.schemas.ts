@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ARTICLE_CATEGORIES } from './article-categories.ts';
 
 /** What the knowledge-base API answers (the API contract; the console takes its types from here). */
 
@@ -32,3 +33,12 @@ export const ZArticleVersion = z.object({
 export type ArticleListItem = z.infer<typeof ZArticleListItem>;
 export type Article = z.infer<typeof ZArticle>;
 export type ArticleVersion = z.infer<typeof ZArticleVersion>;
+
+/** The body of an article edit (PUT /api/knowledge/:slug/:lang). */
+export const ZArticleInput = z.object({
+  title: z.string().trim().min(1).max(200),
+  body: z.string().trim().min(1).max(50_000),
+  category: z.enum(ARTICLE_CATEGORIES),
+  order: z.number().int().min(0).max(1000),
+});
+export type ArticleInput = z.input<typeof ZArticleInput>;

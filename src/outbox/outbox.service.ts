@@ -7,6 +7,7 @@ import type { RoutingVault } from '../crypto/routing.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { Log } from '../log.ts';
+import type { NotificationKind } from '../notifications/notification-kinds.ts';
 import { EVENTS_CHANNEL, eventPayload } from '../realtime/events.ts';
 import type { ChannelAdapter, OutboundMessage, SendResult } from './channel-adapter.ts';
 
@@ -185,7 +186,7 @@ export function createOutbox(deps: {
           .values({
             user_id: t.assignee_id,
             request_id: row.thread_id,
-            kind: 'delivery_failed',
+            kind: 'delivery_failed' satisfies NotificationKind,
             details: JSON.stringify({ outbox: row.id, error: redact(result.error) }),
             created_at: now,
           })

@@ -58,6 +58,13 @@ export const DISCLOSURE_CONSENTS = ['yes', 'no', 'unknown'] as const;
 export type HealthState = (typeof healthStates)[number];
 export type RecordStatus = (typeof recordStatuses)[number];
 export type EventType = (typeof EVENT_TYPES)[number];
+/** Events a registrar records (the capture comes with the record). */
+export type InputEventType = Exclude<EventType, 'capture'>;
+export const INPUT_EVENT_TYPES = EVENT_TYPES.filter((t): t is InputEventType => t !== 'capture');
+
+/** The forms a notification batch exports as (GET /api/pow/batches/:id/export?format=). */
+export const BATCH_FORMATS = ['json', 'csv', 'pdf', 'sig'] as const;
+export type BatchFormat = (typeof BATCH_FORMATS)[number];
 export type FacilityKind = (typeof FACILITY_KINDS)[number];
 export type WelfareKind = (typeof WELFARE_KINDS)[number];
 export type CardReason = (typeof CARD_REASONS)[number];

@@ -10,32 +10,26 @@ import { ZError } from '../http/schemas.ts';
 import { type BatchesService, batchCsv } from './batches.service.ts';
 import { toDay } from './deadlines.ts';
 import { renderBatchSummary, renderCaptureCard, renderIdentityCard } from './pdf/documents.ts';
-import { BATCH_STATUSES, DELIVERY_METHODS, FACILITY_KINDS, WELFARE_KINDS } from './pow.lists.ts';
+import { BATCH_FORMATS, BATCH_STATUSES, DELIVERY_METHODS, WELFARE_KINDS } from './pow.lists.ts';
 import {
   ZBatchPage,
   ZBatchPending,
   ZCustodyHandover,
   ZFacility,
+  ZFacilityInput,
+  ZNewPowRecord,
   ZNotificationBatch,
+  ZPage,
   ZPowDashboard,
+  ZPowEventInput,
   ZPowRecordDetail,
   ZPowRecordPage,
+  ZPowRecordQuery,
 } from './pow.schemas.ts';
-import { isoDate, powIdentitySchema, recordStatuses } from './record.ts';
-import { EVENT_TYPES, eventDetailsSchema, type RegistryService } from './registry.service.ts';
+import { isoDate, powIdentitySchema } from './record.ts';
+import type { RegistryService } from './registry.service.ts';
 
 const ZId = z.object({ id: z.string().uuid() });
-const ZPage = {
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-};
-const ZFacilityInput = z.object({
-  name: z.string().trim().min(1).max(200),
-  kind: z.enum(FACILITY_KINDS),
-  address: z.string().trim().max(500).default(''),
-  capacity: z.number().int().min(0).max(1_000_000),
-  closed: z.boolean().optional(),
-});
 
 export function registerPowRoutes(
   app: FastifyInstance,
@@ -127,13 +121,7 @@ export function registerPowRoutes(
       schema: {
         tags,
         summary: 'Records, newest change first',
-        querystring: z.object({
-          status: z.enum(recordStatuses).optional(),
-          facilityId: z.string().uuid().optional(),
-          seriouslyIll: z.enum(['true', 'false']).optional(),
-          q: z.string().trim().max(200).optional(),
-          ...ZPage,
-        }),
+        querystring: ZPowRecordQuery,
         response: { 200: ZPowRecordPage },
       },
     },
@@ -154,12 +142,7 @@ export function registerPowRoutes(
       schema: {
         tags,
         summary: 'Register a prisoner of war (GC III art. 17/122), directly or from a request in custody',
-        body: z.object({
-          identity: powIdentitySchema,
-          facilityId: z.string().uuid().nullish(),
-          arrivedOn: isoDate.nullish(),
-          fromCaseRef: z.string().trim().max(40).nullish(),
-        }),
+        body: ZNewPowRecord,
         response: { 201: z.object({ id: z.string(), ref: z.string() }), 400: ZError, 409: ZError },
       },
     },
@@ -222,12 +205,7 @@ export function registerPowRoutes(
         summary:
           'Record an event: arrival, transfer, hospital, escape, death (art. 120), release, exchange, health report',
         params: ZId,
-        body: z.object({
-          type: z.enum(EVENT_TYPES).exclude(['capture']),
-          occurredOn: isoDate,
-          facilityId: z.string().uuid().nullish(),
-          details: eventDetailsSchema.optional(),
-        }),
+        body: ZPowEventInput,
         response: { 201: z.object({ id: z.string() }), 400: ZError, 409: ZError },
       },
     },
@@ -393,7 +371,7 @@ export function registerPowRoutes(
         tags: btags,
         summary: 'The batch as signed JSON, CSV, a PDF summary, or its detached signature',
         params: ZId,
-        querystring: z.object({ format: z.enum(['json', 'csv', 'pdf', 'sig']).default('json') }),
+        querystring: z.object({ format: z.enum(BATCH_FORMATS).default('json') }),
       },
     },
     async (req, reply) => {

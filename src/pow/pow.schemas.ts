@@ -11,7 +11,7 @@ import {
   recordStatuses,
   WELFARE_KINDS,
 } from './pow.lists.ts';
-import { eventDetailsSchema, powIdentitySchema } from './record.ts';
+import { eventDetailsSchema, isoDate, powIdentitySchema } from './record.ts';
 
 /**
  * What the POW registry and notification-batch routes answer (the API contract). The routes serialize
@@ -192,3 +192,56 @@ export type CustodyHandover = z.infer<typeof ZCustodyHandover>;
 export type NotificationBatch = z.infer<typeof ZNotificationBatch>;
 export type BatchPage = z.infer<typeof ZBatchPage>;
 export type BatchPending = z.infer<typeof ZBatchPending>;
+
+// ---- what the registry routes take
+
+/** Paging of the registry lists (query parameters). */
+export const ZPage = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+};
+
+/** The body of a new or edited facility. */
+export const ZFacilityInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  kind: z.enum(FACILITY_KINDS),
+  address: z.string().trim().max(500).default(''),
+  capacity: z.number().int().min(0).max(1_000_000),
+  closed: z.boolean().optional(),
+});
+export type FacilityInput = z.input<typeof ZFacilityInput>;
+
+/** GET /api/pow/records filters. */
+export const ZPowRecordQuery = z.object({
+  status: z.enum(recordStatuses).optional(),
+  facilityId: z.string().uuid().optional(),
+  seriouslyIll: z.enum(['true', 'false']).optional(),
+  q: z.string().trim().max(200).optional(),
+  ...ZPage,
+});
+
+/** The body of POST /api/pow/records. */
+export const ZNewPowRecord = z.object({
+  identity: powIdentitySchema,
+  facilityId: z.string().uuid().nullish(),
+  arrivedOn: isoDate.nullish(),
+  fromCaseRef: z.string().trim().max(40).nullish(),
+});
+export type NewPowRecord = z.input<typeof ZNewPowRecord>;
+
+/** The body of POST /api/pow/records/:id/events (the capture comes with the record). */
+export const ZPowEventInput = z.object({
+  type: z.enum(EVENT_TYPES).exclude(['capture']),
+  occurredOn: isoDate,
+  facilityId: z.string().uuid().nullish(),
+  details: eventDetailsSchema.optional(),
+});
+export type PowEventInput = z.input<typeof ZPowEventInput>;
+/** The record filters as the console builds them (it sends seriouslyIll only when true, as 'true'). */
+export type PowRecordQuery = Omit<Partial<z.output<typeof ZPowRecordQuery>>, 'seriouslyIll'> & {
+  seriouslyIll?: boolean;
+};
+
+// ---- derived names the console uses
+export type PowEventType = PowEvent['type'];
+export type FacilityRef = NonNullable<PowEvent['facility']>;

@@ -69,6 +69,8 @@ export const powIdentitySchema = z.object({
 });
 export type PowIdentity = z.infer<typeof powIdentitySchema>;
 export type PowIdentityInput = z.input<typeof powIdentitySchema>;
+/** A name as written in one or more scripts. */
+export type ScriptName = PowIdentity['surname'];
 
 /** What an event may carry besides its date and facility; encrypted (server tier) as one value. */
 export const eventDetailsSchema = z

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Log } from '../log.ts';
+import type { RequestEvent, RequestEventType } from './event-types.ts';
 
 /**
  * Live updates across every app instance: PostgreSQL LISTEN/NOTIFY on one channel. Events carry ids
@@ -8,11 +9,7 @@ import type { Log } from '../log.ts';
  */
 export const EVENTS_CHANNEL = 'whiteflag_events';
 
-export type RequestEventType = 'created' | 'message' | 'updated';
-export interface RequestEvent {
-  type: RequestEventType;
-  id: string;
-}
+export type { RequestEvent, RequestEventType } from './event-types.ts';
 
 export function eventPayload(type: RequestEventType, id: string): string {
   return JSON.stringify({ type, id });

@@ -4,11 +4,10 @@ import { z } from 'zod';
 import { requireSession } from '../auth/auth.guard.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { ZError } from '../http/schemas.ts';
-import { LANGUAGES } from '../i18n/i18n.ts';
 import { isoDate } from '../pow/record.ts';
 import { ANSWER_KINDS, INQUIRY_STATUSES } from './relatives.lists.ts';
-import { ZInquiryDetail, ZInquiryPage } from './relatives.schemas.ts';
-import { inquiryQuerySchema, LETTER_MAX, type RelativesService } from './relatives.service.ts';
+import { ZInquiryDetail, ZInquiryPage, ZNewInquiry } from './relatives.schemas.ts';
+import { LETTER_MAX, type RelativesService } from './relatives.service.ts';
 
 const ZId = z.object({ id: z.string().uuid() });
 
@@ -28,7 +27,7 @@ export function registerRelativesRoutes(
       schema: {
         tags,
         summary: 'Record an inquiry taken by phone or in person',
-        body: inquiryQuerySchema.extend({ language: z.enum(LANGUAGES) }),
+        body: ZNewInquiry,
         response: {
           // The date of birth as understood (ISO: 15.03.1990 and 1990-3-15 both come back 1990-03-15).
           201: z.object({ id: z.string(), ref: z.string(), dateOfBirth: z.string().nullable() }),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { oneOf } from '../http/schemas.ts';
+import { LANGUAGES } from '../i18n/languages.ts';
+import { humanPartialDate } from '../lib/dates.ts';
 import { recordStatuses } from '../pow/pow.lists.ts';
 import { ZPowLetter } from '../pow/pow.schemas.ts';
 import { ANSWER_KINDS, INQUIRY_CHANNELS, INQUIRY_STATUSES } from './relatives.lists.ts';
@@ -75,3 +77,28 @@ export type InquirySummary = z.infer<typeof ZInquirySummary>;
 export type InquiryPage = z.infer<typeof ZInquiryPage>;
 export type InquiryCandidate = z.infer<typeof ZInquiryCandidate>;
 export type InquiryDetail = z.infer<typeof ZInquiryDetail>;
+
+// ---- what the relatives-desk routes take
+
+/** An inquiry: who is sought and who asks (the web form, the bot and operators send this). */
+const text = (max: number) => z.string().trim().max(max);
+export const inquiryQuerySchema = z.object({
+  sought: z.object({
+    surname: text(200).min(1),
+    firstNames: text(200).min(1),
+    fatherName: text(200).optional(),
+    // Day-first and unpadded forms too (15.03.1990, 1990-3-15): stored as ISO.
+    dateOfBirth: humanPartialDate.optional(),
+    placeOfBirth: text(200).optional(),
+    unit: text(200).optional(),
+  }),
+  relative: z.object({
+    name: text(200).min(1),
+    relationship: text(100).min(1),
+    contact: text(300).optional(),
+  }),
+  message: text(4000).optional(),
+});
+/** The body of POST /api/relatives/inquiries (an operator takes an inquiry by phone). */
+export const ZNewInquiry = inquiryQuerySchema.extend({ language: z.enum(LANGUAGES) });
+export type NewInquiry = z.input<typeof ZNewInquiry>;

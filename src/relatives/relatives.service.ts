@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { Clock } from '../clock.ts';
 import { generateReceiptCode } from '../crypto/receipt.ts';
@@ -9,7 +9,7 @@ import type { Vault } from '../crypto/vault.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
-import { humanPartialDate } from '../lib/dates.ts';
+import type { NotificationKind } from '../notifications/notification-kinds.ts';
 import type { Outbox } from '../outbox/outbox.service.ts';
 import { toDay } from '../pow/deadlines.ts';
 import { matchKeyHash, type RegistryService } from '../pow/registry.service.ts';
@@ -21,6 +21,7 @@ import {
   REGISTRY_CANDIDATES,
   scoreCandidate,
 } from './matching.ts';
+import { inquiryQuerySchema } from './relatives.schemas.ts';
 
 /**
  * The relatives desk: "is this person held?" (GC III art. 122/123 make the bureau answer such
@@ -29,24 +30,7 @@ import {
  * scored on the decrypted identities; nothing is told to the relative until a registrar confirms, and
  * a prisoner who refused disclosure is not disclosed. The answer goes back on the channel it came by.
  */
-const text = (max: number) => z.string().trim().max(max);
-export const inquiryQuerySchema = z.object({
-  sought: z.object({
-    surname: text(200).min(1),
-    firstNames: text(200).min(1),
-    fatherName: text(200).optional(),
-    // Day-first and unpadded forms too (15.03.1990, 1990-3-15): stored as ISO.
-    dateOfBirth: humanPartialDate.optional(),
-    placeOfBirth: text(200).optional(),
-    unit: text(200).optional(),
-  }),
-  relative: z.object({
-    name: text(200).min(1),
-    relationship: text(100).min(1),
-    contact: text(300).optional(),
-  }),
-  message: text(4000).optional(),
-});
+export { inquiryQuerySchema };
 export type InquiryQuery = z.infer<typeof inquiryQuerySchema>;
 
 export type AnswerKind = 'found' | 'not_found' | 'not_disclosed';
@@ -368,7 +352,7 @@ export function createRelativesService(deps: {
             .values({
               user_id: r.created_by,
               request_id: null,
-              kind: 'inquiry_answered',
+              kind: 'inquiry_answered' satisfies NotificationKind,
               details: JSON.stringify({ inquiry: id, ref: r.ref }),
               created_at: clock.now(),
             })

@@ -10,10 +10,8 @@ import { layout } from '../http/page-layout.ts';
 import { ZError } from '../http/schemas.ts';
 import { type Language, type MessageKey, negotiateLanguage, t } from '../i18n/i18n.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
-import { ZStatsDashboard } from './stats.schemas.ts';
+import { ZDate, ZStatsDashboard, ZStatsRange } from './stats.schemas.ts';
 import type { StatsService } from './stats.service.ts';
-
-const ZDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 function range(q: { from?: string | undefined; to?: string | undefined }, clock: Clock) {
   const to = q.to ?? clock.now().toISOString().slice(0, 10);
@@ -151,7 +149,7 @@ export function registerStatsRoutes(
       schema: {
         tags: ['statistics'],
         summary: 'Recompute the rollup for a range now (it is refreshed every ten minutes anyway)',
-        body: z.object({ from: ZDate, to: ZDate }),
+        body: ZStatsRange,
         response: { 200: z.object({ rows: z.number() }) },
       },
     },

@@ -52,3 +52,11 @@ export type StatsBreakdown = z.infer<typeof ZStatsBreakdown>;
 export type StatsSpike = z.infer<typeof ZStatsSpike>;
 export type StatsAnnotation = z.infer<typeof ZStatsAnnotation>;
 export type StatsDashboard = z.infer<typeof ZStatsDashboard>;
+
+// ---- what the statistics routes take
+
+/** A day, YYYY-MM-DD. */
+export const ZDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** The body of POST /api/stats/refresh; the dashboard takes the same two days as query parameters. */
+export const ZStatsRange = z.object({ from: ZDate, to: ZDate });
+export type StatsRange = z.input<typeof ZStatsRange>;

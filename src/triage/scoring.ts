@@ -1,5 +1,6 @@
 import { LETTER_MODEL_LANGUAGES, rankLanguages } from './language.ts';
 import { type LetterModel, shippedLetterModel } from './letter-model.ts';
+import type { ScoringReason } from './spam-reasons.ts';
 
 /**
  * Spam/probe scoring: pure and explainable. Every rule and weight is here; a request's score is the sum
@@ -45,7 +46,7 @@ export const RULES = {
   gibberish: { threshold: 0.5, weight: 60, reason: 'gibberish' },
   identityFlagged: { weight: 60, reason: 'flagged-identity' },
   templateFlagged: { weight: 60, reason: 'flagged-template' },
-} as const;
+} as const satisfies Record<string, { reason: ScoringReason; [k: string]: number | string }>;
 
 /**
  * Earlier copies of a template are raised to a new copy's score only while the template is young
@@ -123,13 +124,13 @@ type Graded = {
   weight: number;
   heavyThreshold: number;
   heavyWeight: number;
-  reason: string;
+  reason: ScoringReason;
 };
 
 export function scoreRequest(s: ScoringSignals): { score: number; reasons: string[] } {
   const reasons: string[] = [];
   let score = 0;
-  const add = (weight: number, reason: string) => {
+  const add = (weight: number, reason: ScoringReason) => {
     score += weight;
     reasons.push(reason);
   };

@@ -1,7 +1,7 @@
 import { Anchor, Modal, Text, UnstyledButton } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Attachment } from '../types.ts';
+import type { Attachment } from '../../../src/cases/cases.schemas.ts';
 
 /**
  * Photos, voice notes and files that came with a message. They are decrypted with the thread, so

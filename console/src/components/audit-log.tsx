@@ -22,6 +22,7 @@ import {
 import type { TFunction } from 'i18next';
 import { type FormEvent, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { AuditEntry, AuditQuery } from '../../../src/audit/audit.schemas.ts';
 import {
   AUDIT_CHECKPOINTS_EXPORT_URL,
   listAudit,
@@ -41,7 +42,6 @@ import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link } from '../lib/router.tsx';
-import type { AuditEntry, AuditQuery } from '../types.ts';
 
 const PAGE = 50;
 

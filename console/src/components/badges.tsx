@@ -1,7 +1,10 @@
 import { Badge, Stack, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import type { CaseState } from '../../../src/cases/case-state.ts';
+import type { QueueItem, SlaState } from '../../../src/cases/cases.schemas.ts';
+import { SINK_THRESHOLD as LIKELY_FAKE_SCORE } from '../../../src/triage/sink-threshold.ts';
+import { SPAM_REASONS } from '../../../src/triage/spam-reasons.ts';
 import { formatAgo, formatDateTime, formatElapsed } from '../lib/format.ts';
-import { type CaseState, LIKELY_FAKE_SCORE, type QueueItem, type SlaState, SPAM_REASONS } from '../types.ts';
 
 const STATUS_COLORS: Record<CaseState, string> = {
   new: 'blue',

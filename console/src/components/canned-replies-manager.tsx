@@ -15,9 +15,13 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { CannedReply, CannedReplyInput, CannedSuggestion } from '../../../src/canned/canned.schemas.ts';
+import {
+  LANGUAGES as REQUEST_LANGUAGES,
+  type Language as RequestLanguage,
+} from '../../../src/i18n/languages.ts';
 import {
   approveCannedSuggestion,
-  type CannedSuggestion,
   createCannedReply,
   deleteCannedReply,
   listCannedReplies,
@@ -31,12 +35,6 @@ import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import {
-  type CannedReply,
-  type CannedReplyInput,
-  REQUEST_LANGUAGES,
-  type RequestLanguage,
-} from '../types.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 
 export type Editing =
@@ -215,7 +213,10 @@ export function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }:
   const queryClient = useQueryClient();
   const initial = initialOf(editing);
   const text = MODAL_TEXT[editing.mode];
-  const [language, setLanguage] = useState<string>(initial.language ?? defaultLanguage);
+  // The server takes only requester languages; an item in another keeps the list's language.
+  const [language, setLanguage] = useState<RequestLanguage>(
+    REQUEST_LANGUAGES.find((l) => l === initial.language) ?? defaultLanguage,
+  );
   const [title, setTitle] = useState(initial.title);
   const [body, setBody] = useState(initial.body);
 
@@ -224,7 +225,7 @@ export function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }:
     onSuccess: () => {
       notifySuccess(t(text.done));
       void queryClient.invalidateQueries({ queryKey: queryKeys.cannedAll });
-      onSaved(language as RequestLanguage);
+      onSaved(language);
     },
   });
 
@@ -248,7 +249,10 @@ export function CannedReplyModal({ editing, defaultLanguage, onClose, onSaved }:
             label={t('supervisor.canned.language')}
             data={REQUEST_LANGUAGES.map((l) => ({ value: l, label: t(`language.${l}`) }))}
             value={language}
-            onChange={(v) => v && setLanguage(v)}
+            onChange={(v) => {
+              const l = REQUEST_LANGUAGES.find((x) => x === v);
+              if (l) setLanguage(l);
+            }}
             allowDeselect={false}
           />
           <TextInput

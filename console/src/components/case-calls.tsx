@@ -1,11 +1,11 @@
 import { Alert, Badge, Button, Group, List, Stack, Switch, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import type { DirectoryEntry } from '../../../src/auth/auth.schemas.ts';
 import { callBack, getCaseCalls, setSmsAllowed } from '../api.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type { DirectoryEntry } from '../types.ts';
 
 const OUTCOME_COLOR = { answered: 'green', voicemail: 'blue', missed: 'orange', failed: 'red' } as const;
 

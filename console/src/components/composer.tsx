@@ -2,13 +2,14 @@ import { Button, Group, Select, Tabs, Text, Textarea } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, type RefObject, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { QueueItem, ReplyRoute } from '../../../src/cases/cases.schemas.ts';
+import type { Language as RequestLanguage } from '../../../src/i18n/languages.ts';
 import { listCannedReplies, postNote, postReply } from '../api.ts';
 import { readDraft, writeDraft } from '../lib/drafts.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import type { QueueItem, ReplyRoute, RequestLanguage } from '../types.ts';
 import { CannedReplyModal } from './canned-replies-manager.tsx';
 
 export type ComposerMode = 'reply' | 'note';

@@ -15,6 +15,9 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { Language as RequestLanguage } from '../../../src/i18n/languages.ts';
+import { ARTICLE_CATEGORIES, type ArticleCategory } from '../../../src/knowledge/article-categories.ts';
+import type { Article } from '../../../src/knowledge/knowledge.schemas.ts';
 import { listArticleVersions, saveArticle } from '../api.ts';
 import { useDirectory } from '../hooks/use-directory.ts';
 import { describeError } from '../lib/errors.ts';
@@ -22,7 +25,6 @@ import { formatDateTime } from '../lib/format.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import { ARTICLE_CATEGORIES, type Article, type ArticleCategory, type RequestLanguage } from '../types.ts';
 
 const SLUG_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 

@@ -1,6 +1,7 @@
 import { Alert, Loader, MultiSelect, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { WORK_LANGUAGES } from '../../../src/i18n/languages.ts';
 import {
   getLanguagesWaiting,
   getMyLanguages,
@@ -14,7 +15,6 @@ import { formatDateTime } from '../lib/format.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import { WORK_LANGUAGES } from '../types.ts';
 
 const ROUTING_KEY = ['routing-settings'] as const;
 const WAITING_KEY = ['languages-waiting'] as const;

@@ -2,10 +2,10 @@ import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { RequestEvent } from '../../../src/realtime/event-types.ts';
 import { type LiveStatus, useLiveEvents } from '../hooks/use-live-events.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import type { RequestEvent } from '../types.ts';
 
 const LiveContext = createContext<LiveStatus>('offline');
 

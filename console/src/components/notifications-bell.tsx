@@ -3,13 +3,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { QueuePage, RequestDetail } from '../../../src/cases/cases.schemas.ts';
+import type { OperatorNotification } from '../../../src/notifications/notifications.schemas.ts';
 import { listNotifications, markNotificationRead } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { notifyError } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { navigate, paths } from '../lib/router.tsx';
-import type { OperatorNotification, QueuePage, RequestDetail } from '../types.ts';
 
 // Live events refetch the list at once; this catches what happens without one (a timer firing).
 const REFRESH_MS = 60_000;

@@ -1,7 +1,7 @@
 import { Badge, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import type { OperatorOnShift } from '../../../src/supervisor/supervisor.schemas.ts';
 import { formatAgo } from '../lib/format.ts';
-import type { OperatorOnShift } from '../types.ts';
 
 export function OperatorsTable({ operators, now }: { operators: OperatorOnShift[]; now: number }) {
   const { t } = useTranslation();

@@ -14,11 +14,15 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import {
+  CHANNEL_KINDS as PUBLIC_CHANNEL_KINDS,
+  type PublicChannelKind,
+} from '../../../src/settings/public-channels.ts';
+import type { OrganisationSettings } from '../../../src/settings/settings.schemas.ts';
 import { getOrganisation, setOrganisation, setOrganisationLogo } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import { type OrganisationSettings, PUBLIC_CHANNEL_KINDS, type PublicChannelKind } from '../types.ts';
 
 type Channel = OrganisationSettings['channels'][number];
 

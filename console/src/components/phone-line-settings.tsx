@@ -16,6 +16,9 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { Language as RequestLanguage } from '../../../src/i18n/languages.ts';
+import type { VoiceSettings } from '../../../src/voice/voice.schemas.ts';
+import { VOICE_STEPS, type VoiceStep } from '../../../src/voice/voice-steps.ts';
 import {
   deleteVoicePrompt,
   getVoiceSettings,
@@ -26,7 +29,6 @@ import {
 import { describeError } from '../lib/errors.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import { type RequestLanguage, VOICE_STEPS, type VoiceSettings, type VoiceStep } from '../types.ts';
 
 const LANGUAGES: RequestLanguage[] = ['ru', 'uk', 'en'];
 

@@ -2,16 +2,16 @@ import { Button, Fieldset, Group, Radio, Select, Stack, Text, Textarea, TextInpu
 import type { TFunction } from 'i18next';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { parsePartialDate } from '../lib/format.ts';
-import { isIsoDay } from '../lib/pow.ts';
-import { hasCyrillic, systemFor, transliterate } from '../lib/translit.ts';
 import {
   DISCLOSURE_CONSENTS,
   type DisclosureConsent,
-  HEALTH_STATES,
+  healthStates as HEALTH_STATES,
   type HealthState,
-  type PowIdentity,
-} from '../types.ts';
+} from '../../../src/pow/pow.lists.ts';
+import type { PowIdentity } from '../../../src/pow/record.ts';
+import { parsePartialDate } from '../lib/format.ts';
+import { isIsoDay } from '../lib/pow.ts';
+import { hasCyrillic, systemFor, transliterate } from '../lib/translit.ts';
 import { DateField } from './date-field.tsx';
 import { FormGrid } from './registry-ui.tsx';
 

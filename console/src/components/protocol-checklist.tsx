@@ -2,6 +2,9 @@ import { Alert, Badge, Button, Group, Loader, Stack, Text, Title } from '@mantin
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { QueueItem, ThreadMessage } from '../../../src/cases/cases.schemas.ts';
+import type { AnswerError } from '../../../src/protocol/answers.ts';
+import type { ProtocolStepView, RequestProtocol } from '../../../src/protocol/protocol.schema.ts';
 import {
   completeProtocolStep,
   getRequestProtocol,
@@ -22,7 +25,6 @@ import {
   valueFromDraft,
 } from '../lib/protocol.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type { AnswerError, ProtocolStepView, QueueItem, RequestProtocol, ThreadMessage } from '../types.ts';
 import { ProtocolQuestionField } from './protocol-question.tsx';
 
 interface Props {

@@ -2,13 +2,13 @@ import { Alert, Badge, Button, Group, Loader, Stack, Table, Text, Textarea, Titl
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { ProtocolIssue, ProtocolPublishResult } from '../../../src/protocol/protocol.schema.ts';
 import { getProtocolDefinition, isApiError, listProtocolVersions, publishProtocol } from '../api.ts';
 import { useDirectory } from '../hooks/use-directory.ts';
 import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type { ProtocolIssue, ProtocolPublishResult } from '../types.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2);

@@ -12,9 +12,10 @@ import {
 import type { TFunction } from 'i18next';
 import { type ReactNode, useId } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { AnswerError } from '../../../src/protocol/answers.ts';
+import type { ProtocolQuestionView as ProtocolQuestion } from '../../../src/protocol/protocol.schema.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { type Draft, pickText } from '../lib/protocol.ts';
-import type { AnswerError, ProtocolQuestion } from '../types.ts';
 import { DateField, DateTimeField } from './date-field.tsx';
 
 /** Marks a sensitive (sealed) question; an SVG, since the console ships no icon or emoji font. */

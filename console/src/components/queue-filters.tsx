@@ -2,20 +2,19 @@ import { Button, MultiSelect, Select, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CASE_STATES, type CaseState } from '../../../src/cases/case-state.ts';
+import type { QueueCounts } from '../../../src/cases/cases.schemas.ts';
+import {
+  CALLER_CATEGORIES as CATEGORIES,
+  type CallerCategory as Category,
+  CHANNELS,
+  type Channel,
+  URGENCIES,
+} from '../../../src/cases/categories.ts';
+import { WORK_LANGUAGES } from '../../../src/i18n/languages.ts';
 import { assignableUsers, useDirectory } from '../hooks/use-directory.ts';
 import { languageName } from '../lib/labels.ts';
 import { FAKES_FILTERS, type FakesFilter, type QueueFilters, type QueueView } from '../lib/queue-state.tsx';
-import {
-  CASE_STATES,
-  CATEGORIES,
-  type CaseState,
-  type Category,
-  CHANNELS,
-  type Channel,
-  type QueueCounts,
-  URGENCIES,
-  WORK_LANGUAGES,
-} from '../types.ts';
 import { URGENCY_NAMES } from './badges.tsx';
 
 interface Props {

@@ -2,12 +2,13 @@ import { Badge, Group, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { type MouseEvent, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { DirectoryEntry } from '../../../src/auth/auth.schemas.ts';
+import type { QueueItem } from '../../../src/cases/cases.schemas.ts';
 import { getRequestPreviews } from '../api.ts';
 import { languageName, requestLanguage } from '../lib/labels.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import type { DirectoryEntry, QueueItem } from '../types.ts';
 import {
   CallbackBadge,
   isLikelyFake,

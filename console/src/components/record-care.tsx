@@ -15,13 +15,14 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { WELFARE_KINDS, type WelfareKind } from '../../../src/pow/pow.lists.ts';
+import type { CardDuty, PowRecordDetail } from '../../../src/pow/pow.schemas.ts';
 import { addPrisonerLetter, addWelfare, captureCardUrl, markCardSent, markLetterDelivered } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { fieldErrorsOf, formatDate, formatMonth, todayUtc } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import { type CardDuty, type PowRecordDetail, WELFARE_KINDS, type WelfareKind } from '../types.ts';
 import { DateField } from './date-field.tsx';
 import { CorrespondenceBadge, DeadlineBadge, FormGrid, SectionCard } from './registry-ui.tsx';
 

@@ -3,6 +3,9 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { InputEventType as PowEventInputType } from '../../../src/pow/pow.lists.ts';
+import type { PowEvent, PowEventInput, PowRecordDetail } from '../../../src/pow/pow.schemas.ts';
+import type { EventDetails as PowEventDetails } from '../../../src/pow/record.ts';
 import { addPowEvent } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { notifySuccess } from '../lib/notify.ts';
@@ -15,13 +18,6 @@ import {
   todayUtc,
 } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type {
-  PowEvent,
-  PowEventDetails,
-  PowEventInput,
-  PowEventInputType,
-  PowRecordDetail,
-} from '../types.ts';
 import { DateField } from './date-field.tsx';
 import { FormGrid, SectionCard, useFacilities } from './registry-ui.tsx';
 

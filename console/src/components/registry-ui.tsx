@@ -2,18 +2,18 @@ import { Badge, Group, Pagination, Paper, Stack, Text, Title } from '@mantine/co
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type {
+  CorrespondenceState,
+  DeadlineState,
+  DisclosureConsent,
+  RecordStatus as PowStatus,
+} from '../../../src/pow/pow.lists.ts';
+import type { ScriptName } from '../../../src/pow/record.ts';
 import { listFacilities } from '../api.ts';
 import { pageRange } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { isPlainLeftClick, navigate, paths, useRoute } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import type {
-  CorrespondenceState,
-  DeadlineState,
-  DisclosureConsent,
-  PowStatus,
-  ScriptName,
-} from '../types.ts';
 
 /** The registry's own sections, under the main navigation. */
 export function RegistryNav() {

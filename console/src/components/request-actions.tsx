@@ -12,12 +12,13 @@ import {
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { CaseState } from '../../../src/cases/case-state.ts';
+import type { RequestDetail } from '../../../src/cases/cases.schemas.ts';
 import { assignableUsers, useDirectory } from '../hooks/use-directory.ts';
 import type { RequestActions } from '../hooks/use-request-actions.ts';
 import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import type { CaseState, RequestDetail } from '../types.ts';
 import { callbackPending } from './badges.tsx';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 

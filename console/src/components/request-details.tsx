@@ -2,13 +2,14 @@ import { Badge, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { DirectoryEntry } from '../../../src/auth/auth.schemas.ts';
+import type { RequestDetail } from '../../../src/cases/cases.schemas.ts';
 import { setExpectedFront } from '../api.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, paths } from '../lib/router.tsx';
-import type { DirectoryEntry, RequestDetail } from '../types.ts';
 import { StatusBadge, UrgencyBadge } from './badges.tsx';
 import { DateField } from './date-field.tsx';
 

@@ -3,6 +3,7 @@ import { browserSupportsWebAuthn, startRegistration } from '@simplewebauthn/brow
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { SecurityKey } from '../../../src/auth/auth.schemas.ts';
 import {
   deleteSecurityKey,
   isApiError,
@@ -14,7 +15,6 @@ import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type { SecurityKey } from '../types.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 
 class CeremonyCancelled extends Error {}

@@ -2,13 +2,13 @@ import { Button, Checkbox, Group, Select, Table, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { QueueItem } from '../../../src/cases/cases.schemas.ts';
 import { assignRequests } from '../api.ts';
 import { assignableUsers, useDirectory } from '../hooks/use-directory.ts';
 import { languageName } from '../lib/labels.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, paths } from '../lib/router.tsx';
-import type { QueueItem } from '../types.ts';
 import { SlaBadge, StatusBadge, UrgencyBadge } from './badges.tsx';
 
 const UNASSIGN = '__none__';

@@ -1,10 +1,10 @@
 import type { TFunction } from 'i18next';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CALLER_CATEGORIES as CATEGORIES, CHANNELS } from '../../../src/cases/categories.ts';
+import type { StatsBreakdown, StatsDashboard } from '../../../src/stats/stats.schemas.ts';
 import { languageName } from '../lib/labels.ts';
 import { formatDay, formatNumber, movingAverage, percent } from '../lib/stats.ts';
-import type { StatsBreakdown, StatsDashboard } from '../types.ts';
-import { CATEGORIES, CHANNELS } from '../types.ts';
 import { CHART_COLORS, type ChartOption, EChart, RICH_TOOLTIP } from './echart.tsx';
 
 /** What ECharts hands a tooltip formatter (the parts used here). */

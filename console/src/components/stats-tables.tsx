@@ -2,12 +2,12 @@ import { ActionIcon, Button, Group, Stack, Table, Text, TextInput, Title, Toolti
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { StatsAnnotation, StatsDashboard } from '../../../src/stats/stats.schemas.ts';
 import { addStatsAnnotation, deleteStatsAnnotation } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { formatDay, formatNumber, isDay } from '../lib/stats.ts';
-import type { StatsAnnotation, StatsDashboard } from '../types.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { DateField } from './date-field.tsx';
 

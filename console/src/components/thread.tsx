@@ -1,8 +1,9 @@
 import { Badge, Text } from '@mantine/core';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { DirectoryEntry } from '../../../src/auth/auth.schemas.ts';
+import type { Delivery, ThreadMessage } from '../../../src/cases/cases.schemas.ts';
 import { formatDateTime } from '../lib/format.ts';
-import type { Delivery, DirectoryEntry, ThreadMessage } from '../types.ts';
 import { Attachments } from './attachments.tsx';
 
 interface Props {

@@ -1,11 +1,12 @@
 import { Alert, Button, Group, Modal, Stack, Text, Textarea, Title, Tooltip } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { QueueItem } from '../../../src/cases/cases.schemas.ts';
+import { SINK_THRESHOLD as LIKELY_FAKE_SCORE } from '../../../src/triage/sink-threshold.ts';
 import type { RequestActions } from '../hooks/use-request-actions.ts';
 import { describeError } from '../lib/errors.ts';
 import { languageName } from '../lib/labels.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import { LIKELY_FAKE_SCORE, type QueueItem } from '../types.ts';
 import { isLikelyFake, SpamBadge, useSpamReasonTexts } from './badges.tsx';
 
 /**

@@ -15,13 +15,14 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { CreatedUser, UserSummary } from '../../../src/auth/auth.schemas.ts';
+import { ROLES, type Role } from '../../../src/auth/roles.ts';
 import { createUser, grantOrgKey, listUsers, resetTotp, setUserDisabled } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { useCurrentUser } from '../lib/session.tsx';
-import { type CreatedUser, ROLES, type Role, type UserSummary } from '../types.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { UserLanguagesCell } from './language-routing.tsx';
 import { SecretField } from './secret-field.tsx';

@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
+import type { DirectoryEntry } from '../../../src/auth/auth.schemas.ts';
 import { getUserDirectory } from '../api.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type { DirectoryEntry } from '../types.ts';
 
 /** Console users by id, to show who holds a request. Changes rarely: cached for five minutes. */
 export function useDirectory(): { list: DirectoryEntry[]; byId: Map<string, DirectoryEntry> } {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { RequestEvent } from '../types.ts';
+import type { RequestEvent } from '../../../src/realtime/event-types.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'offline';
 

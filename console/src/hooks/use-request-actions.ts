@@ -1,5 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import type { CaseState } from '../../../src/cases/case-state.ts';
+import type { QueueItem, RequestDetail, TriageVerdict } from '../../../src/cases/cases.schemas.ts';
 import {
   assignRequest,
   changeStatus,
@@ -11,7 +13,6 @@ import {
 } from '../api.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
-import type { CaseState, QueueItem, RequestDetail, TriageVerdict } from '../types.ts';
 
 /** The case actions on one request; each refreshes the request, the queue and the counts. */
 export function useRequestActions(id: string) {

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
+import { CASE_STATES, type CaseState } from '../../../src/cases/case-state.ts';
 import { isApiError } from '../api.ts';
-import { CASE_STATES, type CaseState } from '../types.ts';
 
 function isCaseState(v: unknown): v is CaseState {
   return typeof v === 'string' && (CASE_STATES as readonly string[]).includes(v);

@@ -1,5 +1,8 @@
 import type { TFunction } from 'i18next';
-import { REQUEST_LANGUAGES, type RequestLanguage } from '../types.ts';
+import {
+  LANGUAGES as REQUEST_LANGUAGES,
+  type Language as RequestLanguage,
+} from '../../../src/i18n/languages.ts';
 
 export function isRequestLanguage(v: string): v is RequestLanguage {
   return (REQUEST_LANGUAGES as readonly string[]).includes(v);

@@ -1,5 +1,8 @@
+import type {
+  InputEventType as PowEventInputType,
+  RecordStatus as PowStatus,
+} from '../../../src/pow/pow.lists.ts';
 import { isApiError } from '../api.ts';
-import type { PowEventInputType, PowStatus } from '../types.ts';
 import { dateFormat } from './format.ts';
 
 /** Today as the server counts days (UTC): a later date is refused as "in the future". */

@@ -1,11 +1,13 @@
 import type { TFunction } from 'i18next';
 import {
-  type AnswerValue,
-  type LocalizedText,
-  type ProtocolQuestion,
-  REQUEST_LANGUAGES,
-  type RequestLanguage,
-} from '../types.ts';
+  LANGUAGES as REQUEST_LANGUAGES,
+  type Language as RequestLanguage,
+} from '../../../src/i18n/languages.ts';
+import type {
+  AnswerValue,
+  LocalizedText,
+  ProtocolQuestionView as ProtocolQuestion,
+} from '../../../src/protocol/protocol.schema.ts';
 import { dateFormat } from './format.ts';
 
 /**

@@ -1,12 +1,9 @@
-import type {
-  AuditQuery,
-  BatchStatus,
-  CountsQuery,
-  InquiryStatus,
-  PowRecordQuery,
-  QueueQuery,
-  StatsRange,
-} from '../types.ts';
+import type { AuditQuery } from '../../../src/audit/audit.schemas.ts';
+import type { CountsQuery, QueueQuery } from '../../../src/cases/cases.schemas.ts';
+import type { BatchStatus } from '../../../src/pow/pow.lists.ts';
+import type { PowRecordQuery } from '../../../src/pow/pow.schemas.ts';
+import type { InquiryStatus } from '../../../src/relatives/relatives.lists.ts';
+import type { StatsRange } from '../../../src/stats/stats.schemas.ts';
 
 /** Every TanStack Query key in one place, so live updates invalidate exactly what they should. */
 export const queryKeys = {

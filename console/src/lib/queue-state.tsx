@@ -1,5 +1,7 @@
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
-import type { CaseState, Category, Channel, CountsQuery, QueueQuery, QueueSort } from '../types.ts';
+import type { CaseState } from '../../../src/cases/case-state.ts';
+import type { CountsQuery, QueueQuery, QueueSort } from '../../../src/cases/cases.schemas.ts';
+import type { CallerCategory as Category, Channel } from '../../../src/cases/categories.ts';
 
 export const QUEUE_VIEWS = ['waiting', 'mine', 'open'] as const;
 export type QueueView = (typeof QUEUE_VIEWS)[number];

@@ -1,7 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import type { LoginResult, User } from '../../../src/auth/auth.schemas.ts';
+import type { Permission } from '../../../src/auth/policies.ts';
 import * as api from '../api.ts';
-import type { LoginResult, Permission, User } from '../types.ts';
 import { claimDrafts, clearDrafts } from './drafts.ts';
 import { navigate, paths } from './router.tsx';
 

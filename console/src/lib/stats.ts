@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { StatsRange } from '../types.ts';
+import type { StatsRange } from '../../../src/stats/stats.schemas.ts';
 import { dateFormat } from './format.ts';
 
 /** Statistics work in UTC days (YYYY-MM-DD), as the server's daily rollup does. */

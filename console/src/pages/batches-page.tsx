@@ -21,6 +21,15 @@ import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
+  BATCH_STATUSES,
+  type BatchFormat,
+  type BatchStatus,
+  DELIVERY_METHODS,
+  type DeliveryMethod,
+  INPUT_EVENT_TYPES as POW_EVENT_TYPES,
+} from '../../../src/pow/pow.lists.ts';
+import type { NotificationBatch } from '../../../src/pow/pow.schemas.ts';
+import {
   batchExportUrl,
   buildBatch,
   getBatchPending,
@@ -37,15 +46,6 @@ import { formatDateTime } from '../lib/format.ts';
 import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import {
-  BATCH_STATUSES,
-  type BatchFormat,
-  type BatchStatus,
-  DELIVERY_METHODS,
-  type DeliveryMethod,
-  type NotificationBatch,
-  POW_EVENT_TYPES,
-} from '../types.ts';
 
 const LIMIT = 20;
 const ALL = 'all';

@@ -16,6 +16,8 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { FACILITY_KINDS, type FacilityKind } from '../../../src/pow/pow.lists.ts';
+import type { Facility, FacilityInput } from '../../../src/pow/pow.schemas.ts';
 import { createFacility, isApiError, updateFacility } from '../api.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { RegistryFrame, useFacilities } from '../components/registry-ui.tsx';
@@ -25,7 +27,6 @@ import { notifyError, notifySuccess } from '../lib/notify.ts';
 import { fieldErrorsOf } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import { FACILITY_KINDS, type Facility, type FacilityInput, type FacilityKind } from '../types.ts';
 
 type Editing = { kind: 'new' } | { kind: 'edit'; facility: Facility } | null;
 

@@ -17,6 +17,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { type MouseEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ANSWER_KINDS, type AnswerKind } from '../../../src/relatives/relatives.lists.ts';
+import type { InquiryCandidate, InquiryDetail } from '../../../src/relatives/relatives.schemas.ts';
 import { answerInquiry, getInquiry, isApiError } from '../api.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ConsentBadge, PowStatusBadge, ScriptNames, SectionCard } from '../components/registry-ui.tsx';
@@ -29,7 +31,6 @@ import { formatDate } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { isPlainLeftClick, Link, navigate, paths } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import { ANSWER_KINDS, type AnswerKind, type InquiryCandidate, type InquiryDetail } from '../types.ts';
 import { ANSWER_COLORS } from './relatives-page.tsx';
 
 const OUTCOME_KEYS: Record<string, string> = {

@@ -16,6 +16,12 @@ import { useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import {
+  LANGUAGES as REQUEST_LANGUAGES,
+  type Language as RequestLanguage,
+} from '../../../src/i18n/languages.ts';
+import { ARTICLE_CATEGORIES } from '../../../src/knowledge/article-categories.ts';
+import type { ArticleListItem } from '../../../src/knowledge/knowledge.schemas.ts';
 import { getArticle, isApiError, listArticles } from '../api.ts';
 import { ArticleEditor, ArticleVersions } from '../components/knowledge-editor.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
@@ -24,12 +30,6 @@ import { languageName } from '../lib/labels.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import {
-  ARTICLE_CATEGORIES,
-  type ArticleListItem,
-  REQUEST_LANGUAGES,
-  type RequestLanguage,
-} from '../types.ts';
 
 const LANG_KEY = 'wf.console.kbLang';
 

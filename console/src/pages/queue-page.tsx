@@ -21,6 +21,7 @@ import {
 } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { QueueCounts, QueueSort } from '../../../src/cases/cases.schemas.ts';
 import { claimRequest, getQueueCounts, listQueue } from '../api.ts';
 import { CallPanel } from '../components/call-panel.tsx';
 import { useLiveStatus } from '../components/live-updates.tsx';
@@ -43,7 +44,6 @@ import {
 } from '../lib/queue-state.tsx';
 import { navigate, paths } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import type { QueueCounts, QueueSort } from '../types.ts';
 
 const SORTS: QueueSort[] = ['urgent', 'newest', 'waiting'];
 // Without a live stream (server not offering it, proxy cutting it), fall back to polling.

@@ -2,6 +2,7 @@ import { Alert, Button, Fieldset, Group, Select, Stack, Text } from '@mantine/co
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { NewPowRecord } from '../../../src/pow/pow.schemas.ts';
 import { createPowRecord, isApiError } from '../api.ts';
 import { DateField } from '../components/date-field.tsx';
 import {
@@ -19,7 +20,6 @@ import { notifySuccess } from '../lib/notify.ts';
 import { fieldErrorsOf, todayUtc } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { navigate, paths, searchParam } from '../lib/router.tsx';
-import type { NewPowRecord } from '../types.ts';
 
 /**
  * Registering a prisoner of war: the identity in groups, the Latin names filled in by

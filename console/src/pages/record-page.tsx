@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { PowRecordDetail } from '../../../src/pow/pow.schemas.ts';
+import type { PowIdentity } from '../../../src/pow/record.ts';
 import { getPowRecord, identityCardUrl, isApiError, revealOrigin, updatePowRecord } from '../api.ts';
 import {
   checkDraft,
@@ -34,7 +36,6 @@ import { fieldErrorsOf, formatDate } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, paths, searchParam } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import type { PowIdentity, PowRecordDetail } from '../types.ts';
 
 export type DocLanguage = 'uk' | 'en';
 

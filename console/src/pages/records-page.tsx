@@ -3,6 +3,11 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import {
+  recordStatuses as POW_STATUSES,
+  type RecordStatus as PowStatus,
+} from '../../../src/pow/pow.lists.ts';
+import type { PowRecordQuery } from '../../../src/pow/pow.schemas.ts';
 import { listPowRecords } from '../api.ts';
 import {
   Pager,
@@ -18,7 +23,6 @@ import { formatDate } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import { POW_STATUSES, type PowRecordQuery, type PowStatus } from '../types.ts';
 
 const LIMIT = 25;
 

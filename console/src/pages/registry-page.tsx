@@ -2,6 +2,7 @@ import { Alert, Button, Group, Loader, Paper, Stack, Table, Text, Title } from '
 import { useQuery } from '@tanstack/react-query';
 import { type ReactNode, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { Facility, PowDashboard } from '../../../src/pow/pow.schemas.ts';
 import { getPowDashboard, listCustodyHandovers } from '../api.ts';
 import { CHART_COLORS, type ChartOption, EChart, RICH_TOOLTIP } from '../components/echart.tsx';
 import { DeadlineBadge, Kpi, RegistryFrame } from '../components/registry-ui.tsx';
@@ -12,7 +13,6 @@ import { formatDate, formatMonth } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import type { Facility, PowDashboard } from '../types.ts';
 
 // Registrars get no live events (they hold no queue permission): the overview polls instead.
 const REFRESH_MS = 30_000;

@@ -18,6 +18,12 @@ import {
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import {
+  LANGUAGES as REQUEST_LANGUAGES,
+  type Language as RequestLanguage,
+} from '../../../src/i18n/languages.ts';
+import type { AnswerKind, InquiryStatus } from '../../../src/relatives/relatives.lists.ts';
+import type { NewInquiry } from '../../../src/relatives/relatives.schemas.ts';
 import { createInquiry, listInquiries } from '../api.ts';
 import { FormGrid, Pager } from '../components/registry-ui.tsx';
 import { usePageTitle } from '../hooks/use-page-title.ts';
@@ -29,13 +35,6 @@ import { fieldErrorsOf, formatDate } from '../lib/pow.ts';
 import { queryKeys } from '../lib/query-keys.ts';
 import { Link, navigate, paths } from '../lib/router.tsx';
 import { hasPermission, useCurrentUser } from '../lib/session.tsx';
-import {
-  type AnswerKind,
-  type InquiryStatus,
-  type NewInquiry,
-  REQUEST_LANGUAGES,
-  type RequestLanguage,
-} from '../types.ts';
 
 const LIMIT = 25;
 

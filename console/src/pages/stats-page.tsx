@@ -13,6 +13,7 @@ import {
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { StatsDashboard, StatsRange } from '../../../src/stats/stats.schemas.ts';
 import { getStatsDashboard, refreshStats, statsExportUrl } from '../api.ts';
 import { DateField } from '../components/date-field.tsx';
 import {
@@ -42,7 +43,6 @@ import {
   rangeProblem,
   STATS_PRESETS,
 } from '../lib/stats.ts';
-import type { StatsDashboard, StatsRange } from '../types.ts';
 
 const DIMENSIONS: BreakdownDimension[] = ['channel', 'category', 'language'];
 const CUSTOM = 'custom';
