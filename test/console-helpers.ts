@@ -145,5 +145,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
     .waitFor({ state: 'detached', timeout: 2000 })
     .catch(() => {});
   await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, name) });
+  // A name without an extension (two tests wrote one) is a PNG: Playwright picks the format from it.
+  const file = path.extname(name) ? name : `${name}.png`;
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, file) });
 }
