@@ -53,7 +53,9 @@ describe('outbox across a crash', () => {
         items: Array<{ id: string; channel: string }>;
       };
       return q.items.find((i) => i.channel === 'telegram')?.id;
-    });
+      // An update recorded while the server was still locked runs at the unlock's sweep, or at the latest
+      // at the periodic sweep (every 30 s): wait for that, not only for the fast path.
+    }, 40_000);
     // The provider holds the next sendMessage (as a stalled network would), then fails it.
     fake.fail('sendMessage', { timeoutMs: 8000 });
     expect((await api.post(`/api/requests/${id}/replies`, { body: 'Ответ, переживший сбой' })).status).toBe(
@@ -90,5 +92,5 @@ describe('outbox across a crash', () => {
       expect(out).not.toContain(fake.token);
       expect(out).not.toContain(fake.token.split(':')[1]);
     }
-  });
+  }, 150_000);
 });
