@@ -12,10 +12,11 @@ import { type Db, prepared } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Language } from '../i18n/i18n.ts';
 import type { NotificationKind } from '../notifications/notification-kinds.ts';
-import { RESCORE_WHILE_BELOW, SIGNAL_CAPS, scoreRequest } from '../triage/scoring.ts';
+import { RESCORE_WHILE_BELOW, SIGNAL_CAPS, textRules } from '../triage/scoring.ts';
 import { SKETCH, type TextSketch, textSketch } from '../triage/text-sketch.ts';
 import { triageRequest } from '../triage/triage.ts';
 import { decodeContent, encodeContent, type MessageContent } from './message-content.ts';
+import { spamScoreSql } from './spam-score-sql.ts';
 
 /**
  * Channel-agnostic intake: a normalised inbound message becomes (part of) a request thread. The
@@ -152,29 +153,15 @@ export function rescoreCopiesQuery(sketch: TextSketch, score: number, reasons: s
 export function createIntakeService(deps: IntakeDeps) {
   const { db, vault, sealer, audit, clock } = deps;
 
-  /**
-   * One round trip: what the spam rules need to know about this text and this identity. Every count
-   * stops at its cap (SIGNAL_CAPS), so the cost does not grow with the size of a flood.
-   */
-  async function spamSignals(sketch: TextSketch, identity: Buffer | null) {
-    const r = await prepared('intake.signals', spamSignalsQuery(sketch, identity, clock.now())).execute(db);
-    const row = r.rows[0];
-    return {
-      sameTemplate24h: Number(row?.same ?? 0),
-      nearDuplicates24h: Number(row?.near ?? 0),
-      identityRecent1h: Number(row?.ident ?? 0),
-      identityFlagged: row?.iflag ?? false,
-      templateFlagged: row?.tflag ?? false,
-    };
-  }
-
   function receiptLookup(code: string): Buffer {
     return vault.blindIndex('receipt-lookup', code);
   }
 
   /**
-   * One statement, one round trip, one commit: claim the single-use form nonce (if any), insert the
-   * thread, its first message and the audit entry. If the nonce was already used, nothing is inserted.
+   * One statement, one round trip, one commit: count the spam signals and score the request (the
+   * rules that need the database, in SQL: spam-score-sql.ts), claim the single-use form nonce (if
+   * any), insert the thread, its first message, its text bands and the audit entry. If the nonce was
+   * already used, nothing is inserted.
    */
   async function createRequest(
     input: NewRequest,
@@ -192,8 +179,6 @@ export function createIntakeService(deps: IntakeDeps) {
     const sealed = sealer.seal(keys.publicKey, encodeContent(input.content));
     const triage = triageRequest({ category: input.category, body: input.content.body });
     const sketch = sketchOf(vault, input.content.body);
-    const signals = await spamSignals(sketch, opts.identity?.index ?? null);
-    const spam = scoreRequest({ text: input.content.body, ...signals });
     const id = randomUUID();
     const ref = generateRef();
     const now = clock.now();
@@ -201,20 +186,14 @@ export function createIntakeService(deps: IntakeDeps) {
       ? sql`INSERT INTO form_nonces (nonce, expires_at) VALUES (${opts.formNonce.nonce}, ${opts.formNonce.expiresAt})
             ON CONFLICT DO NOTHING RETURNING 1`
       : sql`SELECT 1`;
-    const details = JSON.stringify({
-      channel: input.channel,
-      category: input.category,
-      urgency: triage.urgency,
-      reasons: triage.reasons,
-      spam: spam.score,
-      spamReasons: spam.reasons,
-    });
     // The statement carries its audit entry: one round trip, one commit, chained after it.
-    await audit.writeStatement(async (q, w) => {
+    const stored = await audit.writeStatement(async (q, w) => {
       const r = await prepared(
         'intake.create',
-        sql<{ subject_id: string }>`
-      WITH claim AS (${claim}),
+        sql<{ same: string; near: string; score: number; reasons: string[] }>`
+      WITH sig AS (${spamSignalsQuery(sketch, opts.identity?.index ?? null, now)}),
+      sc AS (${spamScoreSql(sql.table('sig'), textRules(input.content.body))}),
+      claim AS (${claim}),
       t AS (
         INSERT INTO request_threads (id, ref, channel, category, language, urgency, status, public_key, sk_for_org,
           sk_for_receipt, receipt_salt, receipt_lookup, message_count, awaiting_reply, created_at, updated_at,
@@ -223,30 +202,39 @@ export function createIntakeService(deps: IntakeDeps) {
         SELECT ${id}, ${ref}, ${input.channel}, ${input.category}, ${input.language}, ${triage.urgency}, 'new',
           ${keys.publicKey}, ${keys.skForOrg}, ${keys.skForReceipt}, ${keys.receiptSalt},
           ${code ? receiptLookup(code) : null}, 1, true, ${now}, ${now}, ${now}, ${deps.protocolVersion?.() ?? null}, ${opts.identity?.index ?? null}, ${opts.identity?.enc ?? null},
-          ${spam.score}, ${spam.reasons}::text[], ${triage.detectedLanguage}, ${sketch.fingerprint}
-        FROM claim
+          sc.score, sc.reasons, ${triage.detectedLanguage}, ${sketch.fingerprint}
+        FROM claim, sc
         RETURNING id
       ),
-            m AS (
+      m AS (
         INSERT INTO thread_messages (thread_id, direction, sealed, created_at)
         SELECT id, 'in', ${sealed}, ${now} FROM t
       ),
       b AS (
         INSERT INTO text_bands (band, thread_id, created_at)
         SELECT band, t.id, ${now} FROM t, unnest(${sketch.bands}::bytea[]) AS band
+      ),
+      a AS (
+        INSERT INTO audit_log (at, actor_type, action, subject_type, subject_id, details)
+        SELECT ${now}, 'requester', 'request.create', 'request', t.id::text,
+          jsonb_build_object('channel', ${input.channel}::text, 'category', ${input.category}::text,
+            'urgency', ${triage.urgency}::int, 'reasons', ${JSON.stringify(triage.reasons)}::jsonb,
+            'spam', sc.score, 'spamReasons', to_jsonb(sc.reasons))
+        FROM t, sc
+        RETURNING subject_id
       )
-      INSERT INTO audit_log (at, actor_type, action, subject_type, subject_id, details)
-      SELECT ${now}, 'requester', 'request.create', 'request', t.id::text, ${details}::jsonb FROM t
-      RETURNING subject_id`,
+      SELECT sig.same, sig.near, sc.score, sc.reasons FROM a, sig, sc`,
       ).execute(q);
-      if (r.rows.length === 0) throw new AppError('invalid_form_token', 'This form was already submitted');
+      const row = r.rows[0];
+      if (!row) throw new AppError('invalid_form_token', 'This form was already submitted');
       w.notifyAfterCommit('created', id);
-      return r;
+      return row;
     });
     // Once a text shows up as a template, the copies that came before it are suspect too: raise them.
     // Only while the template is young (see RESCORE_WHILE_BELOW), and then only its latest copies.
-    if (needsRescoring(signals, spam.reasons)) {
-      void rescoreCopiesQuery(sketch, spam.score, spam.reasons, now)
+    const signals = { sameTemplate24h: Number(stored.same), nearDuplicates24h: Number(stored.near) };
+    if (needsRescoring(signals, stored.reasons)) {
+      void rescoreCopiesQuery(sketch, stored.score, stored.reasons, now)
         .execute(db)
         .catch(() => undefined);
     }

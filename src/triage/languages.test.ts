@@ -77,6 +77,16 @@ describe('no language is spam', () => {
     expect(detectLanguage('Ранен, сижу в блиндаже под Торецком. Как выйти сегодня?')).toBe('ru');
   });
 
+  it('names a message of the longest allowed size by its start (the detector reads a bounded sample)', () => {
+    const ru =
+      'Я под Покровском, хочу сдаться в плен. Как это сделать безопасно? Нас трое, связь только вечером. ';
+    const en =
+      'My brother serves near Bakhmut and wants to surrender. What should he do now, and who can help him? ';
+    expect(detectLanguage(ru.repeat(50))).toBe('ru');
+    // 400 characters of Russian, then 4,500 of English: franc alone (2,048 characters) says English.
+    expect(detectLanguage(ru.repeat(4) + en.repeat(45))).toBe('ru');
+  });
+
   it('keeps every language afloat through the real public form, language stored on the request', async () => {
     const admin = await createOperator(ctx, 'admin');
     const s = await login(ctx, admin);

@@ -119,7 +119,7 @@ export function letterModelKnows(text: string, model: LetterModel = shippedLette
   return (known?.[1] ?? 0) >= 0.75;
 }
 
-type Graded = {
+export type Graded = {
   threshold: number;
   weight: number;
   heavyThreshold: number;
@@ -127,6 +127,18 @@ type Graded = {
   reason: ScoringReason;
 };
 
+/** The rules that read the text alone (no counts from the database): gibberish. */
+export function textRules(text: string): { score: number; reasons: ScoringReason[] } {
+  if (gibberishScore(text) >= RULES.gibberish.threshold && letterModelKnows(text))
+    return { score: RULES.gibberish.weight, reasons: [RULES.gibberish.reason] };
+  return { score: 0, reasons: [] };
+}
+
+/**
+ * The whole score. Intake computes the same sum in SQL, in the statement that stores the request
+ * (intake/spam-score-sql.ts, generated from RULES; a test holds the two equal), so that a request
+ * costs one round trip; this is the reference and what everything else calls.
+ */
 export function scoreRequest(s: ScoringSignals): { score: number; reasons: string[] } {
   const reasons: string[] = [];
   let score = 0;
@@ -143,8 +155,9 @@ export function scoreRequest(s: ScoringSignals): { score: number; reasons: strin
     graded(s.sameTemplate24h, RULES.templateRepeated);
   else graded(s.nearDuplicates24h, RULES.nearDuplicates);
   graded(s.identityRecent1h, RULES.identityFlood);
-  if (gibberishScore(s.text) >= RULES.gibberish.threshold && letterModelKnows(s.text))
-    add(RULES.gibberish.weight, RULES.gibberish.reason);
+  const text = textRules(s.text);
+  score += text.score;
+  reasons.push(...text.reasons);
   if (s.identityFlagged) add(RULES.identityFlagged.weight, RULES.identityFlagged.reason);
   if (s.templateFlagged) add(RULES.templateFlagged.weight, RULES.templateFlagged.reason);
   return { score: Math.min(100, score), reasons };
