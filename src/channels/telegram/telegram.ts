@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Api, Bot } from 'grammy';
+import { Api, Bot, BotError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
 import type { TelegramSettings } from '../../config.ts';
@@ -142,11 +142,24 @@ export function createTelegram(
     }
   }
 
-  /** Handles updates that were recorded but never processed (a crash after the acknowledgement). */
+  /**
+   * Handles updates that were recorded but not handled (locked, a crash after the acknowledgement);
+   * how many it tried. One that fails stays recorded for the next sweep.
+   */
   async function sweep(): Promise<number> {
-    const pending = await channelIntake.pending('telegram');
-    for (const p of pending) await handle(p.payload as Update).catch(() => undefined);
-    return pending.length;
+    let tried = 0;
+    for await (const p of channelIntake.backlog('telegram')) {
+      tried++;
+      // Logged as the polling loop logs its failures (bot.catch above): never silently.
+      await handle(p.payload as Update).catch((e: unknown) => {
+        const err = e instanceof BotError ? e.error : e;
+        log.error(
+          { err: err instanceof Error ? err.message : String(err), update: (p.payload as Update).update_id },
+          'telegram update failed',
+        );
+      });
+    }
+    return tried;
   }
 
   function registerWebhook(app: FastifyInstance): void {
@@ -183,10 +196,8 @@ export function createTelegram(
     registerWebhook,
     handle,
     sweep,
-    /** Worker role: long polling, or registering the webhook; plus the sweep of unhandled updates. */
+    /** Worker role: long polling, or registering the webhook (the sweeps: channels/sweeps.ts). */
     async start(): Promise<{ stop(): Promise<void> }> {
-      const timer = setInterval(() => void sweep().catch(() => undefined), 30_000);
-      timer.unref();
       if (settings.mode === 'polling') {
         // bot.start() resolves only when polling stops; it deletes any webhook first.
         void bot
@@ -203,7 +214,6 @@ export function createTelegram(
       }
       return {
         async stop() {
-          clearInterval(timer);
           if (bot.isRunning()) await bot.stop();
         },
       };
