@@ -14,6 +14,16 @@ export type { TelegramSettings };
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
+/** Every Bot API call gives up after this long (an operator's reply is retried by the outbox). */
+const HTTP_TIMEOUT_SECONDS = 15;
+
+/**
+ * How long Telegram holds a getUpdates call open when nothing comes. Below the HTTP timeout: grammY's
+ * default (30 s) made every quiet poll time out at 15 s, and grammY waits 3 s before polling again —
+ * a message sent in that pause waited for it.
+ */
+const LONG_POLL_SECONDS = 10;
+
 // The parts of an update the handlers rely on. Telegram never sends anything else, but whoever holds
 // the webhook secret could; such an update is marked failed at once instead of throwing on every retry.
 const ZChat = z.looseObject({ id: z.number().int() });
@@ -55,7 +65,7 @@ export function createTelegram(
   settings: TelegramSettings,
   deps: Omit<TelegramBotDeps, 'apiRoot' | 'token'> & { channelIntake: ChannelIntake },
 ) {
-  const client = { apiRoot: settings.apiRoot, timeoutSeconds: 15 };
+  const client = { apiRoot: settings.apiRoot, timeoutSeconds: HTTP_TIMEOUT_SECONDS };
   const bot = new Bot(settings.token, { client });
   // The bot's own prompts wait out a 429 (Telegram allows one message per second per chat); operator
   // replies use a separate Api without this, so the outbox sees the 429 and schedules the retry itself.
@@ -201,7 +211,11 @@ export function createTelegram(
       if (settings.mode === 'polling') {
         // bot.start() resolves only when polling stops; it deletes any webhook first.
         void bot
-          .start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false })
+          .start({
+            allowed_updates: [...ALLOWED_UPDATES],
+            drop_pending_updates: false,
+            timeout: LONG_POLL_SECONDS,
+          })
           .catch((e: unknown) => log.error({ err: String(e) }, 'telegram polling stopped'));
       } else if (settings.webhookUrl) {
         await init().catch(() => undefined);
