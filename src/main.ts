@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { createTwilioChannels } from './channels/sms/twilio.ts';
+import { startChannelSweeps } from './channels/sweeps.ts';
 import { createTelegram } from './channels/telegram/telegram.ts';
 import { createWhatsapp } from './channels/whatsapp/whatsapp.ts';
 import { systemClock } from './clock.ts';
@@ -162,18 +163,20 @@ async function main(): Promise<void> {
   }
   // Delivery and channel listeners run where the scheduled jobs run (worker or all-in-one).
   const delivery = config.role === 'web' ? null : core.outbox.start();
-  // The routing key comes back with a granted login (or from a peer instance); what waited runs then.
+  // The routing key comes back with a granted login (or from a peer instance); what waited runs then,
+  // in this process whatever its role (channels/sweeps.ts).
   const routingKeeper = core.routingKeeper.start();
-  if (config.role !== 'web') {
-    core.routing.onUnlock(() => {
-      void (async () => {
-        await telegram?.sweep();
-        await whatsapp?.sweep();
-        await core.channelIntake.sweepMessages('sms');
-        await core.channelIntake.sweepMessages('voice');
-      })().catch((e: unknown) => log.error({ err: String(e) }, 'sweep after unlock failed'));
-    });
-  }
+  const sweeps = startChannelSweeps({
+    role: config.role,
+    routing: core.routing,
+    log,
+    sweeps: {
+      ...(telegram ? { telegram: () => telegram.sweep() } : {}),
+      ...(whatsapp ? { whatsapp: () => whatsapp.sweep() } : {}),
+      sms: () => core.channelIntake.sweepMessages('sms'),
+      voice: () => core.channelIntake.sweepMessages('voice'),
+    },
+  });
   const telegramRunner = config.role === 'web' || !telegram ? null : await telegram.start();
 
   // Housekeeping: expired form nonces and sessions go; the audit chain catches up.
@@ -182,11 +185,6 @@ async function main(): Promise<void> {
       // The audit head is signed into the checkpoint file outside the database (where jobs run).
       .then(() => (config.role === 'web' ? null : core.audit.checkpoint()))
       .catch((e: unknown) => log.error({ err: String(e) }, 'housekeeping failed'));
-    if (config.role !== 'web') {
-      void whatsapp?.sweep().catch(() => undefined);
-      void core.channelIntake.sweepMessages('sms').catch(() => undefined);
-      void core.channelIntake.sweepMessages('voice').catch(() => undefined);
-    }
   }, 60_000);
   housekeepingTimer.unref();
 
@@ -203,6 +201,7 @@ async function main(): Promise<void> {
       ['events', () => events?.close()],
       ['jobs', () => jobs?.stop()],
       ['routing', () => routingKeeper.stop()],
+      ['sweeps', async () => sweeps.stop()],
       ['telegram', () => telegramRunner?.stop()],
       ['outbox', () => delivery?.stop()],
       ['notifier', () => core.notifier.flush()],

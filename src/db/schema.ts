@@ -248,6 +248,8 @@ export interface InboundUpdatesTable {
   processed_at: Timestamp | null;
   attempts: Generated<number>;
   last_error: string | null;
+  /** Held by the handler running it until then (a lease; channel-intake `claim`). */
+  claimed_until: Timestamp | null;
 }
 
 export interface OutboxTable {

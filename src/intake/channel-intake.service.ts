@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type SqlBool, sql } from 'kysely';
 import type { AuditLog } from '../audit/audit.service.ts';
 import type { CallerCategory, Channel } from '../cases/categories.ts';
 import type { Clock } from '../clock.ts';
@@ -46,6 +47,23 @@ export function encryptChannelIdentity(routing: RoutingVault, identity: string):
 export function decryptChannelIdentity(routing: RoutingVault, blob: string): string {
   return routing.decrypt(blob, 'request_threads.identity');
 }
+
+/** An update waiting to be handled; also where the next page of the backlog starts. */
+export interface PendingUpdate {
+  updateKey: string;
+  receivedAt: Date;
+  payload: unknown;
+}
+
+/** Updates a sweep reads at once. */
+const SWEEP_PAGE = 100;
+
+/**
+ * How long a handler holds an update. Far beyond a handler's normal run (a media download times out
+ * after 20 s; the bot's own prompts wait out a 429 up to three times): a longer lease only delays the
+ * retry of an update whose process died mid-way, a shorter one could let a sweep run it twice.
+ */
+const CLAIM_MS = 5 * 60_000;
 
 /** What SMS and voice record while locked: the message itself, processed when unlocked. */
 interface DeferredMessage {
@@ -119,6 +137,7 @@ export function createChannelIntake(deps: {
         processed_at: error ? null : clock.now(),
         attempts: deferred ? eb('attempts', '+', 0) : eb('attempts', '+', 1),
         last_error: error ? error.replace(/\d{5,}/g, '#').slice(0, 200) : null,
+        claimed_until: null,
         ...(error ? {} : { payload_enc: null }),
       }))
       .where('channel', '=', channel)
@@ -143,33 +162,73 @@ export function createChannelIntake(deps: {
         attempts: eb('attempts', '+', 1),
         last_error: code,
         payload_enc: null,
+        claimed_until: null,
       }))
       .where('channel', '=', channel)
       .where('update_key', '=', storedKey)
       .execute();
   }
 
-  /** Updates recorded but not processed (a crash after the acknowledgement): the worker retries them. */
-  async function pending(
-    channel: string,
-    limit = 100,
-  ): Promise<Array<{ updateKey: string; payload: unknown }>> {
+  /**
+   * Updates recorded but not processed (locked, a crash after the acknowledgement, a budget), oldest
+   * first; `after` continues from the last one of the page before. One being handled right now (a
+   * live claim) is not listed.
+   */
+  async function pending(channel: string, limit = 100, after?: PendingUpdate): Promise<PendingUpdate[]> {
     // Locked: nothing can be opened yet; the updates wait, sealed.
     if (!routing.isUnlocked()) return [];
-    const rows = await db
+    let q = db
       .selectFrom('inbound_updates')
-      .select(['update_key', 'payload_enc'])
+      .select(['update_key', 'payload_enc', 'received_at'])
       .where('channel', '=', channel)
       .where('processed_at', 'is', null)
       .where('payload_enc', 'is not', null)
       .where('attempts', '<', 5)
-      .orderBy('received_at')
-      .limit(limit)
-      .execute();
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', clock.now())]));
+    if (after)
+      q = q.where(
+        sql<SqlBool>`(received_at, update_key) > (${after.receivedAt}::timestamptz, ${after.updateKey}::text)`,
+      );
+    const rows = await q.orderBy('received_at').orderBy('update_key').limit(limit).execute();
     return rows.map((r) => ({
       updateKey: r.update_key,
+      receivedAt: new Date(r.received_at),
       payload: JSON.parse(routing.decrypt(r.payload_enc as string, 'inbound_updates.payload')) as unknown,
     }));
+  }
+
+  /**
+   * Everything waiting on a channel, page after page, in one pass: the unlock after a long lock may
+   * find more than a page, and what is beyond the first must not wait for the next periodic sweep.
+   * What fails on the way is retried by the next sweep, not again in this pass.
+   */
+  async function* backlog(channel: string): AsyncGenerator<PendingUpdate> {
+    let after: PendingUpdate | undefined;
+    for (;;) {
+      const page = await pending(channel, SWEEP_PAGE, after);
+      yield* page;
+      after = page.at(-1);
+      if (page.length < SWEEP_PAGE) return;
+    }
+  }
+
+  /**
+   * Takes an update for the handler about to run it: the direct path, a sweep, a sweep of another
+   * process — whichever claims it first handles it, the others leave it (each would otherwise open
+   * the request or append the message again). A lease, so that an update whose handler died with
+   * its process is swept again once it has run out.
+   */
+  async function claim(channel: string, storedKey: string): Promise<boolean> {
+    const now = clock.now();
+    const r = await db
+      .updateTable('inbound_updates')
+      .set({ claimed_until: new Date(now.getTime() + CLAIM_MS) })
+      .where('channel', '=', channel)
+      .where('update_key', '=', storedKey)
+      .where('processed_at', 'is', null)
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /**
@@ -417,10 +476,11 @@ export function createChannelIntake(deps: {
    * The one ingest path every channel takes (Telegram, WhatsApp, SMS, voice), after authenticating the
    * provider: the update is recorded first by its keyed id (a replay stops here: `'replay'`), sealed to
    * the routing key; while that key is locked nothing is attempted (`'deferred'`: the sweep runs it once
-   * a server is unlocked); otherwise `handle` runs now. Handled: the raw update is wiped. A failure is
-   * kept for the sweep (a budget or a lock is not counted as an attempt); a permanent one is marked
-   * failed with a stable code and wiped. `recorded: true` when the channel recorded it already (to
-   * acknowledge its webhook first).
+   * a server is unlocked); otherwise `handle` runs now, unless a sweep has claimed the update first
+   * (`'replay'`: it is handled there, once). Handled: the raw update is wiped. A failure is kept for the
+   * sweep (a budget or a lock is not counted as an attempt); a permanent one is marked failed with a
+   * stable code and wiped. `recorded: true` when the channel recorded it already (to acknowledge its
+   * webhook first).
    */
   async function accept<T>(
     channel: Channel,
@@ -438,8 +498,9 @@ export function createChannelIntake(deps: {
     storedKey: string,
     handle: () => Promise<T>,
     permanent?: (e: unknown) => boolean,
-  ): Promise<T | 'deferred'> {
+  ): Promise<T | 'deferred' | 'replay'> {
     if (!routing.isUnlocked()) return 'deferred';
+    if (!(await claim(channel, storedKey))) return 'replay';
     try {
       const r = await handle();
       await finish(channel, storedKey);
@@ -459,11 +520,11 @@ export function createChannelIntake(deps: {
     opts: { permanent?: (e: unknown) => boolean } = {},
   ): Promise<number> {
     let done = 0;
-    for (const p of await pending(channel)) {
+    for await (const p of backlog(channel)) {
       const r = await run(channel, p.updateKey, () => handle(p.payload), opts.permanent).catch(
         () => 'failed' as const,
       );
-      if (r !== 'failed' && r !== 'deferred') done++;
+      if (r !== 'failed' && r !== 'deferred' && r !== 'replay') done++;
     }
     return done;
   }
@@ -519,6 +580,7 @@ export function createChannelIntake(deps: {
     markProcessed,
     markFailed,
     pending,
+    backlog,
     openThreadOf,
     latestThreadOf,
     receive,

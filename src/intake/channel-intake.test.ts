@@ -62,3 +62,94 @@ describe('channel budgets (never per IP)', () => {
     await intake.receive(msg('600000', 1), ctxInfo); // the ongoing conversation is not blocked
   });
 });
+
+/** A promise to hold a handler at a point of the test's choosing. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return { opened, open };
+}
+
+describe('recorded updates run once, and all of them', () => {
+  it('a sweep leaves an update whose handler is running (the periodic sweep meeting a live one)', async () => {
+    const intake = ctx.core.channelIntake;
+    const entered = gate();
+    const release = gate();
+    let runs = 0;
+    const live = intake.accept('telegram', 'claim-live', { n: 1 }, async () => {
+      runs++;
+      entered.open();
+      await release.opened;
+      return 'handled';
+    });
+    await entered.opened;
+    // Recorded and not processed yet: without the claim, the sweep would open it a second time.
+    expect(
+      await intake.sweep('telegram', async () => {
+        runs++;
+      }),
+    ).toBe(0);
+    release.open();
+    expect(await live).toBe('handled');
+    expect(runs).toBe(1);
+    // Handled: a replay of the provider's update does nothing.
+    expect(await intake.accept('telegram', 'claim-live', { n: 1 }, async () => 'again')).toBe('replay');
+  });
+
+  it('sweeps that meet (processes unlocked a moment apart) run each update once', async () => {
+    const intake = ctx.core.channelIntake;
+    await intake.record('whatsapp', 'claim-swept', { n: 2 });
+    const entered = gate();
+    const release = gate();
+    let runs = 0;
+    const first = intake.sweep('whatsapp', async () => {
+      runs++;
+      entered.open();
+      await release.opened;
+    });
+    await entered.opened;
+    expect(
+      await intake.sweep('whatsapp', async () => {
+        runs++;
+      }),
+    ).toBe(0);
+    release.open();
+    expect(await first).toBe(1);
+    expect(runs).toBe(1);
+  });
+
+  it('an update whose handler died with its process is swept again once the claim has run out', async () => {
+    const intake = ctx.core.channelIntake;
+    await intake.record('sms', 'claim-orphan', { n: 3 });
+    // What a process that died mid-way leaves behind: a claim that nobody will release.
+    await ctx.core.db
+      .updateTable('inbound_updates')
+      .set({ claimed_until: new Date(ctx.clock.now().getTime() + 60_000) })
+      .where('channel', '=', 'sms')
+      .execute();
+    let runs = 0;
+    const handler = async () => {
+      runs++;
+    };
+    expect(await intake.sweep('sms', handler)).toBe(0);
+    ctx.clock.advance(61_000);
+    expect(await intake.sweep('sms', handler)).toBe(1);
+    expect(runs).toBe(1);
+  });
+
+  it('one sweep goes through a backlog longer than a page (after a long lock), not a page per period', async () => {
+    const intake = ctx.core.channelIntake;
+    // Recorded in the same instant (the test clock stands still): the page boundary falls inside it.
+    for (let i = 0; i < 130; i++) await intake.record('voice', `backlog-${i}`, { i });
+    const seen: number[] = [];
+    expect(
+      await intake.sweep('voice', async (p) => {
+        seen.push((p as { i: number }).i);
+      }),
+    ).toBe(130);
+    expect(seen.sort((a, b) => a - b)).toEqual([...Array(130).keys()]);
+    expect(await intake.pending('voice')).toEqual([]);
+  });
+});

@@ -48,14 +48,21 @@ describe('outbox across a crash', () => {
     const chat = { id: 910001 };
     fake.userSends(chat, 'Нужна помощь');
     const api = await apiLogin(first.url, 'crash@example.org', PASSWORD, nextTotp());
+    // Recorded while the server was still locked, the update runs at the sweep of the unlock (the login
+    // above), not at the periodic one (30 s): the wait leaves room for a loaded machine, not for that.
     const id = await until(async () => {
       const q = (await (await api.get('/api/requests')).json()) as {
         items: Array<{ id: string; channel: string }>;
       };
       return q.items.find((i) => i.channel === 'telegram')?.id;
-      // An update recorded while the server was still locked runs at the unlock's sweep, or at the latest
-      // at the periodic sweep (every 30 s): wait for that, not only for the fast path.
-    }, 40_000);
+    }, 15_000).catch((e: Error) => {
+      // What the server said about it, for the next time it does not come in time.
+      const said = first
+        .output()
+        .split('\n')
+        .filter((l) => /telegram|routing|sweep/i.test(l));
+      throw new Error(`${e.message}\n${said.join('\n')}`);
+    });
     // The provider holds the next sendMessage (as a stalled network would), then fails it.
     fake.fail('sendMessage', { timeoutMs: 8000 });
     expect((await api.post(`/api/requests/${id}/replies`, { body: 'Ответ, переживший сбой' })).status).toBe(

@@ -509,3 +509,37 @@ describe('telegram', () => {
     }
   });
 });
+
+describe('telegram long polling', () => {
+  it('asks Telegram to hold a poll for less than the HTTP timeout, so a quiet poll never times out', async () => {
+    const polled = await startFakeTelegram({});
+    const poller = createTelegram(
+      {
+        token: polled.token,
+        mode: 'polling',
+        apiRoot: polled.url,
+        webhookSecret: undefined,
+        webhookUrl: undefined,
+      },
+      {
+        db: ctx.core.db,
+        routing: ctx.core.routing,
+        clock: ctx.core.clock,
+        log: ctx.core.log,
+        channelIntake: ctx.core.channelIntake,
+        protocol: ctx.core.protocol,
+        knowledge: ctx.core.knowledge,
+      },
+    );
+    const runner = await poller.start();
+    try {
+      const call = await until(async () => polled.calls.find((c) => c.method === 'getUpdates'));
+      // A timed-out poll costs a 3 s pause before the next one (grammY): a message sent then waits.
+      expect(Number(call.params.timeout)).toBeGreaterThan(0);
+      expect(Number(call.params.timeout)).toBeLessThan(15);
+    } finally {
+      await runner.stop();
+      await polled.close();
+    }
+  });
+});

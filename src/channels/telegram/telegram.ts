@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Api, Bot } from 'grammy';
+import { Api, Bot, BotError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
 import type { TelegramSettings } from '../../config.ts';
@@ -13,6 +13,16 @@ import { installConversation, type TelegramBotDeps } from './telegram.bot.ts';
 export type { TelegramSettings };
 
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+/** Every Bot API call gives up after this long (an operator's reply is retried by the outbox). */
+const HTTP_TIMEOUT_SECONDS = 15;
+
+/**
+ * How long Telegram holds a getUpdates call open when nothing comes. Below the HTTP timeout: grammY's
+ * default (30 s) made every quiet poll time out at 15 s, and grammY waits 3 s before polling again —
+ * a message sent in that pause waited for it.
+ */
+const LONG_POLL_SECONDS = 10;
 
 // The parts of an update the handlers rely on. Telegram never sends anything else, but whoever holds
 // the webhook secret could; such an update is marked failed at once instead of throwing on every retry.
@@ -55,7 +65,7 @@ export function createTelegram(
   settings: TelegramSettings,
   deps: Omit<TelegramBotDeps, 'apiRoot' | 'token'> & { channelIntake: ChannelIntake },
 ) {
-  const client = { apiRoot: settings.apiRoot, timeoutSeconds: 15 };
+  const client = { apiRoot: settings.apiRoot, timeoutSeconds: HTTP_TIMEOUT_SECONDS };
   const bot = new Bot(settings.token, { client });
   // The bot's own prompts wait out a 429 (Telegram allows one message per second per chat); operator
   // replies use a separate Api without this, so the outbox sees the 429 and schedules the retry itself.
@@ -142,11 +152,24 @@ export function createTelegram(
     }
   }
 
-  /** Handles updates that were recorded but never processed (a crash after the acknowledgement). */
+  /**
+   * Handles updates that were recorded but not handled (locked, a crash after the acknowledgement);
+   * how many it tried. One that fails stays recorded for the next sweep.
+   */
   async function sweep(): Promise<number> {
-    const pending = await channelIntake.pending('telegram');
-    for (const p of pending) await handle(p.payload as Update).catch(() => undefined);
-    return pending.length;
+    let tried = 0;
+    for await (const p of channelIntake.backlog('telegram')) {
+      tried++;
+      // Logged as the polling loop logs its failures (bot.catch above): never silently.
+      await handle(p.payload as Update).catch((e: unknown) => {
+        const err = e instanceof BotError ? e.error : e;
+        log.error(
+          { err: err instanceof Error ? err.message : String(err), update: (p.payload as Update).update_id },
+          'telegram update failed',
+        );
+      });
+    }
+    return tried;
   }
 
   function registerWebhook(app: FastifyInstance): void {
@@ -183,14 +206,16 @@ export function createTelegram(
     registerWebhook,
     handle,
     sweep,
-    /** Worker role: long polling, or registering the webhook; plus the sweep of unhandled updates. */
+    /** Worker role: long polling, or registering the webhook (the sweeps: channels/sweeps.ts). */
     async start(): Promise<{ stop(): Promise<void> }> {
-      const timer = setInterval(() => void sweep().catch(() => undefined), 30_000);
-      timer.unref();
       if (settings.mode === 'polling') {
         // bot.start() resolves only when polling stops; it deletes any webhook first.
         void bot
-          .start({ allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false })
+          .start({
+            allowed_updates: [...ALLOWED_UPDATES],
+            drop_pending_updates: false,
+            timeout: LONG_POLL_SECONDS,
+          })
           .catch((e: unknown) => log.error({ err: String(e) }, 'telegram polling stopped'));
       } else if (settings.webhookUrl) {
         await init().catch(() => undefined);
@@ -203,7 +228,6 @@ export function createTelegram(
       }
       return {
         async stop() {
-          clearInterval(timer);
           if (bot.isRunning()) await bot.stop();
         },
       };
