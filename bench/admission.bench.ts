@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { UsageError } from './lib/args.ts';
 import { type Benchmark, note } from './lib/benchmark.ts';
 import { cpuMsBetween, groupTicks, loadAverage, postmasterTicks, USER_HZ } from './lib/proc.ts';
 import { fmt, table } from './lib/report.ts';
+import { variedText } from './lib/texts.ts';
 
 /**
  * Issue #13's scenario against the hotline as a user runs it (`node --import tsx src/main.ts`, default
@@ -31,10 +32,6 @@ const USAGE = `  --rate N        flood posts per second (default 300)
                   worst case, nobody has JavaScript)
   --web-processes N  the server's WHITEFLAG_WEB_PROCESSES (default: the server's default, 1)`;
 
-const WORDS =
-  'дом поле река утро вечер письмо дорога город брат мать отец друг ночь зима весна лето осень хлеб вода свет окно дверь стол книга работа война мир помощь связь телефон деньги поезд автобус школа больница врач солдат часть приказ позиция отпуск семья сестра сын дочь жена муж'.split(
-    ' ',
-  );
 const GENUINE = [
   'Здравствуйте. Я мобилизованный, нас отправляют под Купянск через неделю. Как сдаться и остаться живым?',
   'Мой сын служит у Кременной третий месяц, их почти не кормят. Что ему делать, чтобы выйти к вам?',
@@ -42,13 +39,6 @@ const GENUINE = [
   'Добрый вечер. Муж под Авдеевкой с весны, отобрали телефоны. Правда ли, что пленных кормят и лечат?',
   'Не знаю, с чего начать. Брат на Херсонском направлении, грозят расстрелом за отступление. Помогите.',
 ];
-
-function floodText(): string {
-  const n = 12 + randomInt(20);
-  const words: string[] = [];
-  for (let i = 0; i < n; i++) words.push(WORDS[randomInt(WORDS.length)] as string);
-  return words.join(' ');
-}
 
 interface Res {
   status: number;
@@ -186,7 +176,7 @@ const admission: Benchmark = {
           token,
           lang: 'ru',
           category: 'serviceman_war_zone',
-          message: floodText(),
+          message: variedText(),
         });
         const r = await request(floodAgent, post, 'POST', body.toString());
         if (!record) return;

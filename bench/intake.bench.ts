@@ -14,6 +14,7 @@ import { type LoadResult, runClosedLoop } from './lib/load.ts';
 import { type WindowCounters, WindowProbe } from './lib/probes.ts';
 import { loadAverage } from './lib/proc.ts';
 import { fmt, roundNumbers, table } from './lib/report.ts';
+import { FLOOD_WORDS } from './lib/texts.ts';
 
 /**
  * Intake cost, measured black-box against the hotline as `npm start` runs it (a server process of its
@@ -43,12 +44,15 @@ const IDLE_MS = 5000;
 export const INTAKE_USAGE = `${LOAD_ARGS_USAGE}
   --web-processes N       the server's WHITEFLAG_WEB_PROCESSES (default: the server's own default)
   --profile DIR           write V8 CPU profiles of the server's processes into DIR (node --cpu-prof)
-  --pg-stat-statements    list PostgreSQL's statements per accepted request (embedded PostgreSQL only)`;
+  --pg-stat-statements    list PostgreSQL's statements per accepted request (embedded PostgreSQL only)
+  --texts fixed|varied    fixed (default): every POST the same message, i.e. a templated flood after
+                          the first copies; varied: 12–31 random words each, as the admission bench's flood`;
 
 interface IntakeArgs extends LoadArgs {
   webProcesses: string | undefined;
   profileDir: string | undefined;
   pgStatStatements: boolean;
+  texts: 'fixed' | 'varied';
 }
 
 function parseIntakeArgs(argv: string[]): IntakeArgs {
@@ -56,11 +60,13 @@ function parseIntakeArgs(argv: string[]): IntakeArgs {
   const pgStat = argv.includes('--pg-stat-statements');
   const args = parseLoadArgs(
     argv.filter((a) => a !== '--pg-stat-statements'),
-    ['web-processes', 'profile'],
+    ['web-processes', 'profile', 'texts'],
   );
   const web = args.more['web-processes'];
   if (web !== undefined) numberFlag('web-processes', web, 0, { integer: true, min: 0 });
-  return { ...args, webProcesses: web, profileDir: args.more.profile, pgStatStatements: pgStat };
+  const texts = args.more.texts ?? 'fixed';
+  if (texts !== 'fixed' && texts !== 'varied') throw new UsageError('--texts must be fixed or varied');
+  return { ...args, webProcesses: web, profileDir: args.more.profile, pgStatStatements: pgStat, texts };
 }
 
 const MESSAGE =
@@ -321,6 +327,7 @@ async function webIntakePhase(
       url,
       formUrl,
       form: FORM,
+      vary: args.texts === 'varied' ? { field: 'message', words: FLOOD_WORDS } : undefined,
       tokenField: 'token',
       concurrency: args.concurrency,
       warmupMs: args.warmupS * 1000,

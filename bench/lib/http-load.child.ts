@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { ChildMessage, HttpLoadResult, HttpLoadSpec, ParentMessage } from './http-load.ts';
 import { runClosedLoop } from './load.ts';
+import { variedText } from './texts.ts';
 
 /** The client side of runHttpLoad (see http-load.ts); started with fork(), talks over IPC. */
 
@@ -104,6 +105,7 @@ async function run(spec: HttpLoadSpec, tokens: TokenSupply, stop: AbortSignal): 
     },
     op: async () => {
       const fields = new URLSearchParams(spec.form);
+      if (spec.vary) fields.set(spec.vary.field, variedText(spec.vary.words));
       if (spec.formUrl) {
         const page = await request(agent, spec.formUrl);
         const token = tokenRe.exec(page.body)?.[1];

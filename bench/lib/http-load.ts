@@ -20,6 +20,11 @@ export interface HttpLoadSpec {
    * browser does: one operation is then GET + POST, and the server issues the tokens itself.
    */
   formUrl?: string | undefined;
+  /**
+   * A field given a fresh text per request: 12–31 words drawn from these (a flood of varied texts,
+   * issue #13), instead of the fixed value in `form`.
+   */
+  vary?: { field: string; words: readonly string[] } | undefined;
   concurrency: number;
   warmupMs: number;
   durationMs: number;

@@ -83,28 +83,19 @@ export const RESCORE_LIMIT = 4 * RESCORE_WHILE_BELOW;
 
 /**
  * The spam signals of a text and an identity. Each count is a LIMITed index range scan: copies past
- * the cap change no score, and reading them would make a flood's cost grow with its square.
+ * the cap change no score, and reading them would make a flood's cost grow with its square. The
+ * function (migration 0021) keeps its plans off sequential scans, which a plan made while the tables
+ * were small would otherwise keep doing once a flood has filled them.
  */
 export function spamSignalsQuery(sketch: TextSketch, identity: Buffer | null, now: Date) {
   const day = new Date(now.getTime() - 86_400_000);
   const hour = new Date(now.getTime() - 3_600_000);
   // A thread has one row per band, so SKETCH.bands × cap rows always hold at least cap threads.
-  // Without an identity (the web form) its counts are constants: one fixed statement whose generic
-  // plan PostgreSQL can keep (a NULL parameter made every custom plan cheaper than the generic one).
   return sql<{ same: string; near: string; ident: string; iflag: boolean; tflag: boolean }>`
-    SELECT
-      (SELECT count(*) FROM (SELECT 1 FROM request_threads WHERE text_fingerprint = ${sketch.fingerprint}
-        AND created_at > ${day} LIMIT ${SIGNAL_CAPS.text}) s) AS same,
-      (SELECT least(count(DISTINCT thread_id), ${SIGNAL_CAPS.text}) FROM (SELECT thread_id FROM text_bands
-        WHERE band = ANY(${sketch.bands}::bytea[]) AND created_at > ${day} LIMIT ${SKETCH.bands * SIGNAL_CAPS.text}) b) AS near,
-      ${
-        identity === null
-          ? sql`0 AS ident, false AS iflag,`
-          : sql`(SELECT count(*) FROM (SELECT 1 FROM request_threads WHERE identity_index = ${identity}
-        AND created_at > ${hour} LIMIT ${SIGNAL_CAPS.identityRecent1h}) i) AS ident,
-      EXISTS (SELECT 1 FROM flagged_identities WHERE identity_index = ${identity} AND expires_at > ${now}) AS iflag,`
-      }
-      EXISTS (SELECT 1 FROM flagged_fingerprints WHERE fingerprint = ${sketch.fingerprint} AND expires_at > ${now}) AS tflag`;
+    SELECT same, near, ident, iflag, tflag FROM intake_spam_signals(${sketch.fingerprint}::bytea,
+      ${sketch.bands}::bytea[], ${identity}::bytea, ${day}::timestamptz, ${hour}::timestamptz,
+      ${now}::timestamptz, ${sql.lit(SIGNAL_CAPS.text)}, ${sql.lit(SKETCH.bands * SIGNAL_CAPS.text)},
+      ${sql.lit(SIGNAL_CAPS.identityRecent1h)})`;
 }
 
 /**

@@ -16,6 +16,7 @@ import * as m0016 from './0016-voice.ts';
 import * as m0017 from './0017-console-at-scale.ts';
 import * as m0019 from './0019-canned-suggestions.ts';
 import * as m0020 from './0020-inbound-claims.ts';
+import * as m0021 from './0021-intake-signals.ts';
 
 /** Ordered list of migrations. Append only: a shipped migration is never edited. */
 export const migrations: ReadonlyArray<{ name: string; up: string }> = [
@@ -37,4 +38,5 @@ export const migrations: ReadonlyArray<{ name: string; up: string }> = [
   { name: '0017-console-at-scale', up: m0017.up },
   { name: '0019-canned-suggestions', up: m0019.up },
   { name: '0020-inbound-claims', up: m0020.up },
+  { name: '0021-intake-signals', up: m0021.up },
 ];
