@@ -163,20 +163,21 @@ describe('two web instances and a worker on one PostgreSQL server', () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      // The timers job is scheduled every minute; wait for two runs.
+      // The timers job is scheduled every minute; wait for its first run (a second one would only add
+      // a minute of waiting to CI: one slot watched by both workers already shows whether it runs twice).
       const runs = await until(async () => {
         const r = await c.query<{ n: string }>(
           `SELECT count(*) AS n FROM pgboss.job WHERE name = 'timers-tick' AND state = 'completed'`,
         );
-        return Number(r.rows[0]?.n) >= 2 ? Number(r.rows[0]?.n) : null;
-      }, 170_000);
+        return Number(r.rows[0]?.n) >= 1 ? Number(r.rows[0]?.n) : null;
+      }, 110_000);
       // Both workers watch the schedule, yet each minute's slot was sent once (pg-boss's singleton
       // per slot), and no slot ran twice.
       const slots = await c.query<{ n: string }>(
         `SELECT count(*) AS n FROM pgboss.job
           WHERE name = '__pgboss__send-it' AND singleton_key = 'timers-tick' GROUP BY singleton_on`,
       );
-      expect(slots.rows.length).toBeGreaterThanOrEqual(2);
+      expect(slots.rows.length).toBeGreaterThanOrEqual(1);
       for (const r of slots.rows) expect(Number(r.n)).toBe(1);
       const total = await c.query<{ n: string }>(
         `SELECT count(*) AS n FROM pgboss.job WHERE name = 'timers-tick'`,

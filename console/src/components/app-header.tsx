@@ -73,19 +73,17 @@ export function AppHeader({ onShowShortcuts }: { onShowShortcuts: () => void }) 
       <div className="wf-header-right">
         {/* Live updates are about requests: only for those who work the queue. */}
         {queue && (
-          <>
-            <Tooltip label={live === 'live' ? t('header.liveTitle') : t('header.offlineTitle')}>
-              <Badge
-                variant="dot"
-                color={live === 'live' ? 'green' : live === 'connecting' ? 'yellow' : 'gray'}
-                tt="none"
-                data-testid="live-status"
-                data-live={live}
-              >
-                {live === 'live' ? t('header.live') : t('header.offline')}
-              </Badge>
-            </Tooltip>
-          </>
+          <Tooltip label={live === 'live' ? t('header.liveTitle') : t('header.offlineTitle')}>
+            <Badge
+              variant="dot"
+              color={live === 'live' ? 'green' : live === 'connecting' ? 'yellow' : 'gray'}
+              tt="none"
+              data-testid="live-status"
+              data-live={live}
+            >
+              {live === 'live' ? t('header.live') : t('header.offline')}
+            </Badge>
+          </Tooltip>
         )}
         {/* Notices: request events for the queue, deadline alarms for the registry. */}
         {(queue || hasPermission(user, 'pow.read')) && <NotificationsBell />}
