@@ -63,6 +63,16 @@ describe('outbox across a crash', () => {
         .filter((l) => /telegram|routing|sweep/i.test(l));
       throw new Error(`${e.message}\n${said.join('\n')}`);
     });
+    // The bot answers the first message with prompts of its own (sent directly, not through the
+    // outbox), possibly after the request shows in the queue. The fault below must catch the
+    // operator's reply, not one of those: wait until the bot has been quiet towards this chat for 1.5 s.
+    await until(async () => {
+      const toChat = fake.calls.filter(
+        (c) => c.method === 'sendMessage' && String(c.params.chat_id) === String(chat.id),
+      );
+      const last = Math.max(0, ...toChat.map((c) => c.time));
+      return toChat.every((c) => c.outcome !== 'pending') && Date.now() - last > 1500;
+    }, 20_000);
     // The provider holds the next sendMessage (as a stalled network would), then fails it.
     fake.fail('sendMessage', { timeoutMs: 8000 });
     expect((await api.post(`/api/requests/${id}/replies`, { body: 'Ответ, переживший сбой' })).status).toBe(
