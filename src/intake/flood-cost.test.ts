@@ -105,7 +105,9 @@ describe('flood cost', () => {
     await postCopies(300, 100);
     const at400 = await costOfNextCopy(400);
     expect(at100.signals).toBeGreaterThan(20); // the scans are really counted
-    expect(at400.signals).toBeLessThanOrEqual(at100.signals);
+    // Rows fetched from the heap vary a little with the visibility map (autovacuum's timing); a cost
+    // that grew with the flood would be four times larger here.
+    expect(at400.signals).toBeLessThan(at100.signals * 1.5);
     expect(at400.rescore).toBeLessThanOrEqual(at100.rescore);
     // Bounded, not merely flat: a few hundred rows, where reading every copy would be thousands.
     expect(at400.signals).toBeLessThan(150);
