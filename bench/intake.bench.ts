@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -252,7 +253,11 @@ async function startServer(args: IntakeArgs, ctx: BenchContext): Promise<ServerU
     const pgDir = path.join(dataDir, 'pg');
     const port = Number((await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[3]);
     const password = (await fs.readFile(path.join(dataDir, 'keys', 'pg-password'), 'utf8')).trim();
-    dbUrl = `postgres://whiteflag:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+    // The raw inserts go the way the app's statements go: through the server's Unix socket if it has one.
+    const socket = existsSync(path.join(pgDir, `.s.PGSQL.${port}`))
+      ? `?host=${encodeURIComponent(pgDir)}`
+      : '';
+    dbUrl = `postgres://whiteflag:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres${socket}`;
     mode = 'embedded';
   }
   ctx.teardown.add('stop the server', () => server.cleanup());

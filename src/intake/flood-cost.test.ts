@@ -7,8 +7,6 @@ import type { Database } from '../db/schema.ts';
 import { SINK_THRESHOLD } from '../triage/scoring.ts';
 import { rescoreCopiesQuery, sketchOf, spamSignalsQuery } from './intake.service.ts';
 
-type Connection = Parameters<Parameters<ReturnType<Kysely<Database>['connection']>['execute']>[0]>[0];
-
 /**
  * Issue #13: a templated flood must cost the same per request at its thousandth copy as at its
  * hundredth (it used to read every earlier copy twice per request, so its total cost grew with its
@@ -44,13 +42,10 @@ async function postCopies(n: number, from: number): Promise<void> {
  * Rows the statement read (sequential reads + rows fetched through indexes, from the transaction's own
  * table statistics: what really ran, inside functions too), on `conn` and rolled back.
  */
-async function rowsRead(
-  q: RawBuilder<unknown>,
-  conn: Kysely<Database> | Connection = ctx.core.db,
-): Promise<number> {
+async function rowsRead(q: RawBuilder<unknown>, conn: Kysely<Database> = ctx.core.db): Promise<number> {
   // The transaction's view also holds what this connection did before and has not reported yet, so the
   // statement's reads are the difference across it.
-  const read = async (c: Connection) =>
+  const read = async (c: Kysely<Database>) =>
     Number(
       (
         await sql<{ n: string }>`
@@ -58,7 +53,7 @@ async function rowsRead(
           FROM pg_stat_xact_user_tables`.execute(c)
       ).rows[0]?.n,
     );
-  const run = async (c: Connection) => {
+  const run = async (c: Kysely<Database>) => {
     await sql`BEGIN`.execute(c);
     try {
       const before = await read(c);
@@ -68,7 +63,8 @@ async function rowsRead(
       await sql`ROLLBACK`.execute(c);
     }
   };
-  return 'connection' in conn ? conn.connection().execute(run) : run(conn);
+  // One connection: the statement and the statistics around it must be the same session's.
+  return conn.connection().execute(run);
 }
 
 /** Rows the rescoring's scans return (EXPLAIN ANALYZE: actual rows × loops over every scan node). */
